@@ -1,0 +1,27 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+import type { Dialect } from '../port.js';
+import * as initial from './0001-initial.js';
+
+interface DialectMigration {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+  down(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Ordered by name; a new migration is a new entry, never an edit of an old one. */
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001-initial': initial,
+};
+
+/** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    getMigrations() {
+      const bound: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) {
+        bound[name] = { up: (db) => m.up(db, dialect), down: (db) => m.down(db, dialect) };
+      }
+      return Promise.resolve(bound);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The store's port: what the rest of Flowgate may know about the database. Code outside `store/` branches on a
+ * capability, never on a dialect name, and reaches tables only through the repository functions, which take the
+ * transaction (`Tx`) they run in: the caller owns the transaction.
+ */
+import type { Kysely } from 'kysely';
+
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreCapabilities {
+  /** `FOR UPDATE SKIP LOCKED`: many workers claim without blocking each other (PostgreSQL). */
+  readonly skipLocked: boolean;
+  /** Row locks inside a transaction (`FOR UPDATE`); SQLite needs none: its write transactions are serial. */
+  readonly rowLocks: boolean;
+  /** A push channel between processes (LISTEN/NOTIFY); without it, other processes are noticed by polling. */
+  readonly listenNotify: boolean;
+  /** DDL inside a transaction rolls back with it. */
+  readonly transactionalDdl: boolean;
+}
+
+/** A unit of work: every repository function takes one. */
+export type Tx = Kysely<Database>;
+
+export interface Store {
+  readonly dialect: Dialect;
+  readonly capabilities: StoreCapabilities;
+  /** A write transaction (`BEGIN IMMEDIATE` on SQLite, so it never fails half-way on a lock upgrade). */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Reads outside a transaction. */
+  read<T>(work: (db: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Tells other processes that work may be waiting (new ready nodes, a decision). On PostgreSQL a NOTIFY inside
+   * `tx`, delivered at commit; on SQLite other processes notice the commit by polling.
+   */
+  notify(tx: Tx): Promise<void>;
+  /** Calls `listener` when another process (or this one) may have made work. Returns the unsubscribe function. */
+  onWakeup(listener: () => void): () => void;
+  migrateToLatest(): Promise<void>;
+  migrateDown(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,224 @@
+/**
+ * The database as Kysely sees it. Seed 001's nine tables keep their names and columns (so the seed's own SQL runs
+ * unchanged against a Flowgate database); the columns after a blank line in each table are Flowgate's additions.
+ *
+ * Timestamps are ISO 8601 UTC text in both dialects (written by the app's clock, never by SQL `now()`), so they sort
+ * as text and compare the same way everywhere. JSON columns are text in SQLite and jsonb in PostgreSQL; the driver
+ * is set to return both as text, and the repositories parse them.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** An auto-increment key: generated on insert, a number when read. */
+type AutoId = Generated<number>;
+/** A column with a database default. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface UsersTable {
+  user_id: string;
+  username: string;
+  full_name: string | null;
+  email: string | null;
+  role: string | null;
+  created_at: Defaulted<string>;
+  last_login: string | null;
+}
+
+export interface SessionsTable {
+  session_id: string;
+  user_id: string;
+  workflow_id: string | null;
+  status: Defaulted<string>;
+  created_at: Defaulted<string>;
+  updated_at: Defaulted<string>;
+  completed_at: string | null;
+  metadata: string | null;
+}
+
+export interface WorkflowsTable {
+  workflow_id: string;
+  dag_id: string;
+  session_id: string | null;
+  name: string | null;
+  description: string | null;
+  status: Defaulted<string>;
+  created_at: Defaulted<string>;
+  started_at: string | null;
+  completed_at: string | null;
+  created_by: string | null;
+  graph_json: string | null;
+  result: string | null;
+  error: string | null;
+
+  dag_version: number;
+  input: string | null;
+  /** Why a paused run is paused: `hitl` (waiting for people; resumes by itself) or `user` (resumes on request). */
+  pause_reason: string | null;
+  deadline_at: string | null;
+  max_concurrency: number | null;
+  parent_workflow_id: string | null;
+  parent_node_id: string | null;
+  updated_at: string | null;
+}
+
+export interface WorkflowNodesTable {
+  id: AutoId;
+  workflow_id: string;
+  node_id: string;
+  node_type: string | null;
+  agent_id: string | null;
+  status: Defaulted<string>;
+  started_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+  error: string | null;
+  config: string | null;
+
+  tool_name: string | null;
+  /** Claims so far; each claim is a new lease epoch, and a completion is fenced by it. */
+  attempt: Defaulted<number>;
+  /** Failed attempts, counted against the retry budget (a lost lease is not a failure). */
+  failures: Defaulted<number>;
+  /** Set when the node may be claimed, at or after this time (retry backoff and timers push it later). */
+  ready_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  child_workflow_id: string | null;
+}
+
+export interface WorkflowEventsTable {
+  id: AutoId;
+  workflow_id: string;
+  event_type: string;
+  event_data: string | null;
+  created_at: Defaulted<string>;
+}
+
+export interface AgentExecutionsTable {
+  id: AutoId;
+  execution_id: string;
+  agent_id: string;
+  workflow_id: string | null;
+  node_id: string | null;
+  input: string | null;
+  output: string | null;
+  status: Defaulted<string>;
+  started_at: string | null;
+  completed_at: string | null;
+  error: string | null;
+
+  /** `agent` or `tool`: tools are recorded too, with their name in agent_id. */
+  kind: Defaulted<string>;
+  attempt: Defaulted<number>;
+  duration_ms: number | null;
+}
+
+export interface HitlRequestsTable {
+  id: AutoId;
+  request_id: string;
+  workflow_id: string;
+  node_id: string;
+  message: string | null;
+  status: Defaulted<string>;
+  created_at: Defaulted<string>;
+  responded_at: string | null;
+  responded_by: string | null;
+  response: string | null;
+
+  dag_id: string | null;
+  /** The node attempt that raised the request; a retried gate raises a new request. */
+  attempt: Defaulted<number>;
+  /** The HITL rules of the node (approvers, quorum, options, form, editable, timeout...), as JSON. */
+  spec: string | null;
+  /** What the approver sees: earlier nodes' outputs and the run's input, as JSON. */
+  context: string | null;
+  /** The node's final output once decided ({approved, response, value, edits, decidedBy, decidedAt}). */
+  decision: string | null;
+  run_started_by: string | null;
+  expires_at: string | null;
+  updated_at: string | null;
+}
+
+/** One person's vote on a request; a request closes when its quorum is met (or one rejection vetoes). */
+export interface HitlDecisionsTable {
+  id: AutoId;
+  request_id: string;
+  user_id: string;
+  decision: string;
+  comment: string | null;
+  value: string | null;
+  edits: string | null;
+  channel: string | null;
+  metadata: string | null;
+  created_at: string;
+}
+
+export interface PlansTable {
+  plan_id: string;
+  user_id: string;
+  request: string | null;
+  plan_json: string | null;
+  status: Defaulted<string>;
+  created_at: Defaulted<string>;
+  approved_at: string | null;
+  rejected_at: string | null;
+  rejection_reason: string | null;
+}
+
+export interface PlannerConversationsTable {
+  conversation_id: string;
+  user_id: string;
+  message: string | null;
+  response: string | null;
+  created_at: Defaulted<string>;
+}
+
+export interface DagsTable {
+  dag_id: string;
+  name: string | null;
+  description: string | null;
+  latest_version: number;
+  permissions: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+/** Immutable: a run is pinned to the version it started on. */
+export interface DagVersionsTable {
+  dag_id: string;
+  version: number;
+  format: string;
+  /** The normalized definition the engine runs. */
+  definition: string;
+  /** The document as submitted. */
+  source: string | null;
+  checksum: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  workflows: WorkflowsTable;
+  workflow_nodes: WorkflowNodesTable;
+  workflow_events: WorkflowEventsTable;
+  agent_executions: AgentExecutionsTable;
+  hitl_requests: HitlRequestsTable;
+  hitl_decisions: HitlDecisionsTable;
+  plans: PlansTable;
+  planner_conversations: PlannerConversationsTable;
+  dags: DagsTable;
+  dag_versions: DagVersionsTable;
+}
+
+export type WorkflowRow = Selectable<WorkflowsTable>;
+export type WorkflowNodeRow = Selectable<WorkflowNodesTable>;
+export type WorkflowEventRow = Selectable<WorkflowEventsTable>;
+export type HitlRequestRow = Selectable<HitlRequestsTable>;
+export type HitlDecisionRow = Selectable<HitlDecisionsTable>;
+export type DagVersionRow = Selectable<DagVersionsTable>;
+export type NewWorkflowNode = Insertable<WorkflowNodesTable>;
+export type NewWorkflowEvent = Insertable<WorkflowEventsTable>;
+export type NewAgentExecution = Insertable<AgentExecutionsTable>;
