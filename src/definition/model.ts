@@ -89,6 +89,8 @@ export interface DagDefinition {
   readonly startNodes: readonly string[];
   readonly settings: DagSettings;
   readonly permissions?: DagPermissions;
+  /** Seed 004's free-form `metadata` (tags, category, ...), kept for display; the engine ignores it. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** One thing wrong with a DAG document, with where it is (a JSON path such as `nodes[2].dependencies[0]`). */

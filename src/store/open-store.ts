@@ -88,7 +88,9 @@ function openSqlite(path: string, options: StoreOptions): Store {
   handle.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Another process (the CLI deciding a request, a second `flowgate run`) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(handle) }),
+  });
   const wakeups = new Wakeups();
 
   // `data_version` changes when another connection commits: a cheap way to notice other processes' decisions.
@@ -139,7 +141,50 @@ function openSqlite(path: string, options: StoreOptions): Store {
   };
 }
 
+/**
+ * Kysely prepares every query it runs; parsing and planning the same SQL again costs more than running it. The engine
+ * runs a few dozen distinct statements, so a small cache of prepared statements keyed by SQL text removes that cost.
+ * Statements are only run with `all`/`run`, never iterated, so one statement object is never in use twice at once.
+ */
+function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = handle.prepare.bind(handle);
+  return new Proxy(handle, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown;
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          // Multi-row inserts make one text per row count; a bound keeps those from growing the cache forever.
+          if (cache.size >= 1000) cache.clear();
+          statement = prepare(source);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
+
 const WAKEUP_CHANNEL = 'flowgate_wakeup';
+
+/** PostgreSQL aborts one of two transactions that wait on each other (40P01), or a serialization failure (40001). */
+const RETRYABLE_PG_CODES = new Set(['40P01', '40001']);
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+async function withRetryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_PG_CODES.has(code)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
 
 /** JSON and jsonb come back as text, as they do from SQLite; int8 (identity keys, counts) as numbers. */
 const pgTypes: pg.CustomTypesConfig = {
@@ -162,7 +207,7 @@ async function openPostgres(connectionString: string, options: StoreOptions): Pr
   return {
     dialect: 'postgres',
     capabilities: { skipLocked: true, rowLocks: true, listenNotify: true, transactionalDdl: true },
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => withRetryOnDeadlock(() => db.transaction().execute(work)),
     read: (work) => work(db),
     notify: async (tx: Tx) => {
       await sql`select pg_notify(${WAKEUP_CHANNEL}, '')`.execute(tx);

@@ -1,0 +1,484 @@
+/**
+ * The composition root and the library's entry point: opens the store, registers agents and tools, and exposes the
+ * operations every shell (library, HTTP, CLI) uses. A Flowgate made with `workers: false` is a client only: it
+ * starts runs and decides requests, and workers elsewhere (another process, another machine) do the work.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+
+import { parseDag, type DagDefinition, type DagProblem } from '../definition/index.js';
+import { Changes, type FinishedRun } from '../engine/changes.js';
+import { DagCache } from '../engine/dag-cache.js';
+import { cancelRequest, decideRequest, type DecisionInput, type DecisionResult } from '../engine/decisions.js';
+import { Registry, type Plugin } from '../engine/registry.js';
+import { cancelRun, pauseRun, resumeRun, retryRun } from '../engine/run-control.js';
+import { isTerminalRun } from '../engine/statuses.js';
+import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
+import { Worker, type WorkerOptions } from '../engine/worker.js';
+import { openStore } from '../store/open-store.js';
+import type { Store, Tx } from '../store/port.js';
+import { getDag, getDagVersion, insertDagVersion, listDags, type DagRecord } from '../store/repositories/dags.js';
+import { listEvents } from '../store/repositories/events.js';
+import {
+  getHitlRequest,
+  listHitlDecisions,
+  listHitlRequests,
+  listPendingHitlRequests,
+} from '../store/repositories/hitl-requests.js';
+import { loadNodes } from '../store/repositories/workflow-nodes.js';
+import { getWorkflow, listWorkflows } from '../store/repositories/workflows.js';
+import { findUser } from '../store/repositories/users.js';
+import type { Actor } from '../shared/actor.js';
+import { systemClock, toIso, type Clock } from '../shared/clock.js';
+import { FlowgateError } from '../shared/errors.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  eventView,
+  hitlView,
+  workflowView,
+  type EventView,
+  type HitlRequestView,
+  type WorkflowView,
+} from './views.js';
+
+export interface FlowgateOptions {
+  /** `sqlite:PATH` (default `sqlite:data/flowgate.db`) or `postgres://…`. */
+  readonly db?: string;
+  readonly plugins?: readonly Plugin[];
+  /** Agents and tools registered directly (the same shapes as a plugin's). */
+  readonly agents?: Plugin['agents'];
+  readonly tools?: Plugin['tools'];
+  /** Worker settings, or `false` for a client that runs nothing itself. */
+  readonly workers?: WorkerOptions | false;
+  /** Apply pending migrations on open (default true). */
+  readonly migrate?: boolean;
+  readonly clock?: Clock;
+  /** Called with errors the worker loop survived (a lost database connection, say). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Someone acting: an Actor, or a username for library use. */
+export type ActorLike = Actor | string;
+
+export interface StartOptions {
+  readonly input?: unknown;
+  /** A version of a stored DAG; the latest when omitted. */
+  readonly version?: number;
+  readonly startedBy?: ActorLike;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+export interface StoredDag {
+  readonly dagId: string;
+  readonly version: number;
+  /** False when the document equals the latest version, which is kept. */
+  readonly created: boolean;
+}
+
+export class Flowgate {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly #env: EngineEnv;
+  readonly #worker: Worker | undefined;
+  readonly #finishWaiters = new Map<string, Set<() => void>>();
+  #closed = false;
+
+  /** @internal Use `createFlowgate`. */
+  constructor(store: Store, registry: Registry, options: FlowgateOptions) {
+    this.store = store;
+    this.registry = registry;
+    this.#env = {
+      store,
+      clock: options.clock ?? systemClock,
+      dags: new DagCache(),
+      random: Math.random,
+      newId: randomUUID,
+    };
+    if (options.workers !== false) {
+      this.#worker = new Worker(
+        this.#env,
+        registry,
+        {
+          onRunsFinished: (runs) => this.#announce(runs),
+          onError: options.onError ?? (() => undefined),
+        },
+        options.workers ?? {},
+      );
+      this.#worker.start();
+    }
+  }
+
+  /** Validates a DAG document (any accepted format) and stores it as a new immutable version. */
+  async putDag(document: unknown, options: { createdBy?: ActorLike } = {}): Promise<StoredDag> {
+    const dag = this.validateDag(document);
+    const definition = JSON.stringify(dag);
+    const createdBy = options.createdBy === undefined ? null : this.#actorId(options.createdBy);
+    const stored = await this.store.transaction((tx) =>
+      insertDagVersion(tx, {
+        dagId: dag.dagId,
+        name: dag.name ?? null,
+        description: dag.description ?? null,
+        format: dag.format,
+        definition,
+        source: JSON.stringify(document),
+        checksum: createHash('sha256').update(definition).digest('hex'),
+        permissions: dag.permissions ? JSON.stringify(dag.permissions) : null,
+        createdBy,
+        now: toIso(this.#env.clock.now()),
+      }),
+    );
+    this.#env.dags.remember(dag, stored.version);
+    return { dagId: dag.dagId, ...stored };
+  }
+
+  /** The normalized definition, or DAG_INVALID listing every problem. */
+  validateDag(document: unknown): DagDefinition {
+    const parsed = parseDag(document, { registry: this.registry });
+    if (!parsed.ok) throw dagInvalid(parsed.problems);
+    return parsed.dag;
+  }
+
+  async getDag(dagId: string, version?: number): Promise<{ record: DagRecord; version: number; definition: DagDefinition; source: unknown }> {
+    return this.store.read(async (db) => {
+      const record = await getDag(db, dagId);
+      const row = record && (await getDagVersion(db, dagId, version));
+      if (!record || !row) throw new FlowgateError('NOT_FOUND', `DAG ${dagId} does not exist`);
+      return {
+        record,
+        version: row.version,
+        definition: JSON.parse(row.definition) as DagDefinition,
+        source: row.source === null ? null : (JSON.parse(row.source) as unknown),
+      };
+    });
+  }
+
+  listDags(): Promise<DagRecord[]> {
+    return this.store.read((db) => listDags(db));
+  }
+
+  /**
+   * Starts a run of a stored DAG (by id) or of a document given inline (stored first, as a new version when it
+   * changed). The run is pinned to that version: editing the DAG later never changes it.
+   */
+  async start(dag: string | object, options: StartOptions = {}): Promise<{ workflowId: string; status: string }> {
+    const [started] = await this.startMany(dag, [options.input ?? null], options);
+    return started!;
+  }
+
+  /** Starts one run per input in a single transaction. */
+  async startMany(
+    dag: string | object,
+    inputs: readonly unknown[],
+    options: Omit<StartOptions, 'input'> = {},
+  ): Promise<{ workflowId: string; status: string }[]> {
+    const ref =
+      typeof dag === 'string'
+        ? { dagId: dag, version: options.version }
+        : await this.putDag(dag, options.startedBy === undefined ? {} : { createdBy: options.startedBy });
+    const createdBy = options.startedBy === undefined ? null : this.#actorId(options.startedBy);
+    const { result: runs, finished } = await this.#transact(async (tx, changes) => {
+      const version = ref.version ?? (await this.#env.dags.latestVersion(tx, ref.dagId));
+      const definition = await this.#env.dags.get(tx, ref.dagId, version);
+      const runs = await createRuns(
+        tx,
+        this.#env,
+        changes,
+        inputs.map((input) => ({ dag: definition, version, input, createdBy })),
+      );
+      await settleRuns(tx, this.#env, changes, runs);
+      return runs;
+    });
+    const finishedById = new Map(finished.map((f) => [f.workflowId, f.status]));
+    return runs.map((run) => ({
+      workflowId: run.workflowId,
+      status: finishedById.get(run.workflowId) ?? run.status,
+    }));
+  }
+
+  /** A run with its nodes. */
+  async getWorkflow(workflowId: string): Promise<WorkflowView> {
+    return this.store.read(async (db) => {
+      const run = await getWorkflow(db, workflowId);
+      if (!run) throw new FlowgateError('NOT_FOUND', `Workflow ${workflowId} does not exist`);
+      return workflowView(run, await loadNodes(db, [workflowId]));
+    });
+  }
+
+  /** Runs, newest first. */
+  async listWorkflows(
+    filter: { status?: string; dagId?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<WorkflowView>> {
+    const limit = clampLimit(filter.limit);
+    const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
+    const rows = await this.store.read((db) =>
+      listWorkflows(db, {
+        limit: limit + 1,
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.dagId ? { dagId: filter.dagId } : {}),
+        ...(after ? { after: { createdAt: after[0], workflowId: after[1] } } : {}),
+      }),
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((run) => workflowView(run)),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.workflowId]) : null,
+    };
+  }
+
+  /** A run's audit trail, oldest first. */
+  async listEvents(workflowId: string, options: { afterId?: number; limit?: number } = {}): Promise<EventView[]> {
+    const events = await this.store.read((db) => listEvents(db, workflowId, options));
+    return events.map(eventView);
+  }
+
+  /** HITL requests, oldest first (by default the pending ones). */
+  async listHitl(
+    filter: { status?: string; workflowId?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<HitlRequestView>> {
+    const limit = clampLimit(filter.limit);
+    const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
+    const rows = await this.store.read((db) =>
+      listHitlRequests(db, {
+        limit: limit + 1,
+        status: filter.status ?? 'pending',
+        ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
+        ...(after ? { after: { createdAt: after[0], requestId: after[1] } } : {}),
+      }),
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((request) => hitlView(request)),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.requestId]) : null,
+    };
+  }
+
+  /** One request with its context (what earlier nodes produced) and the votes so far. */
+  async getHitl(requestId: string): Promise<HitlRequestView> {
+    return this.store.read(async (db) => {
+      const request = await getHitlRequest(db, requestId);
+      if (!request) throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
+      return hitlView(request, { withContext: true, votes: await listHitlDecisions(db, requestId) });
+    });
+  }
+
+  approve(
+    requestId: string,
+    by: ActorLike,
+    options: { comment?: string; edits?: Record<string, unknown> } = {},
+  ): Promise<DecisionResult> {
+    return this.decide(requestId, by, { kind: 'approve', ...options });
+  }
+
+  reject(requestId: string, by: ActorLike, options: { comment?: string } = {}): Promise<DecisionResult> {
+    return this.decide(requestId, by, { kind: 'reject', ...options });
+  }
+
+  respond(requestId: string, by: ActorLike, value: unknown, options: { comment?: string } = {}) {
+    return this.decide(requestId, by, { kind: 'respond', value, ...options });
+  }
+
+  /** Approve, reject or respond: 409 HITL_NOT_PENDING when someone decided first, 403 when `by` may not. */
+  async decide(requestId: string, by: ActorLike, input: DecisionInput): Promise<DecisionResult> {
+    const actor = await this.resolveActor(by);
+    const { result } = await this.#transact((tx, changes) =>
+      decideRequest(tx, this.#env, changes, requestId, actor, input),
+    );
+    return result;
+  }
+
+  async cancelHitl(requestId: string, by: ActorLike, reason?: string): Promise<void> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) => cancelRequest(tx, this.#env, changes, requestId, actor, reason));
+  }
+
+  /** Cancels every pending request of a run; returns how many. */
+  async cancelRunHitl(workflowId: string, by: ActorLike, reason?: string): Promise<number> {
+    const actor = await this.resolveActor(by);
+    const { result } = await this.#transact(async (tx, changes) => {
+      const pending = await listPendingHitlRequests(tx, workflowId);
+      for (const request of pending) {
+        await cancelRequest(tx, this.#env, changes, request.requestId, actor, reason);
+      }
+      return pending.length;
+    });
+    return result;
+  }
+
+  async pause(workflowId: string, by: ActorLike): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) => pauseRun(tx, this.#env, changes, workflowId, actor));
+    return this.getWorkflow(workflowId);
+  }
+
+  async resume(workflowId: string, by: ActorLike): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) => resumeRun(tx, this.#env, changes, workflowId, actor));
+    return this.getWorkflow(workflowId);
+  }
+
+  async cancel(workflowId: string, by: ActorLike): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) => cancelRun(tx, this.#env, changes, workflowId, actor));
+    return this.getWorkflow(workflowId);
+  }
+
+  async retry(workflowId: string, by: ActorLike): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) => retryRun(tx, this.#env, changes, workflowId, actor));
+    return this.getWorkflow(workflowId);
+  }
+
+  /**
+   * Resolves when the run has ended (or, with `until`, reached one of those statuses). Wakes on this process's own
+   * commits at once and checks for other processes' every `pollMs`.
+   */
+  async waitFor(
+    workflowId: string,
+    options: { timeoutMs?: number; until?: readonly string[]; pollMs?: number } = {},
+  ): Promise<WorkflowView> {
+    const reached = (status: string) => (options.until ? options.until.includes(status) : isTerminalRun(status));
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      const run = await this.getWorkflow(workflowId);
+      if (reached(run.status)) return run;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new FlowgateError('CONFLICT', `Workflow ${workflowId} is still ${run.status}`, {
+          details: { status: run.status },
+        });
+      }
+      await this.#waitForChange(workflowId, Math.min(left, options.pollMs ?? 200));
+    }
+  }
+
+  /** Wakes the workers now (after a test moves its clock, say). */
+  poke(): void {
+    this.#worker?.notify();
+  }
+
+  /** Stops the workers (finishing what runs) and closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#worker?.stop();
+    await this.store.close();
+  }
+
+  /** An Actor from a username or user id: the account's role is looked up when the user exists. */
+  async resolveActor(by: ActorLike): Promise<Actor> {
+    if (typeof by !== 'string') return by;
+    const user = await this.store.read((db) => findUser(db, by));
+    if (!user) return { userId: by, username: by, channel: 'library' };
+    return {
+      userId: user.userId,
+      username: user.username,
+      roles: user.role ? [user.role] : [],
+      channel: 'library',
+    };
+  }
+
+  #actorId(by: ActorLike): string {
+    return typeof by === 'string' ? by : (by.username ?? by.userId);
+  }
+
+  /** One transaction with a change set; wakes workers and waiters after the commit. */
+  async #transact<T>(
+    work: (tx: Tx, changes: Changes) => Promise<T>,
+  ): Promise<{ result: T; finished: FinishedRun[] }> {
+    const { result, changes } = await this.store.transaction(async (tx) => {
+      const changes = new Changes(toIso(this.#env.clock.now()));
+      const result = await work(tx, changes);
+      await changes.flush(tx);
+      if (changes.wakeWorkers || changes.finished.length > 0) await this.store.notify(tx);
+      return { result, changes };
+    });
+    if (changes.finished.length > 0) this.#announce(changes.finished);
+    this.#announceChange();
+    return { result, finished: changes.finished };
+  }
+
+  #announce(runs: readonly FinishedRun[]): void {
+    for (const run of runs) this.#wakeWaiters(run.workflowId);
+  }
+
+  #announceChange(): void {
+    for (const id of this.#finishWaiters.keys()) this.#wakeWaiters(id);
+  }
+
+  #wakeWaiters(workflowId: string): void {
+    const waiters = this.#finishWaiters.get(workflowId);
+    if (!waiters) return;
+    this.#finishWaiters.delete(workflowId);
+    for (const wake of waiters) wake();
+  }
+
+  #waitForChange(workflowId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.#finishWaiters.get(workflowId);
+      if (!waiters) this.#finishWaiters.set(workflowId, (waiters = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+}
+
+/**
+ * Opens (and migrates) the database and starts this process's workers.
+ *
+ * @example
+ * ```ts
+ * const flowgate = await createFlowgate({
+ *   db: 'sqlite:data/flowgate.db',
+ *   agents: { data_collector: async () => ({ rows: 3 }) },
+ * });
+ * const { workflowId } = await flowgate.start(approvalDag, { input: { quarter: 'Q3' } });
+ * const [request] = (await flowgate.listHitl({ workflowId })).items;
+ * await flowgate.approve(request!.requestId, 'alice', { comment: 'looks right' });
+ * const run = await flowgate.waitFor(workflowId);
+ * await flowgate.close();
+ * ```
+ */
+export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flowgate> {
+  const registry = new Registry([
+    ...(options.plugins ?? []),
+    { ...(options.agents ? { agents: options.agents } : {}), ...(options.tools ? { tools: options.tools } : {}) },
+  ]);
+  const store = await openStore(options.db ?? 'sqlite:data/flowgate.db');
+  try {
+    if (options.migrate !== false) await store.migrateToLatest();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return new Flowgate(store, registry, options);
+}
+
+function dagInvalid(problems: readonly DagProblem[]): FlowgateError {
+  const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return new FlowgateError('DAG_INVALID', `The DAG is invalid (${problems.length} problems): ${summary}`, {
+    details: problems,
+  });
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 50;
+  if (!Number.isInteger(limit) || limit < 1) throw new FlowgateError('BAD_REQUEST', 'limit must be a positive integer');
+  return Math.min(limit, 500);
+}
+
+function cursorPair(cursor: string): [string, string] {
+  const parts = decodeCursor(cursor);
+  if (!parts || parts.length !== 2) throw new FlowgateError('BAD_REQUEST', 'The cursor is not valid');
+  return [parts[0]!, parts[1]!];
+}

@@ -1,0 +1,53 @@
+import type { Tx } from '../store/port.js';
+import { insertAgentExecutions, type NewAgentExecution } from '../store/repositories/agent-executions.js';
+import { insertEvents, type NewEvent } from '../store/repositories/events.js';
+import { insertHitlRequests, type NewHitlRequest } from '../store/repositories/hitl-requests.js';
+import { updateNodes, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
+import { updateWorkflow, type WorkflowChanges } from '../store/repositories/workflows.js';
+import { toJson } from '../shared/json.js';
+import type { EventType } from './statuses.js';
+
+/** A run that reached an end state in this transaction: reported to in-process waiters after the commit. */
+export interface FinishedRun {
+  readonly workflowId: string;
+  readonly status: string;
+}
+
+/**
+ * The writes of one transaction's transitions, collected while the engine decides and written together at the end,
+ * so that a batch of many steps costs a few multi-row statements rather than a few statements per step.
+ */
+export class Changes {
+  readonly nodeUpdates: NodeUpdate[] = [];
+  readonly events: NewEvent[] = [];
+  readonly requests: NewHitlRequest[] = [];
+  readonly executions: NewAgentExecution[] = [];
+  readonly runUpdates = new Map<string, WorkflowChanges>();
+  readonly finished: FinishedRun[] = [];
+  /** Work became ready that any worker (here or in another process) may take. */
+  wakeWorkers = false;
+
+  constructor(readonly now: string) {}
+
+  event(workflowId: string, type: EventType, data: Record<string, unknown>): void {
+    this.events.push({ workflowId, type, data: toJson(data), createdAt: this.now });
+  }
+
+  updateRun(workflowId: string, changes: WorkflowChanges): void {
+    this.runUpdates.set(workflowId, { ...this.runUpdates.get(workflowId), ...changes, updated_at: this.now });
+  }
+
+  /**
+   * Writes what has been collected and empties the buffers (what finished stays, for after the commit). Called at
+   * the end of a transaction, and before a step that must read its own writes back.
+   */
+  async flush(tx: Tx): Promise<void> {
+    await updateNodes(tx, this.nodeUpdates.splice(0));
+    await insertHitlRequests(tx, this.requests.splice(0));
+    await insertAgentExecutions(tx, this.executions.splice(0));
+    const runUpdates = [...this.runUpdates];
+    this.runUpdates.clear();
+    for (const [workflowId, changes] of runUpdates) await updateWorkflow(tx, workflowId, changes);
+    await insertEvents(tx, this.events.splice(0));
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * A person's decision on a HITL request, and the engine's own (timeouts, cancellation): a compare-and-set on the
+ * pending request, the vote recorded, and, when the quorum closes it, the human node completed or failed and the run
+ * settled, all in one transaction. Of two concurrent decisions exactly one closes the request; the other gets a
+ * conflict and changes nothing.
+ */
+import type { HumanNodeSpec } from '../definition/index.js';
+import { refusalFor, matchedApprovers, tally, type Vote, type VoteKind } from '../hitl/quorum.js';
+import type { RequestContext } from '../hitl/raise.js';
+import { applyEdits, checkAnswer, type EditRecord } from '../hitl/response.js';
+import type { Tx } from '../store/port.js';
+import {
+  closeHitlRequest,
+  getHitlRequest,
+  insertHitlDecision,
+  listHitlDecisions,
+  type HitlRequestRecord,
+} from '../store/repositories/hitl-requests.js';
+import { getNode } from '../store/repositories/workflow-nodes.js';
+import { lockWorkflows } from '../store/repositories/workflows.js';
+import { describeActor, SYSTEM_ACTOR, type Actor } from '../shared/actor.js';
+import { FlowgateError } from '../shared/errors.js';
+import { fromJson, toJson } from '../shared/json.js';
+import type { Changes } from './changes.js';
+import { planOf } from './dag-plan.js';
+import { settleRuns, type EngineEnv } from './transitions.js';
+import { EventType, HitlStatus, NodeStatus } from './statuses.js';
+
+export interface DecisionInput {
+  readonly kind: VoteKind;
+  /** A comment, or a rejection's reason. */
+  readonly comment?: string;
+  /** The answer to a question or form (respond). */
+  readonly value?: unknown;
+  /** Edits to the proposed values (approve), by path. */
+  readonly edits?: Readonly<Record<string, unknown>>;
+}
+
+export interface DecisionResult {
+  readonly requestId: string;
+  readonly workflowId: string;
+  /** The request's status after this decision: still `pending` while a quorum waits for more votes. */
+  readonly status: string;
+  readonly approvals?: number;
+  readonly required?: number;
+}
+
+/** A human node's output (API.md). */
+export interface HumanOutput {
+  readonly approved: boolean;
+  readonly response: string | null;
+  readonly value: unknown;
+  readonly edits: readonly EditRecord[];
+  readonly decidedBy: string;
+  readonly decidedAt: string;
+  readonly expired?: boolean;
+}
+
+const refusalMessages = {
+  viewer: 'Viewers cannot decide requests',
+  not_an_approver: 'You are not an approver of this request',
+  self_approval: 'You may not approve a run you started',
+} as const;
+
+/** Reads the request, then locks its run and the request in that order (the order every transition uses). */
+async function lockRequest(tx: Tx, env: EngineEnv, requestId: string): Promise<HitlRequestRecord> {
+  const unlocked = await getHitlRequest(tx, requestId);
+  if (!unlocked) throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
+  if (!env.store.capabilities.rowLocks) return unlocked;
+  await lockWorkflows(tx, [unlocked.workflowId], true);
+  return (await getHitlRequest(tx, requestId, { lock: true }))!;
+}
+
+function notPending(request: HitlRequestRecord): FlowgateError {
+  return new FlowgateError('HITL_NOT_PENDING', `The request is already ${request.status}`, {
+    details: {
+      status: request.status,
+      respondedBy: request.respondedBy,
+      respondedAt: request.respondedAt,
+    },
+  });
+}
+
+export async function decideRequest(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  requestId: string,
+  actor: Actor,
+  input: DecisionInput,
+): Promise<DecisionResult> {
+  const request = await lockRequest(tx, env, requestId);
+  if (request.status !== HitlStatus.pending) throw notPending(request);
+  const spec = fromJson<HumanNodeSpec>(request.spec)!;
+  const refusal = refusalFor(actor, spec, request.runStartedBy);
+  if (refusal) throw new FlowgateError('FORBIDDEN', refusalMessages[refusal], { details: { reason: refusal } });
+
+  const context = fromJson<RequestContext>(request.context);
+  let value: unknown = context?.proposed ?? null;
+  let diff: EditRecord[] = [];
+  if (input.kind === 'respond') {
+    const problems = checkAnswer(spec, input.value);
+    if (problems.length > 0) {
+      throw new FlowgateError('VALIDATION_FAILED', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
+        details: problems,
+      });
+    }
+    value = input.value;
+  } else if (input.kind === 'approve' && input.edits && Object.keys(input.edits).length > 0) {
+    ({ value, diff } = applyEdits(spec, value, input.edits));
+  } else if (input.value !== undefined) {
+    value = input.value;
+  }
+
+  const prior = await listHitlDecisions(tx, requestId);
+  if (prior.some((vote) => vote.userId === actor.userId)) {
+    throw new FlowgateError('CONFLICT', 'You have already decided on this request');
+  }
+  const matched = matchedApprovers(actor, spec);
+  await insertHitlDecision(tx, {
+    requestId,
+    userId: actor.userId,
+    decision: input.kind,
+    comment: input.comment ?? null,
+    value: toJson(input.value),
+    edits: diff.length > 0 ? toJson(diff) : null,
+    channel: actor.channel ?? null,
+    metadata: toJson({ ...describeActor(actor), matched }),
+    createdAt: changes.now,
+  });
+  const votes: Vote[] = [
+    ...prior.map((vote) => ({
+      userId: vote.userId,
+      decision: vote.decision as VoteKind,
+      matched: fromJson<{ matched?: string[] }>(vote.metadata)?.matched ?? [],
+    })),
+    { userId: actor.userId, decision: input.kind, matched },
+  ];
+  const outcome = tally(spec, votes);
+  const who = describeActor(actor);
+  if (outcome.status === 'open') {
+    changes.event(request.workflowId, EventType.hitlVoted, {
+      request_id: requestId,
+      node_id: request.nodeId,
+      decision: input.kind,
+      comment: input.comment ?? null,
+      approvals: outcome.approvals,
+      required: outcome.required,
+      by: who,
+    });
+    return {
+      requestId,
+      workflowId: request.workflowId,
+      status: HitlStatus.pending,
+      approvals: outcome.approvals,
+      required: outcome.required,
+    };
+  }
+
+  const output: HumanOutput = {
+    approved: outcome.status !== 'rejected',
+    response: input.comment ?? null,
+    value,
+    edits: diff,
+    decidedBy: actor.username ?? actor.userId,
+    decidedAt: changes.now,
+  };
+  await closeRequest(tx, env, changes, request, spec, outcome.status, output, actor);
+  return { requestId, workflowId: request.workflowId, status: outcome.status };
+}
+
+/**
+ * Closes a pending request with the given status, completes or fails its node, and settles the run. A rejection
+ * (or expiry) continues the run down its branches when the DAG routes it (`onReject: continue`, or conditions on
+ * the edges out of the node); otherwise it fails the node, and so the run (seed 000).
+ */
+async function closeRequest(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  request: HitlRequestRecord,
+  spec: HumanNodeSpec,
+  status: string,
+  output: HumanOutput,
+  actor: Actor,
+  options: { alwaysFail?: boolean } = {},
+): Promise<void> {
+  const closed = await closeHitlRequest(tx, request.requestId, {
+    status,
+    respondedAt: changes.now,
+    respondedBy: actor === SYSTEM_ACTOR ? null : (actor.username ?? actor.userId),
+    response: output.response,
+    decision: toJson(output),
+  });
+  if (!closed) throw notPending(request);
+
+  const eventType =
+    status === HitlStatus.approved
+      ? EventType.hitlApproved
+      : status === HitlStatus.rejected
+        ? EventType.hitlRejected
+        : status === HitlStatus.completed
+          ? EventType.hitlCompleted
+          : status === HitlStatus.cancelled
+            ? EventType.hitlCancelled
+            : EventType.hitlExpired;
+  changes.event(request.workflowId, eventType, {
+    request_id: request.requestId,
+    node_id: request.nodeId,
+    response: output.response,
+    value: output.value,
+    ...(output.edits.length > 0 ? { edits: output.edits } : {}),
+    by: describeActor(actor),
+  });
+
+  const [run] = await lockWorkflows(tx, [request.workflowId], env.store.capabilities.rowLocks);
+  const node = await getNode(tx, request.workflowId, request.nodeId);
+  if (!run || !node || node.status !== NodeStatus.waitingHitl) return;
+
+  const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
+  const routed =
+    !options.alwaysFail &&
+    (spec.onReject === 'continue' ||
+    (planOf(dag).successors.get(request.nodeId) ?? []).some(
+      (next) => planOf(dag).byId.get(next)?.edgeConditions[request.nodeId] !== undefined,
+    ));
+  if (output.approved || routed) {
+    changes.nodeUpdates.push({
+      id: node.id,
+      set: { status: NodeStatus.completed, result: toJson(output), completed_at: changes.now },
+      expect: { statuses: [NodeStatus.waitingHitl] },
+    });
+    changes.event(request.workflowId, EventType.nodeCompleted, {
+      node_id: request.nodeId,
+      node_type: 'human_in_loop',
+      result: output,
+    });
+  } else {
+    const reason = output.expired
+      ? 'the request expired'
+      : `rejected by ${output.decidedBy}${output.response ? `: ${output.response}` : ''}`;
+    changes.nodeUpdates.push({
+      id: node.id,
+      set: { status: NodeStatus.failed, result: toJson(output), error: reason, completed_at: changes.now },
+      expect: { statuses: [NodeStatus.waitingHitl] },
+    });
+    changes.event(request.workflowId, EventType.nodeFailed, {
+      node_id: request.nodeId,
+      node_type: 'human_in_loop',
+      error: { code: output.expired ? 'HITL_EXPIRED' : 'HITL_REJECTED', message: reason },
+    });
+  }
+  // Settling re-reads the run's nodes, so this node's new state must be written first.
+  await changes.flush(tx);
+  await settleRuns(tx, env, changes, [run]);
+  changes.wakeWorkers = true;
+}
+
+/** A request whose timeout passed: closed with the node's chosen outcome. */
+export async function expireRequest(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  requestId: string,
+): Promise<void> {
+  const request = await lockRequest(tx, env, requestId);
+  if (request.status !== HitlStatus.pending) return;
+  const spec = fromJson<HumanNodeSpec>(request.spec)!;
+  const outcome = spec.timeout?.outcome ?? 'expire';
+  const context = fromJson<RequestContext>(request.context);
+  const output: HumanOutput = {
+    approved: outcome === 'approve',
+    response: `timed out (${outcome})`,
+    value: context?.proposed ?? null,
+    edits: [],
+    decidedBy: SYSTEM_ACTOR.userId,
+    decidedAt: changes.now,
+    ...(outcome === 'expire' || outcome === 'fail' ? { expired: true } : {}),
+  };
+  const status =
+    outcome === 'approve'
+      ? HitlStatus.approved
+      : outcome === 'reject'
+        ? HitlStatus.rejected
+        : HitlStatus.expired;
+  await closeRequest(tx, env, changes, request, spec, status, output, SYSTEM_ACTOR, {
+    alwaysFail: outcome === 'fail',
+  });
+}
+
+/** Cancels a pending request: its node fails (nobody will answer), and the run with it unless the DAG tolerates it. */
+export async function cancelRequest(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  requestId: string,
+  actor: Actor,
+  reason?: string,
+): Promise<void> {
+  const request = await lockRequest(tx, env, requestId);
+  if (request.status !== HitlStatus.pending) throw notPending(request);
+  const spec = fromJson<HumanNodeSpec>(request.spec)!;
+  const output: HumanOutput = {
+    approved: false,
+    response: reason ?? 'cancelled',
+    value: null,
+    edits: [],
+    decidedBy: actor.username ?? actor.userId,
+    decidedAt: changes.now,
+  };
+  await closeRequest(tx, env, changes, request, spec, HitlStatus.cancelled, output, actor, {
+    alwaysFail: true,
+  });
+}

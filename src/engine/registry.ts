@@ -1,0 +1,108 @@
+import type { RegistryView } from '../definition/index.js';
+import { FlowgateError } from '../shared/errors.js';
+
+/** What an agent or tool receives besides its input (API.md, "Plugins"). */
+export interface StepContext {
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly dagId: string;
+  /** 1 for the first run of the node, counting every claim (a retry, or a re-run after a worker died). */
+  readonly attempt: number;
+  /** Stable across attempts (workflow id + node id): pass it to side-effecting APIs so that a re-run is harmless. */
+  readonly idempotencyKey: string;
+  /** Aborted when the node times out, or its run is cancelled or fails. */
+  readonly signal: AbortSignal;
+  /** Outputs of the run's completed nodes, by node id. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** The run's input. */
+  readonly runInput: unknown;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plugin authors type their own inputs
+export type StepFunction = (input: any, ctx: StepContext) => unknown;
+
+export interface StepEntry {
+  readonly description?: string;
+  /** A JSON Schema or a zod schema of the input. */
+  readonly inputSchema?: unknown;
+  readonly run: StepFunction;
+}
+
+export type StepDefinition = StepFunction | StepEntry;
+
+/** A plugin module's default export, and what library users pass to `createFlowgate`. */
+export interface Plugin {
+  readonly agents?: Readonly<Record<string, StepDefinition>>;
+  readonly tools?: Readonly<Record<string, StepDefinition>>;
+}
+
+export interface RegisteredStep {
+  readonly name: string;
+  readonly kind: 'agent' | 'tool';
+  readonly description?: string;
+  readonly inputSchema?: unknown;
+  readonly run: StepFunction;
+}
+
+const BUILT_IN_AGENTS: Record<string, StepDefinition> = {
+  echo_agent: {
+    description: 'Returns its input unchanged.',
+    run: (input: unknown) => input,
+  },
+};
+
+/** The agents and tools a process can run. */
+export class Registry implements RegistryView {
+  readonly #agents = new Map<string, RegisteredStep>();
+  readonly #tools = new Map<string, RegisteredStep>();
+
+  constructor(plugins: readonly Plugin[] = []) {
+    this.register({ agents: BUILT_IN_AGENTS });
+    for (const plugin of plugins) this.register(plugin);
+  }
+
+  register(plugin: Plugin): void {
+    for (const [kind, entries, target] of [
+      ['agent', plugin.agents, this.#agents],
+      ['tool', plugin.tools, this.#tools],
+    ] as const) {
+      for (const [name, definition] of Object.entries(entries ?? {})) {
+        target.set(name, toStep(name, kind, definition));
+      }
+    }
+  }
+
+  agent(name: string): RegisteredStep | undefined {
+    return this.#agents.get(name);
+  }
+
+  tool(name: string): RegisteredStep | undefined {
+    return this.#tools.get(name);
+  }
+
+  hasAgent(name: string): boolean {
+    return this.#agents.has(name);
+  }
+
+  hasTool(name: string): boolean {
+    return this.#tools.has(name);
+  }
+
+  list(): RegisteredStep[] {
+    return [...this.#agents.values(), ...this.#tools.values()];
+  }
+}
+
+function toStep(name: string, kind: 'agent' | 'tool', definition: StepDefinition): RegisteredStep {
+  if (typeof definition === 'function') return { name, kind, run: definition };
+  if (definition && typeof definition === 'object' && typeof definition.run === 'function') {
+    return {
+      name,
+      kind,
+      run: definition.run,
+      ...(definition.description !== undefined ? { description: definition.description } : {}),
+      ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
+    };
+  }
+  throw new FlowgateError('CONFIG_INVALID', `The ${kind} "${name}" is neither a function nor {run}`);
+}

@@ -1,0 +1,599 @@
+/**
+ * Applies the engine's decisions inside the caller's transaction: after nodes complete or fail (a worker's batch, a
+ * person's decision, a timeout), the runs they belong to are settled: waiting nodes made ready, skipped or failed by
+ * their trigger rules, human nodes raise their requests, decision nodes choose, sub-DAGs start, and each run is
+ * completed, failed, paused or resumed. Everything lands in the same commit as the change that caused it.
+ */
+import {
+  evaluateCondition,
+  evaluateExpression,
+  parseDuration,
+  renderTemplates,
+  type DagDefinition,
+  type ExpressionScope,
+  type NodeDefinition,
+} from '../definition/index.js';
+import { buildHitlRequest } from '../hitl/raise.js';
+import type { Store, Tx } from '../store/port.js';
+import { listPendingHitlRequests, closeHitlRequest } from '../store/repositories/hitl-requests.js';
+import { insertNodes, loadNodes, type NodeRecord } from '../store/repositories/workflow-nodes.js';
+import {
+  insertWorkflows,
+  lockWorkflows,
+  listChildWorkflows,
+  type WorkflowRecord,
+} from '../store/repositories/workflows.js';
+import type { Clock } from '../shared/clock.js';
+import { toIso } from '../shared/clock.js';
+import { fromJson, toJson } from '../shared/json.js';
+import type { Changes } from './changes.js';
+import type { DagCache } from './dag-cache.js';
+import { planOf } from './dag-plan.js';
+import { buildScope, scopeWithSource } from './scope.js';
+import { assessRun, isWorkerNode, resolveNodes, type NodeView } from './settle.js';
+import { EventType, HitlStatus, NodeStatus, PauseReason, RunStatus, isTerminalNode } from './statuses.js';
+
+export interface EngineEnv {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly dags: DagCache;
+  readonly random: () => number;
+  readonly newId: () => string;
+}
+
+interface LiveNode extends NodeView {
+  record: NodeRecord;
+  status: string;
+  ready: boolean;
+  output: unknown;
+}
+
+interface RunState {
+  run: WorkflowRecord;
+  dag: DagDefinition;
+  input: unknown;
+  nodes: Map<string, LiveNode>;
+}
+
+/** A node's output as stored, parsed once per transaction. */
+function liveNode(record: NodeRecord): LiveNode {
+  return {
+    record,
+    status: record.status,
+    ready: record.status === NodeStatus.pending && record.readyAt !== null,
+    output: record.status === NodeStatus.completed ? (fromJson(record.result) ?? null) : undefined,
+  };
+}
+
+function scopeOf(state: RunState): ExpressionScope {
+  const nodes = [...state.nodes.values()].map((n) => ({
+    nodeId: n.record.nodeId,
+    status: n.status,
+    output: n.output,
+  }));
+  return buildScope(
+    { workflowId: state.run.workflowId, dagId: state.run.dagId, version: state.run.dagVersion },
+    state.input,
+    nodes,
+  );
+}
+
+/**
+ * Settles the given runs (locked by the caller when the store has row locks). Children and parents of sub-DAG
+ * nodes touched on the way are settled too.
+ */
+export async function settleRuns(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  runs: readonly WorkflowRecord[],
+): Promise<void> {
+  // Settling reads nodes back from the database: what this transaction has collected so far must be there.
+  await changes.flush(tx);
+  const queue = [...runs];
+  const settled = new Set<string>();
+  const records = await loadNodes(
+    tx,
+    runs.map((r) => r.workflowId),
+  );
+  const nodesByRun = groupByRun(records);
+  while (queue.length > 0) {
+    const run = queue.shift()!;
+    if (settled.has(run.workflowId)) continue;
+    settled.add(run.workflowId);
+    let nodes = nodesByRun.get(run.workflowId);
+    if (!nodes) {
+      nodes = await loadNodes(tx, [run.workflowId]);
+      nodesByRun.set(run.workflowId, nodes);
+    }
+    const related = await settleRun(tx, env, changes, run, nodes);
+    for (const other of related) {
+      settled.delete(other.workflowId);
+      nodesByRun.delete(other.workflowId);
+      queue.push(other);
+    }
+  }
+}
+
+function groupByRun(records: readonly NodeRecord[]): Map<string, NodeRecord[]> {
+  const byRun = new Map<string, NodeRecord[]>();
+  for (const record of records) {
+    let list = byRun.get(record.workflowId);
+    if (!list) byRun.set(record.workflowId, (list = []));
+    list.push(record);
+  }
+  return byRun;
+}
+
+/** Returns runs that must be settled after this one (a sub-DAG's child just started, or its parent). */
+async function settleRun(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  run: WorkflowRecord,
+  records: readonly NodeRecord[],
+): Promise<WorkflowRecord[]> {
+  const status = changes.runUpdates.get(run.workflowId)?.status ?? run.status;
+  if (status !== RunStatus.running && status !== RunStatus.paused) return [];
+  const pausedByUser =
+    status === RunStatus.paused &&
+    (changes.runUpdates.get(run.workflowId)?.pause_reason ?? run.pauseReason) === PauseReason.user;
+
+  const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
+  const state: RunState = {
+    run,
+    dag,
+    input: fromJson(run.input) ?? null,
+    nodes: new Map(records.map((record) => [record.nodeId, liveNode(record)])),
+  };
+  const related: WorkflowRecord[] = [];
+
+  // A user's pause holds back new work; what is in flight still finishes and is recorded.
+  if (!pausedByUser) {
+    for (;;) {
+      const progressed = await resolveOnce(tx, env, changes, state, related);
+      if (!progressed) break;
+    }
+  }
+
+  const outlook = assessRun(dag, state.nodes);
+  switch (outlook.kind) {
+    case 'completed': {
+      changes.updateRun(run.workflowId, {
+        status: RunStatus.completed,
+        result: toJson(outlook.result),
+        completed_at: changes.now,
+        pause_reason: null,
+      });
+      changes.event(run.workflowId, EventType.workflowCompleted, { result: outlook.result });
+      changes.finished.push({ workflowId: run.workflowId, status: RunStatus.completed });
+      related.push(...(await finishParentNode(tx, env, changes, run, { output: outlook.result })));
+      break;
+    }
+    case 'failed': {
+      const failed = state.nodes.get(outlook.nodeId);
+      const message = `Node ${outlook.nodeId} failed: ${failed?.record.error ?? 'unknown error'}`;
+      await failRun(tx, env, changes, state, message);
+      related.push(...(await finishParentNode(tx, env, changes, run, { error: message })));
+      break;
+    }
+    case 'waiting_for_people':
+      if (status === RunStatus.running) {
+        changes.updateRun(run.workflowId, { status: RunStatus.paused, pause_reason: PauseReason.hitl });
+        changes.event(run.workflowId, EventType.workflowPaused, { reason: PauseReason.hitl });
+      }
+      break;
+    case 'active':
+      if (status === RunStatus.paused && !pausedByUser) {
+        changes.updateRun(run.workflowId, { status: RunStatus.running, pause_reason: null });
+        changes.event(run.workflowId, EventType.workflowResumed, { reason: PauseReason.hitl });
+      }
+      break;
+  }
+  return related;
+}
+
+/** One pass of decisions; true when a decision node completed, which may unblock more. */
+async function resolveOnce(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  state: RunState,
+  related: WorkflowRecord[],
+): Promise<boolean> {
+  const { dag } = state;
+  const plan = planOf(dag);
+  const scope = scopeOf(state);
+  const limit = dag.settings.concurrency;
+  let busy = 0;
+  if (limit !== undefined) {
+    for (const node of dag.nodes) {
+      const live = state.nodes.get(node.id);
+      if (live && isWorkerNode(node) && (live.status === NodeStatus.running || live.ready)) busy++;
+    }
+  }
+  const resolutions = await resolveNodes({
+    dag,
+    nodes: state.nodes,
+    capacity: limit === undefined ? Number.POSITIVE_INFINITY : limit - busy,
+    condition: (expression, source) =>
+      evaluateCondition(
+        expression,
+        source === undefined ? scope : scopeWithSource(scope, state.nodes.get(source)?.output),
+      ),
+  });
+
+  let progressed = false;
+  for (const resolution of resolutions) {
+    const node = plan.byId.get(resolution.nodeId)!;
+    const live = state.nodes.get(node.id)!;
+    switch (resolution.action) {
+      case 'skip':
+        setNode(changes, live, { status: NodeStatus.skipped, completed_at: changes.now });
+        changes.event(state.run.workflowId, EventType.nodeSkipped, {
+          node_id: node.id,
+          reason: resolution.reason,
+        });
+        break;
+      case 'fail': {
+        const error = `upstream node ${resolution.upstream} failed`;
+        setNode(changes, live, { status: NodeStatus.failed, error, completed_at: changes.now });
+        changes.event(state.run.workflowId, EventType.nodeFailed, {
+          node_id: node.id,
+          node_type: node.type,
+          error: { code: 'UPSTREAM_FAILED', message: error },
+        });
+        break;
+      }
+      case 'ready':
+        progressed = (await startNode(tx, env, changes, state, node, live, scope, related)) || progressed;
+        break;
+    }
+  }
+  return progressed;
+}
+
+function setNode(changes: Changes, live: LiveNode, set: Parameters<Changes['nodeUpdates']['push']>[0]['set']) {
+  changes.nodeUpdates.push({ id: live.record.id, set });
+  if (set.status !== undefined) live.status = set.status;
+  live.ready = false;
+}
+
+/** Makes a node ready, or runs it on the spot when it needs no worker. True when it completed here. */
+async function startNode(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  state: RunState,
+  node: NodeDefinition,
+  live: LiveNode,
+  scope: ExpressionScope,
+  related: WorkflowRecord[],
+): Promise<boolean> {
+  const workflowId = state.run.workflowId;
+  const now = env.clock.now();
+  switch (node.type) {
+    case 'agent':
+    case 'tool':
+      changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: changes.now } });
+      live.ready = true;
+      changes.wakeWorkers = true;
+      return false;
+    case 'timer': {
+      const firesAt = await timerFiresAt(node, scope, now);
+      changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: toIso(firesAt) } });
+      live.ready = true;
+      changes.wakeWorkers = true;
+      return false;
+    }
+    case 'human_in_loop': {
+      const request = await buildHitlRequest({
+        requestId: env.newId(),
+        node,
+        attempt: live.record.attempt + 1,
+        scope,
+        runStartedBy: state.run.createdBy,
+        now,
+      });
+      changes.requests.push(request);
+      // The node's attempt counts the requests it raised, so a retried gate raises a fresh one.
+      changes.nodeUpdates.push({
+        id: live.record.id,
+        set: { status: NodeStatus.waitingHitl, started_at: changes.now },
+      });
+      live.status = NodeStatus.waitingHitl;
+      live.ready = false;
+      changes.event(workflowId, EventType.hitlRequested, {
+        request_id: request.requestId,
+        node_id: node.id,
+        message: request.message,
+        expires_at: request.expiresAt,
+      });
+      return false;
+    }
+    case 'decision': {
+      const output = await decide(node, scope);
+      setNode(changes, live, {
+        status: NodeStatus.completed,
+        result: toJson(output),
+        started_at: changes.now,
+        completed_at: changes.now,
+      });
+      live.output = output;
+      changes.event(workflowId, EventType.nodeCompleted, {
+        node_id: node.id,
+        node_type: node.type,
+        result: output,
+      });
+      return true;
+    }
+    case 'sub_dag': {
+      const child = await startChildRun(tx, env, changes, state, node, scope);
+      setNode(changes, live, {
+        status: NodeStatus.running,
+        started_at: changes.now,
+        child_workflow_id: child.workflowId,
+      });
+      changes.event(workflowId, EventType.nodeStarted, {
+        node_id: node.id,
+        node_type: node.type,
+        child_workflow_id: child.workflowId,
+      });
+      related.push(child);
+      return false;
+    }
+  }
+}
+
+async function timerFiresAt(node: NodeDefinition, scope: ExpressionScope, now: number): Promise<number> {
+  const { duration, delayMs, until } = node.config as {
+    duration?: string;
+    delayMs?: number;
+    until?: string;
+  };
+  if (until !== undefined) {
+    const at = Date.parse(String(await renderTemplates(until, scope)));
+    return Number.isNaN(at) ? now : at;
+  }
+  if (delayMs !== undefined) return now + delayMs;
+  if (duration !== undefined) return now + parseDuration(duration);
+  return now;
+}
+
+/**
+ * A decision node's output: `value` is its expression's value (or the upstream outputs), and `targets` the nodes of
+ * the first matching `conditions` entry (or of `default`), which the edges from it follow.
+ */
+async function decide(node: NodeDefinition, scope: ExpressionScope): Promise<unknown> {
+  const config = node.config as {
+    expression?: string;
+    conditions?: { condition: string; target: string | string[] }[];
+    default?: string | string[];
+  };
+  const upstream = Object.fromEntries(node.dependencies.map((id) => [id, scope.nodes[id]?.output ?? null]));
+  const value =
+    config.expression !== undefined
+      ? await evaluateExpression(config.expression, scope)
+      : node.dependencies.length === 1
+        ? upstream[node.dependencies[0]!]
+        : upstream;
+  if (!config.conditions) return { value: value ?? null };
+  for (const entry of config.conditions) {
+    if (await evaluateCondition(entry.condition, scopeWithSource(scope, value))) {
+      return { value: value ?? null, targets: [entry.target].flat() };
+    }
+  }
+  return { value: value ?? null, targets: config.default === undefined ? [] : [config.default].flat() };
+}
+
+async function startChildRun(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  parent: RunState,
+  node: NodeDefinition,
+  scope: ExpressionScope,
+): Promise<WorkflowRecord> {
+  const config = node.config as { dag_id?: string; dagId?: string; version?: number; input?: unknown };
+  const dagId = config.dag_id ?? config.dagId ?? '';
+  const latest = config.version ?? (await env.dags.latestVersion(tx, dagId));
+  const dag = await env.dags.get(tx, dagId, latest);
+  const input =
+    config.input !== undefined
+      ? await renderTemplates(config.input, scope)
+      : defaultInput(node, parent.input, scope);
+  const [child] = await createRuns(tx, env, changes, [
+    {
+      dag,
+      version: latest,
+      input,
+      createdBy: parent.run.createdBy,
+      parent: { workflowId: parent.run.workflowId, nodeId: node.id },
+    },
+  ]);
+  return child!;
+}
+
+/** A node's input without `config.input`: the run's input for a start node, else its dependencies' outputs. */
+export function defaultInput(node: NodeDefinition, runInput: unknown, scope: ExpressionScope): unknown {
+  if (node.dependencies.length === 0) return runInput;
+  return Object.fromEntries(node.dependencies.map((id) => [id, scope.nodes[id]?.output ?? null]));
+}
+
+export interface NewRun {
+  readonly dag: DagDefinition;
+  readonly version: number;
+  readonly input: unknown;
+  readonly createdBy: string | null;
+  readonly workflowId?: string;
+  readonly parent?: { readonly workflowId: string; readonly nodeId: string };
+}
+
+/** Inserts runs with all their nodes pending; the caller settles them (which readies the start nodes). */
+export async function createRuns(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  runs: readonly NewRun[],
+): Promise<WorkflowRecord[]> {
+  const now = env.clock.now();
+  const records: WorkflowRecord[] = [];
+  const rows = runs.map((run) => {
+    const workflowId = run.workflowId ?? env.newId();
+    const deadlineAt =
+      run.dag.settings.timeoutMs !== undefined ? toIso(now + run.dag.settings.timeoutMs) : null;
+    const record: WorkflowRecord = {
+      workflowId,
+      dagId: run.dag.dagId,
+      dagVersion: run.version,
+      name: run.dag.name ?? null,
+      description: run.dag.description ?? null,
+      status: RunStatus.running,
+      pauseReason: null,
+      input: toJson(run.input ?? null),
+      result: null,
+      error: null,
+      createdBy: run.createdBy,
+      createdAt: changes.now,
+      startedAt: changes.now,
+      completedAt: null,
+      updatedAt: changes.now,
+      deadlineAt,
+      parentWorkflowId: run.parent?.workflowId ?? null,
+      parentNodeId: run.parent?.nodeId ?? null,
+    };
+    records.push(record);
+    changes.event(workflowId, EventType.workflowStarted, {
+      dag_id: run.dag.dagId,
+      version: run.version,
+      started_by: run.createdBy,
+      ...(run.parent ? { parent_workflow_id: run.parent.workflowId } : {}),
+    });
+    return {
+      workflowId,
+      dagId: run.dag.dagId,
+      dagVersion: run.version,
+      name: record.name,
+      description: record.description,
+      status: RunStatus.running,
+      input: record.input,
+      graphJson: null,
+      createdBy: run.createdBy,
+      now: changes.now,
+      deadlineAt,
+      parentWorkflowId: record.parentWorkflowId,
+      parentNodeId: record.parentNodeId,
+    };
+  });
+  await insertWorkflows(tx, rows);
+  await insertNodes(
+    tx,
+    runs.flatMap((run, i) =>
+      run.dag.nodes.map((node) => ({
+        workflowId: rows[i]!.workflowId,
+        nodeId: node.id,
+        nodeType: node.type,
+        agentId: node.agentId ?? null,
+        toolName: node.toolName ?? null,
+        config: Object.keys(node.config).length > 0 ? JSON.stringify(node.config) : null,
+      })),
+    ),
+  );
+  return records;
+}
+
+/**
+ * Ends a run as failed: what is still open is cancelled (a worker still running a node is fenced out by the status),
+ * and its pending requests are cancelled with it.
+ */
+export async function failRun(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  state: { run: WorkflowRecord; nodes: Map<string, LiveNode> } | { run: WorkflowRecord },
+  message: string,
+  status: typeof RunStatus.failed | typeof RunStatus.cancelled = RunStatus.failed,
+): Promise<void> {
+  const { run } = state;
+  const nodes =
+    'nodes' in state
+      ? [...state.nodes.values()]
+      : (await loadNodes(tx, [run.workflowId])).map(liveNode);
+  for (const live of nodes) {
+    if (isTerminalNode(live.status)) continue;
+    setNode(changes, live, { status: NodeStatus.cancelled, completed_at: changes.now, lease_owner: null });
+    changes.event(run.workflowId, EventType.nodeCancelled, { node_id: live.record.nodeId });
+  }
+  for (const request of await listPendingHitlRequests(tx, run.workflowId)) {
+    await closeHitlRequest(tx, request.requestId, {
+      status: HitlStatus.cancelled,
+      respondedAt: changes.now,
+      respondedBy: null,
+      response: null,
+      decision: null,
+    });
+    changes.event(run.workflowId, EventType.hitlCancelled, {
+      request_id: request.requestId,
+      node_id: request.nodeId,
+      reason: status === RunStatus.cancelled ? 'run cancelled' : 'run failed',
+    });
+  }
+  changes.updateRun(run.workflowId, {
+    status,
+    ...(status === RunStatus.failed ? { error: message } : {}),
+    completed_at: changes.now,
+    pause_reason: null,
+  });
+  changes.event(
+    run.workflowId,
+    status === RunStatus.failed ? EventType.workflowFailed : EventType.workflowCancelled,
+    { error: message },
+  );
+  changes.finished.push({ workflowId: run.workflowId, status });
+
+  for (const child of await listChildWorkflows(tx, run.workflowId)) {
+    if (child.status === RunStatus.running || child.status === RunStatus.paused) {
+      await failRun(tx, env, changes, { run: child }, `parent run ${status}`, RunStatus.cancelled);
+    }
+  }
+}
+
+/** A sub-DAG run ended: its parent's node completes or fails with it, and the parent is settled. */
+async function finishParentNode(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  child: WorkflowRecord,
+  outcome: { output: unknown } | { error: string },
+): Promise<WorkflowRecord[]> {
+  if (!child.parentWorkflowId || !child.parentNodeId) return [];
+  const [parent] = await lockWorkflows(tx, [child.parentWorkflowId], env.store.capabilities.rowLocks);
+  if (!parent) return [];
+  const nodes = await loadNodes(tx, [parent.workflowId]);
+  const node = nodes.find((n) => n.nodeId === child.parentNodeId);
+  if (!node || node.status !== NodeStatus.running || node.childWorkflowId !== child.workflowId) return [];
+  if ('output' in outcome) {
+    changes.nodeUpdates.push({
+      id: node.id,
+      set: { status: NodeStatus.completed, result: toJson(outcome.output), completed_at: changes.now },
+    });
+    changes.event(parent.workflowId, EventType.nodeCompleted, {
+      node_id: node.nodeId,
+      node_type: 'sub_dag',
+      result: outcome.output,
+    });
+  } else {
+    changes.nodeUpdates.push({
+      id: node.id,
+      set: { status: NodeStatus.failed, error: outcome.error, completed_at: changes.now },
+    });
+    changes.event(parent.workflowId, EventType.nodeFailed, {
+      node_id: node.nodeId,
+      node_type: 'sub_dag',
+      error: { message: outcome.error },
+    });
+  }
+  // The parent is settled after these writes land: its nodes are re-read then.
+  await changes.flush(tx);
+  return [parent];
+}

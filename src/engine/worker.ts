@@ -1,0 +1,393 @@
+/**
+ * A worker: one loop that owns every write this process makes for node execution. Each turn of the loop is one
+ * transaction that commits the results of the attempts that finished since the last turn (group commit: under load,
+ * many per fsync; when idle, one), settles their runs, and leases the next ready nodes in the same commit. Leases are
+ * renewed while nodes run and expire when a worker dies, so another worker takes the node again.
+ */
+import { hostname } from 'node:os';
+
+import { renderTemplates, hasTemplates, type DagDefinition, type NodeDefinition } from '../definition/index.js';
+import type { Store, Tx } from '../store/port.js';
+import { findExpiredHitlRequests, nextHitlExpiry } from '../store/repositories/hitl-requests.js';
+import {
+  claimReadyNodes,
+  loadNodes,
+  nextReadyAt,
+  renewLeases,
+  requeueExpiredLeases,
+  updateNodes,
+  type NodeRecord,
+} from '../store/repositories/workflow-nodes.js';
+import { findOverdueWorkflows, lockWorkflows } from '../store/repositories/workflows.js';
+import { toIso } from '../shared/clock.js';
+import { FlowgateError, serializeError } from '../shared/errors.js';
+import { fromJson } from '../shared/json.js';
+import { Changes, type FinishedRun } from './changes.js';
+import { completeAttempts, type AttemptOutcome, type FinishedAttempt } from './complete-nodes.js';
+import { planOf } from './dag-plan.js';
+import { expireRequest } from './decisions.js';
+import type { Registry, RegisteredStep, StepContext } from './registry.js';
+import { buildScope, completedOutputs } from './scope.js';
+import { defaultInput, failRun, type EngineEnv } from './transitions.js';
+import { EventType, NodeStatus, RunStatus } from './statuses.js';
+
+export interface WorkerOptions {
+  /** Nodes this worker runs at once. */
+  readonly concurrency?: number;
+  /**
+   * How long a lease lasts without renewal. A worker renews every third of it, so a dead worker's nodes are taken
+   * again within this time (graphile-worker keeps a crashed job locked for hours).
+   */
+  readonly leaseMs?: number;
+  /** The longest the worker sleeps without looking for work another process may have made. */
+  readonly pollMs?: number;
+  /** How long `stop()` waits for running nodes before releasing their leases. */
+  readonly shutdownGraceMs?: number;
+  readonly workerId?: string;
+}
+
+export interface WorkerHooks {
+  /** Runs that ended, reported after their commit. */
+  onRunsFinished(runs: readonly FinishedRun[]): void;
+  onError(error: unknown): void;
+}
+
+interface Claimed {
+  readonly record: NodeRecord;
+  readonly node: NodeDefinition;
+  readonly dag: DagDefinition;
+  readonly input: unknown;
+  readonly outputs: Record<string, unknown>;
+  readonly runInput: unknown;
+}
+
+interface InFlight {
+  readonly workflowId: string;
+  readonly controller: AbortController;
+}
+
+export class Worker {
+  readonly id: string;
+  readonly #env: EngineEnv;
+  readonly #registry: Registry;
+  readonly #hooks: WorkerHooks;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #graceMs: number;
+  readonly #inflight = new Map<number, InFlight>();
+  #finished: FinishedAttempt[] = [];
+  /** Whether ready work may be waiting: set by wake-ups, cleared when a claim comes back short. */
+  #wanted = true;
+  /** Counts wake-ups, so one that arrives during a turn is not lost when the turn clears `#wanted`. */
+  #wakeups = 0;
+  #stopping = false;
+  #abandoned = false;
+  #nextMaintenance = 0;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(env: EngineEnv, registry: Registry, hooks: WorkerHooks, options: WorkerOptions = {}) {
+    this.#env = env;
+    this.#registry = registry;
+    this.#hooks = hooks;
+    this.#concurrency = options.concurrency ?? 50;
+    this.#leaseMs = options.leaseMs ?? 20_000;
+    this.#pollMs = options.pollMs ?? 1_000;
+    this.#graceMs = options.shutdownGraceMs ?? 10_000;
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${env.newId().slice(0, 8)}`;
+  }
+
+  get store(): Store {
+    return this.#env.store;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#unsubscribe = this.#env.store.onWakeup(() => this.notify());
+    this.#loop = this.#run();
+  }
+
+  /** Tells the worker that work may be ready (a decision, a new run, a clock moved in a test). */
+  notify(): void {
+    this.#wanted = true;
+    this.#wakeups++;
+    this.#wake?.();
+  }
+
+  /** Finishes what runs (up to the grace period), then releases the leases of what did not finish. */
+  async stop(): Promise<void> {
+    if (!this.#loop) return;
+    this.#stopping = true;
+    this.#unsubscribe?.();
+    this.#wake?.();
+    const grace = setTimeout(() => {
+      this.#abandoned = true;
+      for (const flight of this.#inflight.values()) {
+        flight.controller.abort(new FlowgateError('LEASE_LOST', 'The worker is shutting down'));
+      }
+      this.#wake?.();
+    }, this.#graceMs);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(grace);
+      this.#loop = undefined;
+    }
+  }
+
+  async #run(): Promise<void> {
+    for (;;) {
+      if (this.#stopping && (this.#abandoned || (this.#inflight.size === 0 && this.#finished.length === 0))) {
+        break;
+      }
+      const now = this.#env.clock.now();
+      const capacity = this.#stopping ? 0 : this.#concurrency - this.#inflight.size;
+      const maintain = now >= this.#nextMaintenance && !this.#stopping;
+      const claim = this.#wanted && capacity > 0;
+      if (this.#finished.length === 0 && !claim && !maintain) {
+        await this.#sleep(this.#nextMaintenance - now);
+        continue;
+      }
+      const finished = this.#finished;
+      this.#finished = [];
+      try {
+        await this.#turn(now, finished, claim ? capacity : 0, maintain);
+      } catch (error) {
+        // Nothing of that turn was committed: its results are kept for the next turn.
+        this.#finished = finished.concat(this.#finished);
+        this.#hooks.onError(error);
+        await this.#sleep(Math.min(this.#pollMs, 1_000));
+      }
+    }
+    if (this.#abandoned) await this.#releaseLeases();
+  }
+
+  async #turn(now: number, finished: FinishedAttempt[], capacity: number, maintain: boolean) {
+    const env = this.#env;
+    const wakeupsBefore = this.#wakeups;
+    const result = await env.store.transaction(async (tx) => {
+      const changes = new Changes(toIso(now));
+      if (maintain) await this.#maintain(tx, changes, now);
+      if (finished.length > 0) await completeAttempts(tx, env, changes, this.id, finished);
+      await changes.flush(tx);
+      const claimed = capacity > 0 ? await this.#claim(tx, changes, capacity, now) : [];
+      await changes.flush(tx);
+      const idle = claimed.length < capacity;
+      const nextDue = idle ? await this.#nextDue(tx, now) : undefined;
+      if (changes.wakeWorkers && env.store.capabilities.listenNotify) await env.store.notify(tx);
+      return { claimed, finished: changes.finished, wake: changes.wakeWorkers, idle, nextDue };
+    });
+    if (maintain) this.#nextMaintenance = now + Math.min(this.#leaseMs / 3, this.#pollMs);
+    if (result.nextDue !== undefined) this.#nextMaintenance = Math.min(this.#nextMaintenance, result.nextDue);
+    if (result.idle && !result.wake && this.#wakeups === wakeupsBefore) this.#wanted = false;
+    if (result.wake) this.#wanted = true;
+    for (const run of result.finished) {
+      for (const flight of this.#inflight.values()) {
+        if (flight.workflowId === run.workflowId) {
+          flight.controller.abort(new FlowgateError('RUN_NOT_ACTIVE', `The run is ${run.status}`));
+        }
+      }
+    }
+    if (result.finished.length > 0) this.#hooks.onRunsFinished(result.finished);
+    for (const claimed of result.claimed) this.#execute(claimed);
+  }
+
+  /** Lease renewal, expired leases, request timeouts and run deadlines: every few seconds, in a normal turn. */
+  async #maintain(tx: Tx, changes: Changes, now: number): Promise<void> {
+    const env = this.#env;
+    await renewLeases(tx, this.id, [...this.#inflight.keys()], toIso(now + this.#leaseMs));
+    const requeued = await requeueExpiredLeases(tx, changes.now, 100);
+    for (const node of requeued) {
+      changes.event(node.workflowId, EventType.nodeLeaseExpired, {
+        node_id: node.nodeId,
+        attempt: node.attempt,
+        lease_owner: node.leaseOwner,
+      });
+    }
+    if (requeued.length > 0) changes.wakeWorkers = true;
+    for (const requestId of await findExpiredHitlRequests(tx, changes.now, 100)) {
+      await expireRequest(tx, env, changes, requestId);
+    }
+    const overdue = await findOverdueWorkflows(tx, changes.now, 100);
+    for (const run of await lockWorkflows(tx, overdue, env.store.capabilities.rowLocks)) {
+      if (run.status !== RunStatus.running && run.status !== RunStatus.paused) continue;
+      await failRun(tx, env, changes, { run }, 'the run exceeded its timeout');
+    }
+  }
+
+  async #nextDue(tx: Tx, now: number): Promise<number | undefined> {
+    const [ready, expiry] = [await nextReadyAt(tx, toIso(now)), await nextHitlExpiry(tx)];
+    const times = [ready, expiry].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  async #claim(tx: Tx, changes: Changes, capacity: number, now: number): Promise<Claimed[]> {
+    const env = this.#env;
+    const records = await claimReadyNodes(tx, {
+      owner: this.id,
+      now: changes.now,
+      leaseExpiresAt: toIso(now + this.#leaseMs),
+      limit: capacity,
+      skipLocked: env.store.capabilities.skipLocked,
+    });
+    if (records.length === 0) return [];
+    const runIds = [...new Set(records.map((r) => r.workflowId))];
+    const runs = new Map((await lockWorkflows(tx, runIds, false)).map((run) => [run.workflowId, run]));
+    const nodesByRun = new Map<string, NodeRecord[]>();
+    for (const node of await loadNodes(tx, runIds)) {
+      const list = nodesByRun.get(node.workflowId) ?? [];
+      list.push(node);
+      nodesByRun.set(node.workflowId, list);
+    }
+    const claimed: Claimed[] = [];
+    for (const record of records) {
+      const run = runs.get(record.workflowId)!;
+      const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
+      const node = planOf(dag).byId.get(record.nodeId)!;
+      const runNodes = nodesByRun.get(record.workflowId) ?? [];
+      const outputs = completedOutputs(runNodes);
+      const runInput = fromJson(run.input) ?? null;
+      const scope = buildScope(
+        { workflowId: run.workflowId, dagId: run.dagId, version: run.dagVersion },
+        runInput,
+        runNodes.map((n) => ({ nodeId: n.nodeId, status: n.status, output: outputs[n.nodeId] })),
+      );
+      const configured = node.config.input;
+      const input =
+        configured === undefined
+          ? defaultInput(node, runInput, scope)
+          : hasTemplates(configured)
+            ? await renderTemplates(configured, scope)
+            : configured;
+      changes.event(record.workflowId, EventType.nodeStarted, {
+        node_id: node.id,
+        node_type: node.type,
+        attempt: record.attempt,
+        worker: this.id,
+        ...(node.agentId ? { agent_id: node.agentId } : {}),
+        ...(node.toolName ? { tool_name: node.toolName } : {}),
+      });
+      claimed.push({ record, node, dag, input, outputs, runInput });
+    }
+    return claimed;
+  }
+
+  #execute(claimed: Claimed): void {
+    const controller = new AbortController();
+    const { record, node } = claimed;
+    this.#inflight.set(record.id, { workflowId: record.workflowId, controller });
+    const startedAt = this.#env.clock.now();
+    void this.#attempt(claimed, controller).then((outcome) => {
+      this.#inflight.delete(record.id);
+      if (this.#abandoned) return;
+      this.#finished.push({
+        record,
+        node,
+        dag: claimed.dag,
+        input: claimed.input,
+        startedAt,
+        finishedAt: this.#env.clock.now(),
+        outcome,
+      });
+      this.#wake?.();
+    });
+  }
+
+  async #attempt(claimed: Claimed, controller: AbortController): Promise<AttemptOutcome> {
+    const { record, node } = claimed;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (node.type === 'timer') return { ok: true, output: { firedAt: toIso(this.#env.clock.now()) } };
+      const step = this.#stepFor(node);
+      const ctx: StepContext = {
+        workflowId: record.workflowId,
+        nodeId: record.nodeId,
+        dagId: claimed.dag.dagId,
+        attempt: record.attempt,
+        idempotencyKey: `${record.workflowId}:${record.nodeId}`,
+        signal: controller.signal,
+        outputs: claimed.outputs,
+        runInput: claimed.runInput,
+      };
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+          once: true,
+        });
+      });
+      if (node.timeoutMs !== undefined) {
+        const ms = node.timeoutMs;
+        timer = setTimeout(
+          () => controller.abort(new FlowgateError('NODE_TIMEOUT', `Node ${node.id} timed out after ${ms} ms`)),
+          ms,
+        );
+      }
+      const output = await Promise.race([Promise.resolve().then(() => step.run(claimed.input, ctx)), aborted]);
+      return { ok: true, output: output === undefined ? null : (JSON.parse(JSON.stringify(output)) as unknown) };
+    } catch (thrown) {
+      const error = serializeError(thrown);
+      const retryAfterMs = (thrown as { retryAfterMs?: unknown }).retryAfterMs;
+      return {
+        ok: false,
+        error,
+        retriable: error.retriable !== false,
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #stepFor(node: NodeDefinition): RegisteredStep {
+    const step =
+      node.type === 'agent'
+        ? node.agentId !== undefined
+          ? this.#registry.agent(node.agentId)
+          : undefined
+        : node.toolName !== undefined
+          ? this.#registry.tool(node.toolName)
+          : undefined;
+    if (step) return step;
+    const name = node.type === 'agent' ? (node.agentId ?? '(none)') : (node.toolName ?? '(none)');
+    const hint =
+      node.type === 'agent' && node.agentId === undefined
+        ? ': AI nodes defined by a prompt need the model gateway, which this version does not have'
+        : '';
+    throw Object.assign(new FlowgateError('NODE_FAILED', `No ${node.type} named ${name} is registered${hint}`), {
+      retriable: false,
+    });
+  }
+
+  /** Hands back the nodes still running when the grace period ended, for another worker to take at once. */
+  async #releaseLeases(): Promise<void> {
+    const ids = [...this.#inflight.keys()];
+    if (ids.length === 0) return;
+    const now = toIso(this.#env.clock.now());
+    await this.#env.store.transaction((tx) =>
+      updateNodes(
+        tx,
+        ids.map((id) => ({
+          id,
+          set: { status: NodeStatus.pending, ready_at: now, lease_owner: null, lease_expires_at: null },
+          expect: { statuses: [NodeStatus.running], leaseOwner: this.id },
+        })),
+      ),
+    );
+    this.#inflight.clear();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(1, Math.min(ms, this.#pollMs)));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+}

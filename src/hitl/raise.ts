@@ -1,0 +1,69 @@
+import {
+  humanNodeSpec,
+  renderTemplates,
+  type ExpressionScope,
+  type HumanNodeSpec,
+  type NodeDefinition,
+} from '../definition/index.js';
+import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
+import { toIso } from '../shared/clock.js';
+
+export interface RaiseInput {
+  readonly requestId: string;
+  readonly node: NodeDefinition;
+  readonly attempt: number;
+  readonly scope: ExpressionScope;
+  readonly runStartedBy: string | null;
+  readonly now: number;
+}
+
+/** What a person sees and decides on: the run's input, what earlier nodes produced, and the values proposed. */
+export interface RequestContext {
+  readonly input: unknown;
+  readonly outputs: Record<string, unknown>;
+  readonly proposed: unknown;
+}
+
+/**
+ * The request a human node raises when it is reached: its message rendered over the run so far, the context the
+ * approver needs, and the node's rules, frozen into the request so that a later DAG version cannot change them.
+ */
+export async function buildHitlRequest(input: RaiseInput): Promise<NewHitlRequest> {
+  const { node, scope } = input;
+  const spec: HumanNodeSpec = humanNodeSpec(node);
+  const message = await renderTemplates(spec.message ?? `Approve ${node.name ?? node.id}?`, scope);
+  const outputs: Record<string, unknown> = {};
+  for (const [id, state] of Object.entries(scope.nodes)) {
+    if (state.status === 'completed') outputs[id] = state.output;
+  }
+  const context: RequestContext = {
+    input: scope.input,
+    outputs,
+    proposed: await proposedValue(node, scope, outputs),
+  };
+  return {
+    requestId: input.requestId,
+    workflowId: scope.workflow.workflowId,
+    nodeId: node.id,
+    dagId: scope.workflow.dagId,
+    attempt: input.attempt,
+    message: typeof message === 'string' ? message : JSON.stringify(message),
+    spec: JSON.stringify(spec),
+    context: JSON.stringify(context),
+    runStartedBy: input.runStartedBy,
+    expiresAt: spec.timeout ? toIso(input.now + spec.timeout.afterMs) : null,
+    now: toIso(input.now),
+  };
+}
+
+/** `config.proposed` when given; else the single upstream output, or the upstream outputs by node. */
+async function proposedValue(
+  node: NodeDefinition,
+  scope: ExpressionScope,
+  outputs: Record<string, unknown>,
+): Promise<unknown> {
+  if (node.config.proposed !== undefined) return renderTemplates(node.config.proposed, scope);
+  if (node.dependencies.length === 1) return outputs[node.dependencies[0]!] ?? null;
+  if (node.dependencies.length === 0) return scope.input ?? null;
+  return Object.fromEntries(node.dependencies.map((id) => [id, outputs[id] ?? null]));
+}

@@ -1,0 +1,173 @@
+import type { Tx } from '../port.js';
+
+export interface DagVersionRecord {
+  readonly dagId: string;
+  readonly version: number;
+  readonly format: string;
+  /** The normalized definition, as JSON text. */
+  readonly definition: string;
+  readonly source: string | null;
+  readonly checksum: string;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+}
+
+export interface DagRecord {
+  readonly dagId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly latestVersion: number;
+  readonly permissions: string | null;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly archivedAt: string | null;
+}
+
+export interface NewDagVersion {
+  readonly dagId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly format: string;
+  readonly definition: string;
+  readonly source: string | null;
+  readonly checksum: string;
+  readonly permissions: string | null;
+  readonly createdBy: string | null;
+  readonly now: string;
+}
+
+/**
+ * Stores a new immutable version of a DAG; returns its number. When the latest version has the same checksum, that
+ * version is returned instead: storing the same document twice makes no new version.
+ */
+export async function insertDagVersion(tx: Tx, dag: NewDagVersion): Promise<{ version: number; created: boolean }> {
+  const current = await tx
+    .selectFrom('dags')
+    .select(['latest_version', 'archived_at'])
+    .where('dag_id', '=', dag.dagId)
+    .executeTakeFirst();
+  if (current) {
+    const latest = await tx
+      .selectFrom('dag_versions')
+      .select('checksum')
+      .where('dag_id', '=', dag.dagId)
+      .where('version', '=', current.latest_version)
+      .executeTakeFirst();
+    if (latest?.checksum === dag.checksum && current.archived_at === null) {
+      return { version: current.latest_version, created: false };
+    }
+  }
+  const version = (current?.latest_version ?? 0) + 1;
+  await tx
+    .insertInto('dag_versions')
+    .values({
+      dag_id: dag.dagId,
+      version,
+      format: dag.format,
+      definition: dag.definition,
+      source: dag.source,
+      checksum: dag.checksum,
+      created_by: dag.createdBy,
+      created_at: dag.now,
+    })
+    .execute();
+  if (current) {
+    await tx
+      .updateTable('dags')
+      .set({
+        latest_version: version,
+        name: dag.name,
+        description: dag.description,
+        permissions: dag.permissions,
+        updated_at: dag.now,
+        archived_at: null,
+      })
+      .where('dag_id', '=', dag.dagId)
+      .execute();
+  } else {
+    await tx
+      .insertInto('dags')
+      .values({
+        dag_id: dag.dagId,
+        name: dag.name,
+        description: dag.description,
+        latest_version: version,
+        permissions: dag.permissions,
+        created_by: dag.createdBy,
+        created_at: dag.now,
+        updated_at: dag.now,
+      })
+      .execute();
+  }
+  return { version, created: true };
+}
+
+/** One version, or the latest when `version` is undefined. */
+export async function getDagVersion(
+  tx: Tx,
+  dagId: string,
+  version?: number,
+): Promise<DagVersionRecord | undefined> {
+  let query = tx.selectFrom('dag_versions').selectAll().where('dag_id', '=', dagId);
+  query =
+    version === undefined
+      ? query.orderBy('version', 'desc').limit(1)
+      : query.where('version', '=', version);
+  const row = await query.executeTakeFirst();
+  return row && {
+    dagId: row.dag_id,
+    version: row.version,
+    format: row.format,
+    definition: row.definition,
+    source: row.source,
+    checksum: row.checksum,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+export async function getDag(tx: Tx, dagId: string): Promise<DagRecord | undefined> {
+  const row = await tx.selectFrom('dags').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
+  return row && toDagRecord(row);
+}
+
+export async function listDags(tx: Tx, options: { includeArchived?: boolean } = {}): Promise<DagRecord[]> {
+  let query = tx.selectFrom('dags').selectAll().orderBy('dag_id');
+  if (!options.includeArchived) query = query.where('archived_at', 'is', null);
+  return (await query.execute()).map(toDagRecord);
+}
+
+export async function archiveDag(tx: Tx, dagId: string, now: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('dags')
+    .set({ archived_at: now, updated_at: now })
+    .where('dag_id', '=', dagId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+function toDagRecord(row: {
+  dag_id: string;
+  name: string | null;
+  description: string | null;
+  latest_version: number;
+  permissions: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}): DagRecord {
+  return {
+    dagId: row.dag_id,
+    name: row.name,
+    description: row.description,
+    latestVersion: row.latest_version,
+    permissions: row.permissions,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+  };
+}

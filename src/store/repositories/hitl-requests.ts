@@ -1,0 +1,269 @@
+import type { Tx } from '../port.js';
+import type { Selectable } from 'kysely';
+
+import type { HitlRequestsTable } from '../schema.js';
+
+export interface HitlRequestRecord {
+  readonly requestId: string;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly dagId: string | null;
+  readonly attempt: number;
+  readonly message: string | null;
+  readonly status: string;
+  readonly spec: string | null;
+  readonly context: string | null;
+  readonly decision: string | null;
+  readonly response: string | null;
+  readonly respondedAt: string | null;
+  readonly respondedBy: string | null;
+  readonly runStartedBy: string | null;
+  readonly expiresAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string | null;
+}
+
+export interface NewHitlRequest {
+  readonly requestId: string;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly dagId: string;
+  readonly attempt: number;
+  readonly message: string;
+  readonly spec: string;
+  readonly context: string;
+  readonly runStartedBy: string | null;
+  readonly expiresAt: string | null;
+  readonly now: string;
+}
+
+export interface HitlDecisionRecord {
+  readonly userId: string;
+  readonly decision: string;
+  readonly comment: string | null;
+  readonly value: string | null;
+  readonly edits: string | null;
+  readonly channel: string | null;
+  readonly metadata: string | null;
+  readonly createdAt: string;
+}
+
+const columns = [
+  'request_id',
+  'workflow_id',
+  'node_id',
+  'dag_id',
+  'attempt',
+  'message',
+  'status',
+  'spec',
+  'context',
+  'decision',
+  'response',
+  'responded_at',
+  'responded_by',
+  'run_started_by',
+  'expires_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+type Row = Pick<Selectable<HitlRequestsTable>, (typeof columns)[number]>;
+
+function toRecord(row: Row): HitlRequestRecord {
+  return {
+    requestId: row.request_id,
+    workflowId: row.workflow_id,
+    nodeId: row.node_id,
+    dagId: row.dag_id,
+    attempt: row.attempt,
+    message: row.message,
+    status: row.status,
+    spec: row.spec,
+    context: row.context,
+    decision: row.decision,
+    response: row.response,
+    respondedAt: row.responded_at,
+    respondedBy: row.responded_by,
+    runStartedBy: row.run_started_by,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertHitlRequests(tx: Tx, requests: readonly NewHitlRequest[]): Promise<void> {
+  if (requests.length === 0) return;
+  await tx
+    .insertInto('hitl_requests')
+    .values(
+      requests.map((r) => ({
+        request_id: r.requestId,
+        workflow_id: r.workflowId,
+        node_id: r.nodeId,
+        dag_id: r.dagId,
+        attempt: r.attempt,
+        message: r.message,
+        status: 'pending',
+        spec: r.spec,
+        context: r.context,
+        run_started_by: r.runStartedBy,
+        expires_at: r.expiresAt,
+        created_at: r.now,
+        updated_at: r.now,
+      })),
+    )
+    .execute();
+}
+
+export async function getHitlRequest(
+  tx: Tx,
+  requestId: string,
+  options: { lock?: boolean } = {},
+): Promise<HitlRequestRecord | undefined> {
+  let query = tx.selectFrom('hitl_requests').select(columns).where('request_id', '=', requestId);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && toRecord(row);
+}
+
+export interface RequestClosing {
+  readonly status: string;
+  readonly respondedAt: string;
+  readonly respondedBy: string | null;
+  readonly response: string | null;
+  readonly decision: string | null;
+}
+
+/** Compare-and-set: closes the request only if it is still pending; false when someone else closed it first. */
+export async function closeHitlRequest(tx: Tx, requestId: string, closing: RequestClosing): Promise<boolean> {
+  const result = await tx
+    .updateTable('hitl_requests')
+    .set({
+      status: closing.status,
+      responded_at: closing.respondedAt,
+      responded_by: closing.respondedBy,
+      response: closing.response,
+      decision: closing.decision,
+      updated_at: closing.respondedAt,
+    })
+    .where('request_id', '=', requestId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface HitlListFilter {
+  readonly status?: string;
+  readonly workflowId?: string;
+  readonly limit: number;
+  readonly after?: { readonly createdAt: string; readonly requestId: string };
+}
+
+/** Oldest first (the longest waiting on top), keyset-paginated on (created_at, request_id). */
+export async function listHitlRequests(tx: Tx, filter: HitlListFilter): Promise<HitlRequestRecord[]> {
+  let query = tx
+    .selectFrom('hitl_requests')
+    .select(columns)
+    .orderBy('created_at')
+    .orderBy('request_id')
+    .limit(filter.limit);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
+  if (filter.after) {
+    const { createdAt, requestId } = filter.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '>', createdAt),
+        eb.and([eb('created_at', '=', createdAt), eb('request_id', '>', requestId)]),
+      ]),
+    );
+  }
+  return (await query.execute()).map(toRecord);
+}
+
+/** Pending requests of a run. */
+export async function listPendingHitlRequests(tx: Tx, workflowId: string): Promise<HitlRequestRecord[]> {
+  const rows = await tx
+    .selectFrom('hitl_requests')
+    .select(columns)
+    .where('workflow_id', '=', workflowId)
+    .where('status', '=', 'pending')
+    .execute();
+  return rows.map(toRecord);
+}
+
+/** Pending requests whose timeout has passed, oldest deadline first. */
+export async function findExpiredHitlRequests(tx: Tx, now: string, limit: number): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('hitl_requests')
+    .select('request_id')
+    .where('status', '=', 'pending')
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.request_id);
+}
+
+/** The earliest pending deadline, so a worker can wake for it. */
+export async function nextHitlExpiry(tx: Tx): Promise<string | undefined> {
+  const row = await tx
+    .selectFrom('hitl_requests')
+    .select('expires_at')
+    .where('status', '=', 'pending')
+    .where('expires_at', 'is not', null)
+    .orderBy('expires_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.expires_at ?? undefined;
+}
+
+export interface NewHitlDecision {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly decision: string;
+  readonly comment: string | null;
+  readonly value: string | null;
+  readonly edits: string | null;
+  readonly channel: string | null;
+  readonly metadata: string | null;
+  readonly createdAt: string;
+}
+
+export async function insertHitlDecision(tx: Tx, decision: NewHitlDecision): Promise<void> {
+  await tx
+    .insertInto('hitl_decisions')
+    .values({
+      request_id: decision.requestId,
+      user_id: decision.userId,
+      decision: decision.decision,
+      comment: decision.comment,
+      value: decision.value,
+      edits: decision.edits,
+      channel: decision.channel,
+      metadata: decision.metadata,
+      created_at: decision.createdAt,
+    })
+    .execute();
+}
+
+export async function listHitlDecisions(tx: Tx, requestId: string): Promise<HitlDecisionRecord[]> {
+  const rows = await tx
+    .selectFrom('hitl_decisions')
+    .select(['user_id', 'decision', 'comment', 'value', 'edits', 'channel', 'metadata', 'created_at'])
+    .where('request_id', '=', requestId)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    userId: row.user_id,
+    decision: row.decision,
+    comment: row.comment,
+    value: row.value,
+    edits: row.edits,
+    channel: row.channel,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+  }));
+}

@@ -1,0 +1,220 @@
+import { sql } from 'kysely';
+
+import type { Tx } from '../port.js';
+import type { Selectable, Updateable } from 'kysely';
+
+import type { WorkflowsTable } from '../schema.js';
+
+export interface WorkflowRecord {
+  readonly workflowId: string;
+  readonly dagId: string;
+  readonly dagVersion: number;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly status: string;
+  readonly pauseReason: string | null;
+  readonly input: string | null;
+  readonly result: string | null;
+  readonly error: string | null;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+  readonly updatedAt: string | null;
+  readonly deadlineAt: string | null;
+  readonly parentWorkflowId: string | null;
+  readonly parentNodeId: string | null;
+}
+
+export interface NewWorkflow {
+  readonly workflowId: string;
+  readonly dagId: string;
+  readonly dagVersion: number;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly status: string;
+  readonly input: string | null;
+  readonly graphJson: string | null;
+  readonly createdBy: string | null;
+  readonly now: string;
+  readonly deadlineAt: string | null;
+  readonly parentWorkflowId: string | null;
+  readonly parentNodeId: string | null;
+}
+
+export type WorkflowChanges = Pick<
+  Updateable<WorkflowsTable>,
+  'status' | 'pause_reason' | 'result' | 'error' | 'started_at' | 'completed_at' | 'updated_at'
+>;
+
+const columns = [
+  'workflow_id',
+  'dag_id',
+  'dag_version',
+  'name',
+  'description',
+  'status',
+  'pause_reason',
+  'input',
+  'result',
+  'error',
+  'created_by',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'updated_at',
+  'deadline_at',
+  'parent_workflow_id',
+  'parent_node_id',
+] as const;
+
+type Row = Pick<Selectable<WorkflowsTable>, (typeof columns)[number]>;
+
+function toRecord(row: Row): WorkflowRecord {
+  return {
+    workflowId: row.workflow_id,
+    dagId: row.dag_id,
+    dagVersion: row.dag_version,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    pauseReason: row.pause_reason,
+    input: row.input,
+    result: row.result,
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+    deadlineAt: row.deadline_at,
+    parentWorkflowId: row.parent_workflow_id,
+    parentNodeId: row.parent_node_id,
+  };
+}
+
+export async function insertWorkflows(tx: Tx, runs: readonly NewWorkflow[]): Promise<void> {
+  if (runs.length === 0) return;
+  await tx
+    .insertInto('workflows')
+    .values(
+      runs.map((run) => ({
+        workflow_id: run.workflowId,
+        dag_id: run.dagId,
+        dag_version: run.dagVersion,
+        name: run.name,
+        description: run.description,
+        status: run.status,
+        input: run.input,
+        graph_json: run.graphJson,
+        created_by: run.createdBy,
+        created_at: run.now,
+        started_at: run.now,
+        updated_at: run.now,
+        deadline_at: run.deadlineAt,
+        parent_workflow_id: run.parentWorkflowId,
+        parent_node_id: run.parentNodeId,
+      })),
+    )
+    .execute();
+}
+
+export async function getWorkflow(tx: Tx, workflowId: string): Promise<WorkflowRecord | undefined> {
+  const row = await tx
+    .selectFrom('workflows')
+    .select(columns)
+    .where('workflow_id', '=', workflowId)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+/**
+ * Reads runs for a state transition. With `lock`, the rows stay locked until the transaction ends, taken in id
+ * order so that two transactions locking overlapping sets cannot deadlock; every transition of a run goes through
+ * here first, which serialises them (two workers completing the two inputs of a join must not both miss the other).
+ */
+export async function lockWorkflows(
+  tx: Tx,
+  workflowIds: readonly string[],
+  lock: boolean,
+): Promise<WorkflowRecord[]> {
+  if (workflowIds.length === 0) return [];
+  const ids = [...new Set(workflowIds)].sort();
+  let query = tx.selectFrom('workflows').select(columns).where('workflow_id', 'in', ids).orderBy('workflow_id');
+  if (lock) query = query.forUpdate();
+  return (await query.execute()).map(toRecord);
+}
+
+/** Applies changes to one run when it is still in one of `expectedStatuses`; true when it was. */
+export async function updateWorkflow(
+  tx: Tx,
+  workflowId: string,
+  changes: WorkflowChanges,
+  expectedStatuses?: readonly string[],
+): Promise<boolean> {
+  let query = tx.updateTable('workflows').set(changes).where('workflow_id', '=', workflowId);
+  if (expectedStatuses) query = query.where('status', 'in', expectedStatuses);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface WorkflowListFilter {
+  readonly status?: string;
+  readonly dagId?: string;
+  readonly limit: number;
+  /** Continue after this run: `createdAt|workflowId` of the last run of the previous page. */
+  readonly after?: { readonly createdAt: string; readonly workflowId: string };
+}
+
+/** Newest first, keyset-paginated on (created_at, workflow_id). */
+export async function listWorkflows(tx: Tx, filter: WorkflowListFilter): Promise<WorkflowRecord[]> {
+  let query = tx
+    .selectFrom('workflows')
+    .select(columns)
+    .orderBy('created_at', 'desc')
+    .orderBy('workflow_id', 'desc')
+    .limit(filter.limit);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.dagId) query = query.where('dag_id', '=', filter.dagId);
+  if (filter.after) {
+    const { createdAt, workflowId } = filter.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', createdAt),
+        eb.and([eb('created_at', '=', createdAt), eb('workflow_id', '<', workflowId)]),
+      ]),
+    );
+  }
+  return (await query.execute()).map(toRecord);
+}
+
+/** Running or user-paused runs whose deadline has passed. */
+export async function findOverdueWorkflows(tx: Tx, now: string, limit: number): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('workflows')
+    .select('workflow_id')
+    .where('deadline_at', 'is not', null)
+    .where('deadline_at', '<=', now)
+    .where('status', 'in', ['running', 'paused'])
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.workflow_id);
+}
+
+export async function listChildWorkflows(tx: Tx, parentWorkflowId: string): Promise<WorkflowRecord[]> {
+  const rows = await tx
+    .selectFrom('workflows')
+    .select(columns)
+    .where('parent_workflow_id', '=', parentWorkflowId)
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function countWorkflowsByStatus(tx: Tx): Promise<Record<string, number>> {
+  const rows = await tx
+    .selectFrom('workflows')
+    .select(['status', sql<number>`count(*)`.as('count')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}

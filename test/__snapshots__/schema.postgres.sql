@@ -1,0 +1,211 @@
+-- table agent_executions
+id bigint not null
+execution_id text not null
+agent_id text not null
+workflow_id text null
+node_id text null
+input jsonb null
+output jsonb null
+status text null default 'pending'::text
+started_at text null
+completed_at text null
+error text null
+kind text not null default 'agent'::text
+attempt integer not null default 1
+duration_ms integer null
+
+-- table dag_versions
+dag_id text not null
+version integer not null
+format text not null
+definition jsonb not null
+source jsonb null
+checksum text not null
+created_by text null
+created_at text not null
+
+-- table dags
+dag_id text not null
+name text null
+description text null
+latest_version integer not null
+permissions jsonb null
+created_by text null
+created_at text not null
+updated_at text not null
+archived_at text null
+
+-- table flowgate_migrations
+name character varying not null
+timestamp character varying not null
+
+-- table flowgate_migrations_lock
+id character varying not null
+is_locked integer not null default 0
+
+-- table hitl_decisions
+id bigint not null
+request_id text not null
+user_id text not null
+decision text not null
+comment text null
+value jsonb null
+edits jsonb null
+channel text null
+metadata jsonb null
+created_at text not null
+
+-- table hitl_requests
+id bigint not null
+request_id text not null
+workflow_id text not null
+node_id text not null
+message text null
+status text null default 'pending'::text
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+responded_at text null
+responded_by text null
+response text null
+dag_id text null
+attempt integer not null default 1
+spec jsonb null
+context jsonb null
+decision jsonb null
+run_started_by text null
+expires_at text null
+updated_at text null
+
+-- table planner_conversations
+conversation_id text not null
+user_id text not null
+message text null
+response text null
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+
+-- table plans
+plan_id text not null
+user_id text not null
+request text null
+plan_json jsonb null
+status text null default 'pending_approval'::text
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+approved_at text null
+rejected_at text null
+rejection_reason text null
+
+-- table sessions
+session_id text not null
+user_id text not null
+workflow_id text null
+status text null default 'active'::text
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+updated_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+completed_at text null
+metadata jsonb null
+
+-- table users
+user_id text not null
+username text not null
+full_name text null
+email text null
+role text null
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+last_login text null
+
+-- table workflow_events
+id bigint not null
+workflow_id text not null
+event_type text not null
+event_data jsonb null
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+
+-- table workflow_nodes
+id bigint not null
+workflow_id text not null
+node_id text not null
+node_type text null
+agent_id text null
+status text null default 'pending'::text
+started_at text null
+completed_at text null
+result jsonb null
+error text null
+config jsonb null
+tool_name text null
+attempt integer not null default 0
+failures integer not null default 0
+ready_at text null
+lease_owner text null
+lease_expires_at text null
+child_workflow_id text null
+
+-- table workflows
+workflow_id text not null
+dag_id text not null
+session_id text null
+name text null
+description text null
+status text null default 'pending'::text
+created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+started_at text null
+completed_at text null
+created_by text null
+graph_json jsonb null
+result jsonb null
+error text null
+dag_version integer not null default 1
+input jsonb null
+pause_reason text null
+deadline_at text null
+max_concurrency integer null
+parent_workflow_id text null
+parent_node_id text null
+updated_at text null
+
+-- indexes
+CREATE UNIQUE INDEX agent_executions_execution_id_key ON public.agent_executions USING btree (execution_id);
+CREATE UNIQUE INDEX agent_executions_pkey ON public.agent_executions USING btree (id);
+CREATE INDEX idx_agent_executions_agent_id ON public.agent_executions USING btree (agent_id);
+CREATE INDEX idx_agent_executions_status ON public.agent_executions USING btree (status);
+CREATE INDEX idx_agent_executions_workflow_id ON public.agent_executions USING btree (workflow_id);
+CREATE UNIQUE INDEX dag_versions_pkey ON public.dag_versions USING btree (dag_id, version);
+CREATE UNIQUE INDEX dags_pkey ON public.dags USING btree (dag_id);
+CREATE UNIQUE INDEX flowgate_migrations_pkey ON public.flowgate_migrations USING btree (name);
+CREATE UNIQUE INDEX flowgate_migrations_lock_pkey ON public.flowgate_migrations_lock USING btree (id);
+CREATE UNIQUE INDEX hitl_decisions_pkey ON public.hitl_decisions USING btree (id);
+CREATE UNIQUE INDEX hitl_decisions_request_id_user_id_key ON public.hitl_decisions USING btree (request_id, user_id);
+CREATE UNIQUE INDEX hitl_requests_pkey ON public.hitl_requests USING btree (id);
+CREATE UNIQUE INDEX hitl_requests_request_id_key ON public.hitl_requests USING btree (request_id);
+CREATE INDEX idx_hitl_requests_created_at ON public.hitl_requests USING btree (created_at);
+CREATE INDEX idx_hitl_requests_pending_expiry ON public.hitl_requests USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));
+CREATE INDEX idx_hitl_requests_status ON public.hitl_requests USING btree (status);
+CREATE INDEX idx_hitl_requests_status_created_at ON public.hitl_requests USING btree (status, created_at, request_id);
+CREATE INDEX idx_hitl_requests_workflow_id ON public.hitl_requests USING btree (workflow_id);
+CREATE INDEX idx_planner_conversations_created_at ON public.planner_conversations USING btree (created_at);
+CREATE INDEX idx_planner_conversations_user_id ON public.planner_conversations USING btree (user_id);
+CREATE UNIQUE INDEX planner_conversations_pkey ON public.planner_conversations USING btree (conversation_id);
+CREATE INDEX idx_plans_created_at ON public.plans USING btree (created_at);
+CREATE INDEX idx_plans_status ON public.plans USING btree (status);
+CREATE INDEX idx_plans_user_id ON public.plans USING btree (user_id);
+CREATE UNIQUE INDEX plans_pkey ON public.plans USING btree (plan_id);
+CREATE INDEX idx_sessions_user_id ON public.sessions USING btree (user_id);
+CREATE UNIQUE INDEX sessions_pkey ON public.sessions USING btree (session_id);
+CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);
+CREATE UNIQUE INDEX users_username_key ON public.users USING btree (username);
+CREATE INDEX idx_workflow_events_created_at ON public.workflow_events USING btree (created_at);
+CREATE INDEX idx_workflow_events_event_type ON public.workflow_events USING btree (event_type);
+CREATE INDEX idx_workflow_events_workflow_id ON public.workflow_events USING btree (workflow_id);
+CREATE UNIQUE INDEX workflow_events_pkey ON public.workflow_events USING btree (id);
+CREATE INDEX idx_workflow_nodes_claimable ON public.workflow_nodes USING btree (ready_at) WHERE ((status = 'pending'::text) AND (ready_at IS NOT NULL));
+CREATE INDEX idx_workflow_nodes_leases ON public.workflow_nodes USING btree (lease_expires_at) WHERE ((status = 'running'::text) AND (lease_expires_at IS NOT NULL));
+CREATE INDEX idx_workflow_nodes_status ON public.workflow_nodes USING btree (status);
+CREATE INDEX idx_workflow_nodes_workflow_id ON public.workflow_nodes USING btree (workflow_id);
+CREATE UNIQUE INDEX workflow_nodes_pkey ON public.workflow_nodes USING btree (id);
+CREATE UNIQUE INDEX workflow_nodes_workflow_id_node_id_key ON public.workflow_nodes USING btree (workflow_id, node_id);
+CREATE INDEX idx_workflows_created_at ON public.workflows USING btree (created_at);
+CREATE INDEX idx_workflows_created_by ON public.workflows USING btree (created_by);
+CREATE INDEX idx_workflows_dag_id ON public.workflows USING btree (dag_id);
+CREATE INDEX idx_workflows_parent ON public.workflows USING btree (parent_workflow_id);
+CREATE INDEX idx_workflows_session_id ON public.workflows USING btree (session_id);
+CREATE INDEX idx_workflows_status ON public.workflows USING btree (status);
+CREATE UNIQUE INDEX workflows_pkey ON public.workflows USING btree (workflow_id);

@@ -1,0 +1,122 @@
+-- index idx_agent_executions_agent_id on agent_executions
+CREATE INDEX "idx_agent_executions_agent_id" on "agent_executions" ("agent_id");
+
+-- index idx_agent_executions_status on agent_executions
+CREATE INDEX "idx_agent_executions_status" on "agent_executions" ("status");
+
+-- index idx_agent_executions_workflow_id on agent_executions
+CREATE INDEX "idx_agent_executions_workflow_id" on "agent_executions" ("workflow_id");
+
+-- index idx_hitl_requests_created_at on hitl_requests
+CREATE INDEX "idx_hitl_requests_created_at" on "hitl_requests" ("created_at");
+
+-- index idx_hitl_requests_pending_expiry on hitl_requests
+CREATE INDEX "idx_hitl_requests_pending_expiry" on "hitl_requests" ("expires_at") where status = 'pending' and expires_at is not null;
+
+-- index idx_hitl_requests_status on hitl_requests
+CREATE INDEX "idx_hitl_requests_status" on "hitl_requests" ("status");
+
+-- index idx_hitl_requests_status_created_at on hitl_requests
+CREATE INDEX "idx_hitl_requests_status_created_at" on "hitl_requests" ("status", "created_at", "request_id");
+
+-- index idx_hitl_requests_workflow_id on hitl_requests
+CREATE INDEX "idx_hitl_requests_workflow_id" on "hitl_requests" ("workflow_id");
+
+-- index idx_planner_conversations_created_at on planner_conversations
+CREATE INDEX "idx_planner_conversations_created_at" on "planner_conversations" ("created_at");
+
+-- index idx_planner_conversations_user_id on planner_conversations
+CREATE INDEX "idx_planner_conversations_user_id" on "planner_conversations" ("user_id");
+
+-- index idx_plans_created_at on plans
+CREATE INDEX "idx_plans_created_at" on "plans" ("created_at");
+
+-- index idx_plans_status on plans
+CREATE INDEX "idx_plans_status" on "plans" ("status");
+
+-- index idx_plans_user_id on plans
+CREATE INDEX "idx_plans_user_id" on "plans" ("user_id");
+
+-- index idx_sessions_user_id on sessions
+CREATE INDEX "idx_sessions_user_id" on "sessions" ("user_id");
+
+-- index idx_workflow_events_created_at on workflow_events
+CREATE INDEX "idx_workflow_events_created_at" on "workflow_events" ("created_at");
+
+-- index idx_workflow_events_event_type on workflow_events
+CREATE INDEX "idx_workflow_events_event_type" on "workflow_events" ("event_type");
+
+-- index idx_workflow_events_workflow_id on workflow_events
+CREATE INDEX "idx_workflow_events_workflow_id" on "workflow_events" ("workflow_id");
+
+-- index idx_workflow_nodes_claimable on workflow_nodes
+CREATE INDEX "idx_workflow_nodes_claimable" on "workflow_nodes" ("ready_at") where status = 'pending' and ready_at is not null;
+
+-- index idx_workflow_nodes_leases on workflow_nodes
+CREATE INDEX "idx_workflow_nodes_leases" on "workflow_nodes" ("lease_expires_at") where status = 'running' and lease_expires_at is not null;
+
+-- index idx_workflow_nodes_status on workflow_nodes
+CREATE INDEX "idx_workflow_nodes_status" on "workflow_nodes" ("status");
+
+-- index idx_workflow_nodes_workflow_id on workflow_nodes
+CREATE INDEX "idx_workflow_nodes_workflow_id" on "workflow_nodes" ("workflow_id");
+
+-- index idx_workflows_created_at on workflows
+CREATE INDEX "idx_workflows_created_at" on "workflows" ("created_at");
+
+-- index idx_workflows_created_by on workflows
+CREATE INDEX "idx_workflows_created_by" on "workflows" ("created_by");
+
+-- index idx_workflows_dag_id on workflows
+CREATE INDEX "idx_workflows_dag_id" on "workflows" ("dag_id");
+
+-- index idx_workflows_parent on workflows
+CREATE INDEX "idx_workflows_parent" on "workflows" ("parent_workflow_id");
+
+-- index idx_workflows_session_id on workflows
+CREATE INDEX "idx_workflows_session_id" on "workflows" ("session_id");
+
+-- index idx_workflows_status on workflows
+CREATE INDEX "idx_workflows_status" on "workflows" ("status");
+
+-- table agent_executions
+CREATE TABLE "agent_executions" ("id" integer primary key autoincrement, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer);
+
+-- table dag_versions
+CREATE TABLE "dag_versions" ("dag_id" text not null, "version" integer not null, "format" text not null, "definition" text not null, "source" text, "checksum" text not null, "created_by" text, "created_at" text not null, constraint "dag_versions_pkey" primary key ("dag_id", "version"));
+
+-- table dags
+CREATE TABLE "dags" ("dag_id" text primary key, "name" text, "description" text, "latest_version" integer not null, "permissions" text, "created_by" text, "created_at" text not null, "updated_at" text not null, "archived_at" text);
+
+-- table flowgate_migrations
+CREATE TABLE "flowgate_migrations" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null);
+
+-- table flowgate_migrations_lock
+CREATE TABLE "flowgate_migrations_lock" ("id" varchar(255) not null primary key, "is_locked" integer default 0 not null);
+
+-- table hitl_decisions
+CREATE TABLE "hitl_decisions" ("id" integer primary key autoincrement, "request_id" text not null, "user_id" text not null, "decision" text not null, "comment" text, "value" text, "edits" text, "channel" text, "metadata" text, "created_at" text not null, constraint "hitl_decisions_request_id_user_id_key" unique ("request_id", "user_id"));
+
+-- table hitl_requests
+CREATE TABLE "hitl_requests" ("id" integer primary key autoincrement, "request_id" text not null unique, "workflow_id" text not null, "node_id" text not null, "message" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "responded_at" text, "responded_by" text, "response" text, "dag_id" text, "attempt" integer default 1 not null, "spec" text, "context" text, "decision" text, "run_started_by" text, "expires_at" text, "updated_at" text);
+
+-- table planner_conversations
+CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_id" text not null, "message" text, "response" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+
+-- table plans
+CREATE TABLE "plans" ("plan_id" text primary key, "user_id" text not null, "request" text, "plan_json" text, "status" text default 'pending_approval', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "approved_at" text, "rejected_at" text, "rejection_reason" text);
+
+-- table sessions
+CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null, "workflow_id" text, "status" text default 'active', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "updated_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "completed_at" text, "metadata" text);
+
+-- table users
+CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text);
+
+-- table workflow_events
+CREATE TABLE "workflow_events" ("id" integer primary key autoincrement, "workflow_id" text not null, "event_type" text not null, "event_data" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+
+-- table workflow_nodes
+CREATE TABLE "workflow_nodes" ("id" integer primary key autoincrement, "workflow_id" text not null, "node_id" text not null, "node_type" text, "agent_id" text, "status" text default 'pending', "started_at" text, "completed_at" text, "result" text, "error" text, "config" text, "tool_name" text, "attempt" integer default 0 not null, "failures" integer default 0 not null, "ready_at" text, "lease_owner" text, "lease_expires_at" text, "child_workflow_id" text, constraint "workflow_nodes_workflow_id_node_id_key" unique ("workflow_id", "node_id"));
+
+-- table workflows
+CREATE TABLE "workflows" ("workflow_id" text primary key, "dag_id" text not null, "session_id" text, "name" text, "description" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "started_at" text, "completed_at" text, "created_by" text, "graph_json" text, "result" text, "error" text, "dag_version" integer default 1 not null, "input" text, "pause_reason" text, "deadline_at" text, "max_concurrency" integer, "parent_workflow_id" text, "parent_node_id" text, "updated_at" text);
