@@ -3,16 +3,19 @@
  * algorithm, iterative so that a chain of thousands of nodes cannot overflow the stack).
  *
  * @param dependencies for each node index, the indexes of the nodes it depends on.
- * @returns each cycle as node indexes in the order work flows (`a → b` means b depends on a), starting
- *   at the component's first node in document order and ending back at it.
+ * @returns for each such component, its members and one cycle through it: node indexes in the order
+ *   work flows (`a → b` means b depends on a), from the component's first node in document order back to
+ *   it. Components come in document order.
  */
-export function findCycles(dependencies: readonly (readonly number[])[]): number[][] {
+export function findCycles(
+  dependencies: readonly (readonly number[])[],
+): { members: number[]; cycle: number[] }[] {
   return stronglyConnectedComponents(dependencies)
     .filter(
       (component) => component.length > 1 || dependencies[component[0]!]!.includes(component[0]!),
     )
-    .map((component) => nameCycle(component, dependencies))
-    .sort((left, right) => left[0]! - right[0]!);
+    .map((members) => ({ members, cycle: nameCycle(members, dependencies) }))
+    .sort((left, right) => left.members[0]! - right.members[0]!);
 }
 
 function stronglyConnectedComponents(edges: readonly (readonly number[])[]): number[][] {

@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 
 import { FlowgateError } from '../shared/errors.js';
+import { jsonErrorOffset } from './json-error-offset.js';
 
 /** Anchors and aliases can expand a small file into a huge value ("billion laughs"); real DAGs need few. */
 const MAX_YAML_ALIASES = 100;
@@ -43,16 +44,15 @@ function parseJson(text: string): unknown {
 
 function jsonSyntaxError(text: string, error: unknown): FlowgateError {
   const message = error instanceof Error ? error.message : String(error);
-  const position = /at position (\d+)/.exec(message)?.[1];
+  const offset = jsonErrorOffset(text);
   let where = '';
-  // Node 20's messages give only an offset; people look for lines.
-  if (position !== undefined && !/line \d+/.test(message)) {
-    const before = text.slice(0, Number(position));
+  if (offset !== undefined) {
+    const before = text.slice(0, offset);
     const line = before.split('\n').length;
-    const column = Number(position) - before.lastIndexOf('\n');
-    where = ` (line ${line}, column ${column})`;
+    const column = offset - before.lastIndexOf('\n');
+    where = ` at line ${line}, column ${column}`;
   }
-  return new FlowgateError('BAD_REQUEST', `Invalid JSON: ${message}${where}`, { cause: error });
+  return new FlowgateError('BAD_REQUEST', `Invalid JSON${where}: ${message}`, { cause: error });
 }
 
 function parseYaml(text: string): unknown {

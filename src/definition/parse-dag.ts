@@ -12,6 +12,7 @@ import { importPlan } from './import-plan.js';
 import { importStages } from './import-stages.js';
 import type { ImportedDag } from './imported-dag.js';
 import type { DagDefinition, DagFormat, DagProblem, RegistryView } from './model.js';
+import { orderProblems } from './problem-order.js';
 import { validate } from './validate.js';
 import { errorMessages, issuePath } from './zod-problems.js';
 
@@ -77,12 +78,5 @@ export function parseDag(document: unknown, options: ParseDagOptions = {}): Pars
 }
 
 function fail(problems: DagProblem[]): ParseResult {
-  const seen = new Set<string>();
-  const unique = problems.filter((problem) => {
-    const key = `${problem.code}\u0000${problem.path}\u0000${problem.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return { ok: false, problems: unique };
+  return { ok: false, problems: orderProblems(problems) };
 }

@@ -162,7 +162,7 @@ function checkStartNodes(
   });
 }
 
-/** Reports one cycle per strongly connected component; returns the nodes that sit on a cycle. */
+/** Reports one cycle per strongly connected component; returns the nodes inside those components. */
 function checkCycles(
   imported: ImportedDag,
   indexById: ReadonlyMap<string, number>,
@@ -174,8 +174,8 @@ function checkCycles(
     isCanonical(index) ? knownDependencies(node, indexById) : [],
   );
   const inCycle = new Set<number>();
-  for (const cycle of findCycles(dependencies)) {
-    cycle.forEach((index) => inCycle.add(index));
+  for (const { members, cycle } of findCycles(dependencies)) {
+    members.forEach((index) => inCycle.add(index));
     const start = cycle[0]!;
     const closing = nodes[cycle[cycle.length - 2]!]!.id;
     const startNode = nodes[start]!;

@@ -378,8 +378,10 @@ async function decide(node: NodeDefinition, scope: ExpressionScope): Promise<unk
         ? upstream[node.dependencies[0]!]
         : upstream;
   if (!config.conditions) return { value: value ?? null };
+  // Conditions read the decision's value as `value`, and its fields at the top when it is an object.
+  const conditionScope = { ...scopeWithSource(scope, value), value: value ?? null };
   for (const entry of config.conditions) {
-    if (await evaluateCondition(entry.condition, scopeWithSource(scope, value))) {
+    if (await evaluateCondition(entry.condition, conditionScope)) {
       return { value: value ?? null, targets: [entry.target].flat() };
     }
   }

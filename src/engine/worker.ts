@@ -84,6 +84,8 @@ export class Worker {
   #stopping = false;
   #abandoned = false;
   #nextMaintenance = 0;
+  /** When a pending node (a timer, a retry's backoff) or a request's timeout next falls due. */
+  #nextDue = Number.POSITIVE_INFINITY;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -143,11 +145,16 @@ export class Worker {
         break;
       }
       const now = this.#env.clock.now();
+      if (now >= this.#nextDue) {
+        this.#nextDue = Number.POSITIVE_INFINITY;
+        this.#wanted = true;
+        this.#nextMaintenance = now;
+      }
       const capacity = this.#stopping ? 0 : this.#concurrency - this.#inflight.size;
       const maintain = now >= this.#nextMaintenance && !this.#stopping;
       const claim = this.#wanted && capacity > 0;
       if (this.#finished.length === 0 && !claim && !maintain) {
-        await this.#sleep(this.#nextMaintenance - now);
+        await this.#sleep(Math.min(this.#nextMaintenance, this.#nextDue) - now);
         continue;
       }
       const finished = this.#finished;
@@ -175,12 +182,12 @@ export class Worker {
       const claimed = capacity > 0 ? await this.#claim(tx, changes, capacity, now) : [];
       await changes.flush(tx);
       const idle = claimed.length < capacity;
-      const nextDue = idle ? await this.#nextDue(tx, now) : undefined;
+      const nextDue = idle ? await this.#findNextDue(tx, now) : undefined;
       if (changes.wakeWorkers && env.store.capabilities.listenNotify) await env.store.notify(tx);
       return { claimed, finished: changes.finished, wake: changes.wakeWorkers, idle, nextDue };
     });
     if (maintain) this.#nextMaintenance = now + Math.min(this.#leaseMs / 3, this.#pollMs);
-    if (result.nextDue !== undefined) this.#nextMaintenance = Math.min(this.#nextMaintenance, result.nextDue);
+    if (result.nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, result.nextDue);
     if (result.idle && !result.wake && this.#wakeups === wakeupsBefore) this.#wanted = false;
     if (result.wake) this.#wanted = true;
     for (const run of result.finished) {
@@ -217,7 +224,7 @@ export class Worker {
     }
   }
 
-  async #nextDue(tx: Tx, now: number): Promise<number | undefined> {
+  async #findNextDue(tx: Tx, now: number): Promise<number | undefined> {
     const [ready, expiry] = [await nextReadyAt(tx, toIso(now)), await nextHitlExpiry(tx)];
     const times = [ready, expiry].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
     return times.length > 0 ? Math.min(...times) : undefined;

@@ -1,0 +1,12 @@
+import { createFlowgate } from './src/app/flowgate.js';
+import { rmSync } from 'node:fs';
+import { parseDag } from './src/definition/index.js';
+rmSync('/tmp/dbg.db', { force: true });
+let calls = 0;
+const fg = await createFlowgate({ db: 'sqlite:/tmp/dbg.db', workers: { pollMs: 50 }, onError: console.error, tools: { flaky: () => { calls++; if (calls < 3) throw new Error('flake ' + calls); return { calls }; } } });
+const doc = { dag_id: 'r', nodes: [{ node_id: 'flaky', node_type: 'tool', tool_name: 'flaky', dependencies: [], retry: { maxRetries: 3, backoffMs: 10, maxBackoffMs: 20 } }] };
+const p = parseDag(doc); console.log(JSON.stringify(p.ok && p.dag.nodes[0]));
+const { workflowId } = await fg.start(doc);
+await new Promise((r) => setTimeout(r, 1500));
+console.log(JSON.stringify(await fg.getWorkflow(workflowId)));
+await fg.close();
