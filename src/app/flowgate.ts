@@ -303,6 +303,9 @@ export class Flowgate {
     const { result } = await this.#transact(async (tx, changes) => {
       const pending = await listPendingHitlRequests(tx, workflowId);
       for (const request of pending) {
+        // Cancelling the first fails its node and so the run, which cancels the others with it.
+        const current = await getHitlRequest(tx, request.requestId);
+        if (current?.status !== 'pending') continue;
         await cancelRequest(tx, this.#env, changes, request.requestId, actor, reason);
       }
       return pending.length;

@@ -71,8 +71,8 @@ describe('evaluateExpression', () => {
 
   it('stops a runaway expression', async () => {
     await expect(
-      evaluateExpression('($loop := function($n) { $loop($n + 1) }; $loop(0))', scope),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      evaluateExpression('($deep := function($n) { 1 + $deep($n + 1) }; $deep(0))', scope),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', details: { code: 'D1011' } });
   });
 
   it('does not let scope fields shadow built-in functions', async () => {

@@ -36,10 +36,10 @@ describe('document shape (invalid_document)', () => {
         settings: [],
       }),
     ).toEqual([
+      'invalid_document @ dag_id',
       'invalid_document @ nodes[0].node_id',
       'invalid_document @ nodes[1].dependencies',
       'invalid_document @ settings',
-      'invalid_document @ dag_id',
     ]);
     expect(where({ dag_id: 'd' })).toEqual(['invalid_document @ nodes']);
   });
@@ -91,7 +91,7 @@ describe('graph problems', () => {
           { id: 'e', source: 'b', target: 'a' },
         ],
       }),
-    ).toEqual(['duplicate_id @ edges[1].id', 'cycle @ nodes[0].data']);
+    ).toEqual(['duplicate_id @ edges[1].id', 'cycle @ edges[1].source']);
   });
 
   it('reports unknown dependencies and edge endpoints', () => {
@@ -107,7 +107,7 @@ describe('graph problems', () => {
           { source: 'a', target: 'nowhere' },
         ],
       }),
-    ).toEqual(['unknown_dependency @ edges[1].target', 'unknown_dependency @ edges[0].source']);
+    ).toEqual(['unknown_dependency @ edges[0].source', 'unknown_dependency @ edges[1].target']);
   });
 
   it('names a cycle, once per strongly connected component', () => {
@@ -151,10 +151,10 @@ describe('graph problems', () => {
         start_nodes: ['a', 'ghost', 'd'],
       }),
     ).toEqual([
-      'bad_start_node @ start_nodes[1]',
-      'bad_start_node @ start_nodes[2]',
       'unreachable @ nodes[1]',
       'unreachable @ nodes[2]',
+      'bad_start_node @ start_nodes[1]',
+      'bad_start_node @ start_nodes[2]',
     ]);
   });
 
@@ -266,8 +266,8 @@ describe('node problems', () => {
       'bad_expression @ nodes[1].data.expression',
       'bad_expression @ nodes[1].data.conditions[0].condition',
       'bad_expression @ nodes[1].condition',
-      'bad_expression @ edges[0].condition',
       'bad_expression @ nodes[2].data.message',
+      'bad_expression @ edges[0].condition',
     ]);
   });
 
@@ -394,9 +394,6 @@ describe('node problems', () => {
         settings: { timeout: 'PT1X', maxRetries: -1, concurrency: 0 },
       }),
     ).toEqual([
-      'invalid_config @ settings.timeout',
-      'invalid_config @ settings.maxRetries',
-      'invalid_config @ settings.concurrency',
       'invalid_config @ nodes[0].trigger_rule',
       'invalid_config @ nodes[0].retry.maxRetries',
       'invalid_config @ nodes[0].retry.backoffMs',
@@ -404,6 +401,9 @@ describe('node problems', () => {
       'invalid_config @ nodes[1].retries',
       'invalid_config @ nodes[1].config.timeoutMs',
       'invalid_config @ nodes[1].compensate',
+      'invalid_config @ settings.timeout',
+      'invalid_config @ settings.maxRetries',
+      'invalid_config @ settings.concurrency',
     ]);
   });
 
@@ -419,10 +419,10 @@ describe('node problems', () => {
         ],
       }),
     ).toEqual([
-      'unknown_node_type @ stages[3].type',
+      'bad_expression @ stages[0].input.q',
       'invalid_config @ stages[1].approval.quorum.count',
       'bad_expression @ stages[1].approval.message',
-      'bad_expression @ stages[0].input.q',
+      'unknown_node_type @ stages[3].type',
     ]);
   });
 });
