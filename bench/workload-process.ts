@@ -40,7 +40,7 @@ setTimeout(() => fail(`${workload}/${store}: the workload process gave up after 
 
 const workerErrors: unknown[] = [];
 const flowgate = await createFlowgate({
-  db: values.db!,
+  db: values.db,
   tools: TOOLS,
   workers: { concurrency, leaseMs: 30_000, pollMs: 1_000 },
   onError: (error) => {
