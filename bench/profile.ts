@@ -110,13 +110,21 @@ export function summarize(profile: CpuProfile, top = 20): ProfileSummary {
 }
 
 export function formatSummary(summary: ProfileSummary): string {
-  const lines = [`CPU profile: ${summary.totalMs.toFixed(0)} ms sampled`, '', 'Top self time by function:'];
+  const lines = [
+    `CPU profile: ${summary.totalMs.toFixed(0)} ms sampled`,
+    '',
+    'Top self time by function:',
+  ];
   for (const f of summary.functions) {
-    lines.push(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.ms.toFixed(1).padStart(8)} ms  ${f.name}  ${f.where}`);
+    lines.push(
+      `  ${f.percent.toFixed(1).padStart(5)} %  ${f.ms.toFixed(1).padStart(8)} ms  ${f.name}  ${f.where}`,
+    );
   }
   lines.push('', 'Self time by area:');
   for (const a of summary.areas) {
-    lines.push(`  ${a.percent.toFixed(1).padStart(5)} %  ${a.ms.toFixed(1).padStart(8)} ms  ${a.name}`);
+    lines.push(
+      `  ${a.percent.toFixed(1).padStart(5)} %  ${a.ms.toFixed(1).padStart(8)} ms  ${a.name}`,
+    );
   }
   return lines.join('\n');
 }
@@ -132,7 +140,9 @@ function shortUrl(url: string): string {
 function areaOf(frame: CallFrame): string {
   if (!frame.url) {
     // (program), (garbage collector), (idle), or a native function (better-sqlite3's statement calls).
-    return frame.functionName.startsWith('(') ? frame.functionName : 'native (C++ bindings, e.g. SQLite)';
+    return frame.functionName.startsWith('(')
+      ? frame.functionName
+      : 'native (C++ bindings, e.g. SQLite)';
   }
   if (frame.url.startsWith('node:')) return 'node: internals';
   const path = shortUrl(frame.url);

@@ -13,11 +13,24 @@ export interface ResultsFile {
   readonly failures: readonly BenchFailure[];
 }
 
-const HEADERS = ['workload', 'store', 'runs', 'steps/s', 'wall ms', 'p50 ms', 'p99 ms', 'RSS MB', 'notes'];
+const HEADERS = [
+  'workload',
+  'store',
+  'runs',
+  'steps/s',
+  'wall ms',
+  'p50 ms',
+  'p99 ms',
+  'RSS MB',
+  'notes',
+];
 /** Columns aligned right (the numbers). */
 const RIGHT = new Set([2, 3, 4, 5, 6, 7]);
 
-export function formatTable(results: readonly BenchResult[], failures: readonly BenchFailure[]): string {
+export function formatTable(
+  results: readonly BenchResult[],
+  failures: readonly BenchFailure[],
+): string {
   const rows: string[][] = results.map((r) => [
     r.workload,
     r.store,
@@ -29,7 +42,8 @@ export function formatTable(results: readonly BenchResult[], failures: readonly 
     num(r.rssMb, 1),
     typeof r.notes === 'string' ? r.notes : '',
   ]);
-  for (const f of failures) rows.push([f.workload, f.store, '', '', '', '', '', '', `FAILED: ${firstLine(f.error)}`]);
+  for (const f of failures)
+    rows.push([f.workload, f.store, '', '', '', '', '', '', `FAILED: ${firstLine(f.error)}`]);
   return grid(HEADERS, rows, RIGHT);
 }
 
@@ -42,7 +56,10 @@ export function saveResults(dir: string, file: ResultsFile): string {
 }
 
 /** The most recent results file written before `currentPath`, if any. */
-export function previousResults(dir: string, currentPath: string): { path: string; file: ResultsFile } | undefined {
+export function previousResults(
+  dir: string,
+  currentPath: string,
+): { path: string; file: ResultsFile } | undefined {
   const current = currentPath.slice(dir.length + 1);
   const earlier = readdirSync(dir)
     .filter((name) => name.endsWith('.json') && name < current)
@@ -70,7 +87,9 @@ export function formatComparison(
 ): string {
   const rows: string[][] = [];
   for (const now of current) {
-    const before = previous.results.find((r) => r.workload === now.workload && r.store === now.store);
+    const before = previous.results.find(
+      (r) => r.workload === now.workload && r.store === now.store,
+    );
     if (!before) {
       rows.push([now.workload, now.store, ...FIGURES.map(() => ''), 'not in the previous file']);
       continue;
@@ -104,19 +123,30 @@ function change(now: unknown, before: unknown): string {
 
 function num(value: number | null, digits: number): string {
   if (value === null || !Number.isFinite(value)) return '-';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 function firstLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '') ?? text;
 }
 
-function grid(headers: readonly string[], rows: readonly string[][], right: ReadonlySet<number>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+function grid(
+  headers: readonly string[],
+  rows: readonly string[][],
+  right: ReadonlySet<number>,
+): string {
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
       .join(' | ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join(
+    '\n',
+  );
 }

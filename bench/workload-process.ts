@@ -10,7 +10,14 @@ import { parseArgs } from 'node:util';
 
 import { createFlowgate } from '../src/app/flowgate.js';
 import { startProfiler, type Profiler } from './profile.js';
-import { RESULT_MARKER, STORES, WORKLOADS, ordered, type StoreName, type WorkloadName } from './result.js';
+import {
+  RESULT_MARKER,
+  STORES,
+  WORKLOADS,
+  ordered,
+  type StoreName,
+  type WorkloadName,
+} from './result.js';
 import { TOOLS, workloads } from './workloads.js';
 
 const { values } = parseArgs({
@@ -36,7 +43,10 @@ if (!STORES.includes(store) || !WORKLOADS.includes(workload) || !values.db) {
 }
 
 // A last resort if something hangs with live handles: every wait below is bounded, so this never fires normally.
-setTimeout(() => fail(`${workload}/${store}: the workload process gave up after ${3 * timeoutMs} ms`), 3 * timeoutMs).unref();
+setTimeout(
+  () => fail(`${workload}/${store}: the workload process gave up after ${3 * timeoutMs} ms`),
+  3 * timeoutMs,
+).unref();
 
 const workerErrors: unknown[] = [];
 const flowgate = await createFlowgate({
@@ -54,9 +64,14 @@ try {
   if (values['cpu-prof']) profiler = await startProfiler();
   const result = await workloads[workload]({ flowgate, store, scale, timeoutMs, concurrency });
   if (profiler && values['cpu-prof']) await profiler.stop(values['cpu-prof']);
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(ordered({ ...result, workerErrors: workerErrors.length }))}\n`);
+  process.stdout.write(
+    `${RESULT_MARKER}${JSON.stringify(ordered({ ...result, workerErrors: workerErrors.length }))}\n`,
+  );
 } catch (error) {
-  console.error(`[${workload}/${store}] failed:`, error instanceof Error ? (error.stack ?? error.message) : error);
+  console.error(
+    `[${workload}/${store}] failed:`,
+    error instanceof Error ? (error.stack ?? error.message) : error,
+  );
   await closeWithin(flowgate.close(), 15_000);
   process.exit(1);
 }
@@ -77,7 +92,10 @@ async function closeWithin(closing: Promise<void>, ms: number): Promise<void> {
     }, ms);
   });
   try {
-    await Promise.race([closing.catch((error: unknown) => console.error('close failed:', error)), timeout]);
+    await Promise.race([
+      closing.catch((error: unknown) => console.error('close failed:', error)),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

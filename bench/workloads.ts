@@ -81,7 +81,11 @@ async function humanGate(ctx: WorkloadContext): Promise<BenchResult> {
 
   const t0 = performance.now();
   const started = await flowgate.startMany('bench_w2', inputs(runs));
-  await waitForCounts(ctx, `all ${runs} W2 runs paused at the gate`, (c) => (c.paused ?? 0) >= runs);
+  await waitForCounts(
+    ctx,
+    `all ${runs} W2 runs paused at the gate`,
+    (c) => (c.paused ?? 0) >= runs,
+  );
   const allPausedMs = performance.now() - t0;
 
   const ours = new Set(started.map((s) => s.workflowId));
@@ -100,7 +104,8 @@ async function humanGate(ctx: WorkloadContext): Promise<BenchResult> {
       until: ['completed', 'failed', 'cancelled'],
       timeoutMs: ctx.timeoutMs,
     });
-    if (run.status !== 'completed') throw new Error(`W2: run ${run.workflowId} ended ${run.status}: ${run.error}`);
+    if (run.status !== 'completed')
+      throw new Error(`W2: run ${run.workflowId} ended ${run.status}: ${run.error}`);
     resume.push(performance.now() - before);
     approve.push(decided - before);
   }
@@ -135,10 +140,7 @@ async function fanOutJoin(ctx: WorkloadContext): Promise<BenchResult> {
   const branches = Array.from({ length: width }, (_, i) => `p${String(i).padStart(3, '0')}`);
   await flowgate.putDag({
     dag_id: 'bench_w3',
-    nodes: [
-      ...branches.map((id) => tool(id, [])),
-      tool('join', branches),
-    ],
+    nodes: [...branches.map((id) => tool(id, [])), tool('join', branches)],
   });
   const baseline = rssMb();
   const rss = new RssSampler();
@@ -147,7 +149,8 @@ async function fanOutJoin(ctx: WorkloadContext): Promise<BenchResult> {
     const t0 = performance.now();
     const { workflowId } = await flowgate.start('bench_w3', { input: { i } });
     const run = await flowgate.waitFor(workflowId, { timeoutMs: ctx.timeoutMs });
-    if (run.status !== 'completed') throw new Error(`W3: run ${workflowId} ended ${run.status}: ${run.error}`);
+    if (run.status !== 'completed')
+      throw new Error(`W3: run ${workflowId} ended ${run.status}: ${run.error}`);
     times.push(performance.now() - t0);
   }
   const peak = rss.stop();
@@ -184,7 +187,11 @@ async function manyPaused(ctx: WorkloadContext): Promise<BenchResult> {
     await flowgate.startMany('bench_w4', inputs(Math.min(chunk, runs - offset), offset));
   }
   const startCallsMs = performance.now() - t0;
-  await waitForCounts(ctx, `all ${runs} W4 runs paused at the gate`, (c) => (c.paused ?? 0) >= runs);
+  await waitForCounts(
+    ctx,
+    `all ${runs} W4 runs paused at the gate`,
+    (c) => (c.paused ?? 0) >= runs,
+  );
   const allPausedMs = performance.now() - t0;
   const rssAfter = rss.sample() / (1024 * 1024);
 
@@ -194,7 +201,9 @@ async function manyPaused(ctx: WorkloadContext): Promise<BenchResult> {
     const page = await flowgate.listHitl({ status: 'pending', limit: 50 });
     listMs.push(performance.now() - before);
     if (page.items.length !== Math.min(50, runs)) {
-      throw new Error(`W4: the first page held ${page.items.length} requests, not ${Math.min(50, runs)}`);
+      throw new Error(
+        `W4: the first page held ${page.items.length} requests, not ${Math.min(50, runs)}`,
+      );
     }
   }
   const peak = rss.stop();
@@ -241,7 +250,12 @@ function gated(dagId: string) {
     dag_id: dagId,
     nodes: [
       tool('s1', []),
-      { node_id: 'gate', node_type: 'human_in_loop', config: { message: 'Go on?' }, dependencies: ['s1'] },
+      {
+        node_id: 'gate',
+        node_type: 'human_in_loop',
+        config: { message: 'Go on?' },
+        dependencies: ['s1'],
+      },
       tool('s2', ['gate']),
     ],
   };
@@ -260,7 +274,11 @@ async function countByStatus(flowgate: Flowgate): Promise<Counts> {
 }
 
 /** Polls the run counts every POLL_MS until `done`; fails at once when a run failed or was cancelled. */
-async function waitForCounts(ctx: WorkloadContext, what: string, done: (counts: Counts) => boolean): Promise<void> {
+async function waitForCounts(
+  ctx: WorkloadContext,
+  what: string,
+  done: (counts: Counts) => boolean,
+): Promise<void> {
   const deadline = performance.now() + ctx.timeoutMs;
   for (;;) {
     const counts = await countByStatus(ctx.flowgate);
@@ -269,34 +287,52 @@ async function waitForCounts(ctx: WorkloadContext, what: string, done: (counts: 
       throw new Error(`Waiting for ${what}: runs ended badly (${JSON.stringify(counts)})`);
     }
     if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${ctx.timeoutMs} ms waiting for ${what}; runs by status: ${JSON.stringify(counts)}`);
+      throw new Error(
+        `Timed out after ${ctx.timeoutMs} ms waiting for ${what}; runs by status: ${JSON.stringify(counts)}`,
+      );
     }
     await sleep(POLL_MS);
   }
 }
 
 /** The `completedAt` (epoch ms) of the given runs, read through the API's pages. */
-async function completionTimes(flowgate: Flowgate, ids: ReadonlySet<string>): Promise<Map<string, number>> {
+async function completionTimes(
+  flowgate: Flowgate,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, number>> {
   const times = new Map<string, number>();
   let cursor: string | undefined;
   do {
-    const page = await flowgate.listWorkflows({ status: 'completed', limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await flowgate.listWorkflows({
+      status: 'completed',
+      limit: 500,
+      ...(cursor ? { cursor } : {}),
+    });
     for (const run of page.items) {
-      if (ids.has(run.workflowId) && run.completedAt) times.set(run.workflowId, Date.parse(run.completedAt));
+      if (ids.has(run.workflowId) && run.completedAt)
+        times.set(run.workflowId, Date.parse(run.completedAt));
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  if (times.size !== ids.size) throw new Error(`Found the completion time of ${times.size} of ${ids.size} runs`);
+  if (times.size !== ids.size)
+    throw new Error(`Found the completion time of ${times.size} of ${ids.size} runs`);
   return times;
 }
 
 /** Every pending request, oldest first, through the API's pages. */
-async function pendingRequests(flowgate: Flowgate): Promise<{ requestId: string; workflowId: string }[]> {
+async function pendingRequests(
+  flowgate: Flowgate,
+): Promise<{ requestId: string; workflowId: string }[]> {
   const all: { requestId: string; workflowId: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await flowgate.listHitl({ status: 'pending', limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const item of page.items) all.push({ requestId: item.requestId, workflowId: item.workflowId });
+    const page = await flowgate.listHitl({
+      status: 'pending',
+      limit: 500,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const item of page.items)
+      all.push({ requestId: item.requestId, workflowId: item.workflowId });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return all;
