@@ -93,7 +93,8 @@ async function upstreamOutcome(
   condition: ResolveInput['condition'],
 ): Promise<Upstream> {
   const dep = states.get(depId);
-  switch (dep?.status) {
+  if (!dep) return 'open';
+  switch (dep.status) {
     case NodeStatus.completed: {
       const targets = (dep.output as { targets?: unknown } | null | undefined)?.targets;
       // A decision node names the branches it chose; an edge to any other branch is not taken.

@@ -83,7 +83,7 @@ for (const dialect of DIALECTS) {
       const runs = await client.startMany('chain', Array.from({ length: 30 }, (_, i) => ({ i })));
       const first = await startScript(WORKER, [db.url, log, '1000', '150']);
       // Kill while steps are in flight: some have started and not finished.
-      await waitUntil(async () => readLog(log).length >= 20, 20_000, 'steps to start');
+      await waitUntil(() => Promise.resolve(readLog(log).length >= 20), 20_000, 'steps to start');
       await killProcess(first, 'SIGKILL');
       const started = readLog(log);
       const unfinished = started.filter(
