@@ -59,6 +59,8 @@ export interface SelfTime {
 
 export interface ProfileSummary {
   readonly totalMs: number;
+  /** Time the thread waited (for the disk, the network, timers); not part of the percentages. */
+  readonly idleMs: number;
   /** Self time per function (name and location), largest first. */
   readonly functions: SelfTime[];
   /** Self time per package or source folder (node_modules/kysely, src/engine, node:internal, native, …). */
@@ -75,12 +77,17 @@ export function summarize(profile: CpuProfile, top = 20): ProfileSummary {
     const next = deltas[i + 1] ?? 0;
     selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + Math.max(0, next));
   }
-  const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
+  const sampledUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  let idleUs = 0;
+  for (const [id, us] of selfUs)
+    if (byId.get(id)?.callFrame.functionName === '(idle)') idleUs += us;
+  // Percentages are of the busy time: waiting (idle) is reported on its own.
+  const busyUs = sampledUs - idleUs || 1;
   const functions = new Map<string, { name: string; where: string; us: number }>();
   const areas = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)?.callFrame;
-    if (!frame) continue;
+    if (!frame || frame.functionName === '(idle)') continue;
     const name = frame.functionName || '(anonymous)';
     const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
     const key = `${name}@${where}`;
@@ -94,10 +101,11 @@ export function summarize(profile: CpuProfile, top = 20): ProfileSummary {
     name,
     where,
     ms: us / 1000,
-    percent: (us / totalUs) * 100,
+    percent: (us / busyUs) * 100,
   });
   return {
-    totalMs: totalUs / 1000,
+    totalMs: sampledUs / 1000,
+    idleMs: idleUs / 1000,
     functions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
@@ -130,7 +138,10 @@ export function formatSummary(summary: ProfileSummary): string {
 }
 
 function shortUrl(url: string): string {
-  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  let path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  // Compiled by bench/run.ts into bench/results/.build/{src,bench}/….
+  const build = path.indexOf('/results/.build/');
+  if (build >= 0) path = path.slice(build + '/results/.build/'.length);
   const modules = path.lastIndexOf('node_modules/');
   if (modules >= 0) return path.slice(modules);
   const src = path.search(/\/(src|bench|test)\//);
@@ -142,7 +153,7 @@ function areaOf(frame: CallFrame): string {
     // (program), (garbage collector), (idle), or a native function (better-sqlite3's statement calls).
     return frame.functionName.startsWith('(')
       ? frame.functionName
-      : 'native (C++ bindings, e.g. SQLite)';
+      : 'native (C++: SQLite statements, socket I/O, …)';
   }
   if (frame.url.startsWith('node:')) return 'node: internals';
   const path = shortUrl(frame.url);
