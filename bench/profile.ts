@@ -118,8 +118,10 @@ export function summarize(profile: CpuProfile, top = 20): ProfileSummary {
 }
 
 export function formatSummary(summary: ProfileSummary): string {
+  const busy = summary.totalMs - summary.idleMs;
   const lines = [
-    `CPU profile: ${summary.totalMs.toFixed(0)} ms sampled`,
+    `CPU profile: ${summary.totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy, ` +
+      `${summary.idleMs.toFixed(0)} ms idle (waiting); percentages are of the busy time`,
     '',
     'Top self time by function:',
   ];

@@ -40,7 +40,14 @@ export function formatTable(
     num(r.p50Ms, r.p50Ms !== null && r.p50Ms < 10 ? 2 : 1),
     num(r.p99Ms, r.p99Ms !== null && r.p99Ms < 10 ? 2 : 1),
     num(r.rssMb, 1),
-    typeof r.notes === 'string' ? r.notes : '',
+    [
+      typeof r.notes === 'string' ? r.notes : '',
+      typeof r.workerErrors === 'number' && r.workerErrors > 0
+        ? `${r.workerErrors} worker errors`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
   ]);
   for (const f of failures)
     rows.push([f.workload, f.store, '', '', '', '', '', '', `FAILED: ${firstLine(f.error)}`]);

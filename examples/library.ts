@@ -10,7 +10,9 @@ const flowgate = await createFlowgate({
   plugins: [plugin],
 });
 try {
-  const dag = JSON.parse(await readFile(new URL('./approval.json', import.meta.url), 'utf8')) as object;
+  const dag = JSON.parse(
+    await readFile(new URL('./approval.json', import.meta.url), 'utf8'),
+  ) as object;
   const { workflowId } = await flowgate.start(dag, { input: { limit: 2 }, startedBy: 'alice' });
 
   // The run pauses at the human node; its request carries the rendered message and the context.

@@ -10,7 +10,13 @@ export type { ActorLike, FlowgateOptions, Page, StartOptions, StoredDag } from '
 export type { EventView, HitlRequestView, NodeView, VoteView, WorkflowView } from './app/views.js';
 export type { DecisionInput, DecisionResult, HumanOutput } from './engine/decisions.js';
 export type { WorkerOptions } from './engine/worker.js';
-export type { Plugin, StepContext, StepDefinition, StepEntry, StepFunction } from './engine/registry.js';
+export type {
+  Plugin,
+  StepContext,
+  StepDefinition,
+  StepEntry,
+  StepFunction,
+} from './engine/registry.js';
 export { parseDag, parseDagText, readDagFile } from './definition/index.js';
 export type { DagDefinition, DagProblem, NodeDefinition } from './definition/index.js';
 export type { Actor } from './shared/actor.js';

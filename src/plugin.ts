@@ -23,5 +23,11 @@
  * } satisfies Plugin;
  * ```
  */
-export type { Plugin, StepContext, StepDefinition, StepEntry, StepFunction } from './engine/registry.js';
+export type {
+  Plugin,
+  StepContext,
+  StepDefinition,
+  StepEntry,
+  StepFunction,
+} from './engine/registry.js';
 export { NonRetriableError, RetryAfterError } from './shared/errors.js';

@@ -8,7 +8,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { parseDag, type DagDefinition, type DagProblem } from '../definition/index.js';
 import { Changes, type FinishedRun } from '../engine/changes.js';
 import { DagCache } from '../engine/dag-cache.js';
-import { cancelRequest, decideRequest, type DecisionInput, type DecisionResult } from '../engine/decisions.js';
+import {
+  cancelRequest,
+  decideRequest,
+  type DecisionInput,
+  type DecisionResult,
+} from '../engine/decisions.js';
 import { Registry, type Plugin } from '../engine/registry.js';
 import { cancelRun, pauseRun, resumeRun, retryRun } from '../engine/run-control.js';
 import { isTerminalRun } from '../engine/statuses.js';
@@ -16,7 +21,13 @@ import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js
 import { Worker, type WorkerOptions } from '../engine/worker.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, Tx } from '../store/port.js';
-import { getDag, getDagVersion, insertDagVersion, listDags, type DagRecord } from '../store/repositories/dags.js';
+import {
+  getDag,
+  getDagVersion,
+  insertDagVersion,
+  listDags,
+  type DagRecord,
+} from '../store/repositories/dags.js';
 import { listEvents } from '../store/repositories/events.js';
 import {
   getHitlRequest,
@@ -142,7 +153,10 @@ export class Flowgate {
     return parsed.dag;
   }
 
-  async getDag(dagId: string, version?: number): Promise<{ record: DagRecord; version: number; definition: DagDefinition; source: unknown }> {
+  async getDag(
+    dagId: string,
+    version?: number,
+  ): Promise<{ record: DagRecord; version: number; definition: DagDefinition; source: unknown }> {
     return this.store.read(async (db) => {
       const record = await getDag(db, dagId);
       const row = record && (await getDagVersion(db, dagId, version));
@@ -164,7 +178,10 @@ export class Flowgate {
    * Starts a run of a stored DAG (by id) or of a document given inline (stored first, as a new version when it
    * changed). The run is pinned to that version: editing the DAG later never changes it.
    */
-  async start(dag: string | object, options: StartOptions = {}): Promise<{ workflowId: string; status: string }> {
+  async start(
+    dag: string | object,
+    options: StartOptions = {},
+  ): Promise<{ workflowId: string; status: string }> {
     const [started] = await this.startMany(dag, [options.input ?? null], options);
     return started!;
   }
@@ -178,7 +195,10 @@ export class Flowgate {
     const ref =
       typeof dag === 'string'
         ? { dagId: dag, version: options.version }
-        : await this.putDag(dag, options.startedBy === undefined ? {} : { createdBy: options.startedBy });
+        : await this.putDag(
+            dag,
+            options.startedBy === undefined ? {} : { createdBy: options.startedBy },
+          );
     const createdBy = options.startedBy === undefined ? null : this.#actorId(options.startedBy);
     const { result: runs, finished } = await this.#transact(async (tx, changes) => {
       const version = ref.version ?? (await this.#env.dags.latestVersion(tx, ref.dagId));
@@ -226,17 +246,21 @@ export class Flowgate {
     const last = items[items.length - 1];
     return {
       items: items.map((run) => workflowView(run)),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.workflowId]) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.createdAt, last.workflowId]) : null,
     };
   }
 
   /** A run's audit trail, oldest first. */
-  async listEvents(workflowId: string, options: { afterId?: number; limit?: number } = {}): Promise<EventView[]> {
+  async listEvents(
+    workflowId: string,
+    options: { afterId?: number; limit?: number } = {},
+  ): Promise<EventView[]> {
     const events = await this.store.read((db) => listEvents(db, workflowId, options));
     return events.map(eventView);
   }
 
-  /** HITL requests, oldest first (by default the pending ones). */
+  /** HITL requests, oldest first (by default the pending ones; `status: 'all'` for every status). */
   async listHitl(
     filter: { status?: string; workflowId?: string; limit?: number; cursor?: string } = {},
   ): Promise<Page<HitlRequestView>> {
@@ -245,7 +269,7 @@ export class Flowgate {
     const rows = await this.store.read((db) =>
       listHitlRequests(db, {
         limit: limit + 1,
-        status: filter.status ?? 'pending',
+        ...(filter.status === 'all' ? {} : { status: filter.status ?? 'pending' }),
         ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
         ...(after ? { after: { createdAt: after[0], requestId: after[1] } } : {}),
       }),
@@ -254,7 +278,8 @@ export class Flowgate {
     const last = items[items.length - 1];
     return {
       items: items.map((request) => hitlView(request)),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.requestId]) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.createdAt, last.requestId]) : null,
     };
   }
 
@@ -262,8 +287,12 @@ export class Flowgate {
   async getHitl(requestId: string): Promise<HitlRequestView> {
     return this.store.read(async (db) => {
       const request = await getHitlRequest(db, requestId);
-      if (!request) throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
-      return hitlView(request, { withContext: true, votes: await listHitlDecisions(db, requestId) });
+      if (!request)
+        throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
+      return hitlView(request, {
+        withContext: true,
+        votes: await listHitlDecisions(db, requestId),
+      });
     });
   }
 
@@ -275,7 +304,11 @@ export class Flowgate {
     return this.decide(requestId, by, { kind: 'approve', ...options });
   }
 
-  reject(requestId: string, by: ActorLike, options: { comment?: string } = {}): Promise<DecisionResult> {
+  reject(
+    requestId: string,
+    by: ActorLike,
+    options: { comment?: string } = {},
+  ): Promise<DecisionResult> {
     return this.decide(requestId, by, { kind: 'reject', ...options });
   }
 
@@ -294,7 +327,9 @@ export class Flowgate {
 
   async cancelHitl(requestId: string, by: ActorLike, reason?: string): Promise<void> {
     const actor = await this.resolveActor(by);
-    await this.#transact((tx, changes) => cancelRequest(tx, this.#env, changes, requestId, actor, reason));
+    await this.#transact((tx, changes) =>
+      cancelRequest(tx, this.#env, changes, requestId, actor, reason),
+    );
   }
 
   /** Cancels every pending request of a run; returns how many. */
@@ -345,7 +380,8 @@ export class Flowgate {
     workflowId: string,
     options: { timeoutMs?: number; until?: readonly string[]; pollMs?: number } = {},
   ): Promise<WorkflowView> {
-    const reached = (status: string) => (options.until ? options.until.includes(status) : isTerminalRun(status));
+    const reached = (status: string) =>
+      options.until ? options.until.includes(status) : isTerminalRun(status);
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
       const run = await this.getWorkflow(workflowId);
@@ -455,7 +491,10 @@ export class Flowgate {
 export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flowgate> {
   const registry = new Registry([
     ...(options.plugins ?? []),
-    { ...(options.agents ? { agents: options.agents } : {}), ...(options.tools ? { tools: options.tools } : {}) },
+    {
+      ...(options.agents ? { agents: options.agents } : {}),
+      ...(options.tools ? { tools: options.tools } : {}),
+    },
   ]);
   const store = await openStore(options.db ?? 'sqlite:data/flowgate.db');
   try {
@@ -469,19 +508,25 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
 
 function dagInvalid(problems: readonly DagProblem[]): FlowgateError {
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-  return new FlowgateError('DAG_INVALID', `The DAG is invalid (${problems.length} problems): ${summary}`, {
-    details: problems,
-  });
+  return new FlowgateError(
+    'DAG_INVALID',
+    `The DAG is invalid (${problems.length} problems): ${summary}`,
+    {
+      details: problems,
+    },
+  );
 }
 
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 50;
-  if (!Number.isInteger(limit) || limit < 1) throw new FlowgateError('BAD_REQUEST', 'limit must be a positive integer');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new FlowgateError('BAD_REQUEST', 'limit must be a positive integer');
   return Math.min(limit, 500);
 }
 
 function cursorPair(cursor: string): [string, string] {
   const parts = decodeCursor(cursor);
-  if (!parts || parts.length !== 2) throw new FlowgateError('BAD_REQUEST', 'The cursor is not valid');
+  if (!parts || parts.length !== 2)
+    throw new FlowgateError('BAD_REQUEST', 'The cursor is not valid');
   return [parts[0]!, parts[1]!];
 }

@@ -13,8 +13,8 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('flowgate')
     .description('Durable DAG workflows for AI agents and tools, with people in the loop.')
     .version(packageVersion(), '-v, --version')
-    // Set before the subcommands are declared, which inherit them: usage errors reach `main` as exceptions, so it
-    // picks the exit code (2) and exits in one place.
+    // Set before the subcommands are declared, which inherit them: usage errors reach `main` as
+    // exceptions, so it picks the exit code (2) and exits in one place.
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
   runCommand(program, ctx);

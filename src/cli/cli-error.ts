@@ -1,6 +1,9 @@
 import { ExitCode } from './exit-code.js';
 
-/** A failure the CLI explains in one line and exits on: a bad flag value, a missing file, a module that is no plugin. */
+/**
+ * A failure the CLI explains in one line and exits on: a bad flag value, a missing file, a module
+ * that is no plugin.
+ */
 export class CliError extends Error {
   override readonly name: string = 'CliError';
 

@@ -14,9 +14,7 @@ export function pluginOption(): Option {
   return new Option(
     '--plugin <file>',
     'an ES module whose default export registers agents and tools (repeatable)',
-  )
-    .argParser((file: string, previous: string[] | undefined) => [...(previous ?? []), file])
-    .default([]);
+  ).argParser((file: string, previous: string[] | undefined) => [...(previous ?? []), file]);
 }
 
 export function asOption(what: string): Option {

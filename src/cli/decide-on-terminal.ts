@@ -1,6 +1,7 @@
 /**
- * Asks a person at the terminal to decide a HITL request (approve, reject with a reason, pick one of its options, or
- * answer its form with JSON) and records the decision. An answer the request refuses is asked again.
+ * Asks a person at the terminal to decide a HITL request (approve, reject with a reason, pick one
+ * of its options, or answer its form with JSON) and records the decision. An answer the request
+ * refuses is asked again.
  */
 import type { Flowgate } from '../app/flowgate.js';
 import type { HitlRequestView } from '../app/views.js';

@@ -1,13 +1,19 @@
 /**
- * The environment variables the CLI reads, named in one place (STYLE.md §10) so that help texts, messages and code
- * cannot drift apart. Nothing here reads the environment: commands are handed `process.env` when they run.
+ * The environment variables the CLI reads, named in one place (STYLE.md §10) so that help texts,
+ * messages and code cannot drift apart. Nothing here reads the environment: commands are handed
+ * `process.env` when they run.
  */
 export const ENV = {
   /** The database URL when `--db` is not given. */
   db: 'FLOWGATE_DB',
-  /** The port `serve` listens on when `--port` is not given (the convention of hosting platforms). */
+  /**
+   * The port `serve` listens on when `--port` is not given (the convention of hosting platforms).
+   */
   port: 'PORT',
-  /** Who starts runs and decides requests when `--as` is not given; `USERNAME` is Windows' name for it. */
+  /**
+   * Who starts runs and decides requests when `--as` is not given; `USERNAME` is Windows' name for
+   * it.
+   */
   user: 'USER',
   userWindows: 'USERNAME',
   /** Any non-empty value prints stack traces under error messages. */
@@ -16,7 +22,9 @@ export const ENV = {
 
 export const DEFAULTS = {
   db: 'sqlite:data/flowgate.db',
-  /** Loopback only: the server has no authentication yet, so it must not face a network by default. */
+  /**
+   * Loopback only: the server has no authentication yet, so it must not face a network by default.
+   */
   host: '127.0.0.1',
   port: 3000,
   user: 'cli',

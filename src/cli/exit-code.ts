@@ -2,7 +2,10 @@
 export const ExitCode = {
   /** The command did what was asked; for `run`, the run completed. */
   ok: 0,
-  /** The run failed or was cancelled, or the command could not do its work (a request already decided, say). */
+  /**
+   * The run failed or was cancelled, or the command could not do its work (a request already
+   * decided, say).
+   */
   failed: 1,
   /** Bad usage: an unknown flag, a missing file, malformed JSON, an invalid DAG or answer. */
   usage: 2,

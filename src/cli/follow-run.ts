@@ -1,6 +1,6 @@
 /**
- * The loop behind `flowgate run`: prints a run's progress as it happens, asks at its human nodes when a prompt is
- * given, and returns when the run has ended or can go no further without people.
+ * The loop behind `flowgate run`: prints a run's progress as it happens, asks at its human nodes
+ * when a prompt is given, and returns when the run has ended or can go no further without people.
  */
 import type { Flowgate } from '../app/flowgate.js';
 import type { HitlRequestView, WorkflowView } from '../app/views.js';
@@ -24,7 +24,10 @@ export interface FollowOptions {
   readonly prompt?: TerminalPrompt;
   /** Who decides at the prompt. */
   readonly actor: Actor;
-  /** 100 ms: progress feels live, and two cheap indexed reads ten times a second cost the database nothing. */
+  /**
+   * 100 ms: progress feels live, and two cheap indexed reads ten times a second cost the database
+   * nothing.
+   */
   readonly pollMs?: number;
 }
 
@@ -71,6 +74,8 @@ export async function followRun(
         } catch (error) {
           if (!(error instanceof PromptClosedError)) throw error;
           if (signal.aborted) return { kind: 'interrupted' };
+          // The question is still open on its line; end that line first.
+          print('');
           print('The input ended: the remaining decisions are left to others.');
           prompt = undefined;
         }
@@ -79,8 +84,8 @@ export async function followRun(
       }
     }
 
-    // Stuck twice in a row with nothing new in between: a node that was ready but not yet claimed, seen in the
-    // instant between two commits, does not end the command early.
+    // Stuck twice in a row with nothing new in between: a node that was ready but not yet claimed,
+    // seen in the instant between two commits, does not end the command early.
     const stuck = seen === 0 && isWaitingForPeople(root, runs);
     if (stuck && stuckBefore) {
       await printNewEvents();
@@ -102,7 +107,9 @@ async function pendingRequests(
   const requests: HitlRequestView[] = [];
   for (const run of runs) {
     if (isTerminalRun(run.status)) continue;
-    requests.push(...(await flowgate.listHitl({ workflowId: run.workflowId, status: 'pending' })).items);
+    requests.push(
+      ...(await flowgate.listHitl({ workflowId: run.workflowId, status: 'pending' })).items,
+    );
   }
   return requests;
 }

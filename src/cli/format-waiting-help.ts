@@ -1,6 +1,6 @@
 /**
- * What `flowgate run` prints when it leaves a run waiting for people: each pending request, and the exact commands
- * that decide it and then finish the run, ready to paste.
+ * What `flowgate run` prints when it leaves a run waiting for people: each pending request, and the
+ * exact commands that decide it and then finish the run, ready to paste.
  */
 import type { HitlRequestView } from '../app/views.js';
 import { ENV } from './env.js';
@@ -12,6 +12,12 @@ export interface WaitingHelpOptions {
   readonly workflowId: string;
   readonly db: string;
   readonly plugins: readonly string[];
+}
+
+/** The command that starts workers able to carry the run on: same database, same plugins. */
+export function formatServeCommand(options: Omit<WaitingHelpOptions, 'workflowId'>): string {
+  const plugins = options.plugins.map((file) => ` --plugin ${shellQuote(file)}`).join('');
+  return `npx flowgate serve --db ${shellQuote(redactDbUrl(options.db))}${plugins}`;
 }
 
 export function formatWaitingHelp(
@@ -38,10 +44,8 @@ export function formatWaitingHelp(
       lines.push(`    npx flowgate hitl respond ${id} --value ${shellQuote(example)} ${dbFlag}`);
     }
   }
-  const plugins = options.plugins.map((file) => ` --plugin ${shellQuote(file)}`).join('');
-  lines.push(
-    `Then a worker finishes the run: keep \`npx flowgate serve ${dbFlag}${plugins}\` running.`,
-  );
-  if (db !== options.db) lines.push(`(Put the database password back into --db, or set ${ENV.db}.)`);
+  lines.push(`Then a worker finishes the run: keep \`${formatServeCommand(options)}\` running.`);
+  if (db !== options.db)
+    lines.push(`(Put the database password back into --db, or set ${ENV.db}.)`);
   return lines.join('\n');
 }

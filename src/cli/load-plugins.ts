@@ -6,7 +6,9 @@ import type { Plugin } from '../engine/registry.js';
 import { CliError } from './cli-error.js';
 import { messageOf } from './report-error.js';
 
-/** Imports plugin modules (API.md "Plugins"): each one's default export registers agents and tools. */
+/**
+ * Imports plugin modules (API.md "Plugins"): each one's default export registers agents and tools.
+ */
 export async function loadPlugins(files: readonly string[]): Promise<Plugin[]> {
   const plugins: Plugin[] = [];
   for (const file of files) plugins.push(await loadPlugin(file));
@@ -22,7 +24,9 @@ async function loadPlugin(file: string): Promise<Plugin> {
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new CliError(`Could not load plugin ${file}: ${messageOf(error)}`, undefined, { cause: error });
+    throw new CliError(`Could not load plugin ${file}: ${messageOf(error)}`, undefined, {
+      cause: error,
+    });
   }
   const plugin = (module as { default?: unknown }).default;
   if (!isPlugin(plugin)) {
@@ -36,6 +40,7 @@ async function loadPlugin(file: string): Promise<Plugin> {
 function isPlugin(value: unknown): value is Plugin {
   if (value === null || typeof value !== 'object') return false;
   const { agents, tools } = value as { agents?: unknown; tools?: unknown };
-  const isTable = (table: unknown) => table === undefined || (table !== null && typeof table === 'object');
+  const isTable = (table: unknown) =>
+    table === undefined || (table !== null && typeof table === 'object');
   return (agents !== undefined || tools !== undefined) && isTable(agents) && isTable(tools);
 }

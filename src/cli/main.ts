@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `flowgate` executable: parses the command line, runs one command, and exits with its code (0 done, 1 failed,
- * 2 bad usage, 3 waiting for people). Errors print as one line, without a stack trace unless FLOWGATE_DEBUG is set.
+ * The `flowgate` executable: parses the command line, runs one command, and exits with its code (0
+ * done, 1 failed, 2 bad usage, 3 waiting for people). Errors print as one line, without a stack
+ * trace unless FLOWGATE_DEBUG is set.
  */
 import { buildProgram } from './build-program.js';
 import { reportError } from './report-error.js';
@@ -20,8 +21,8 @@ try {
   exitCode = reportError(error, env);
 }
 
-// Exit explicitly, so that a plugin's timer or socket cannot keep a finished command alive; flush first, since
-// `process.exit` does not wait for output to a pipe.
+// Exit explicitly, so that a plugin's timer or socket cannot keep a finished command alive; flush
+// first, since `process.exit` does not wait for output to a pipe.
 await Promise.all([flush(process.stdout), flush(process.stderr)]);
 process.exit(exitCode);
 

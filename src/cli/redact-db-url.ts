@@ -1,4 +1,7 @@
-/** A database URL fit to print: a PostgreSQL password never reaches a terminal, a log or a CI transcript. */
+/**
+ * A database URL fit to print: a PostgreSQL password never reaches a terminal, a log or a CI
+ * transcript.
+ */
 export function redactDbUrl(url: string): string {
   if (!/^postgres(ql)?:\/\//.test(url)) return url;
   try {

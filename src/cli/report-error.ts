@@ -1,6 +1,7 @@
 /**
- * How the CLI shows a failure: one line (or one line per problem, for an invalid DAG or answer), no stack trace
- * unless FLOWGATE_DEBUG is set, and an exit code from the error's `code` (matched by code, never by class: STYLE.md).
+ * How the CLI shows a failure: one line (or one line per problem, for an invalid DAG or answer), no
+ * stack trace unless FLOWGATE_DEBUG is set, and an exit code from the error's `code` (matched by
+ * code, never by class: STYLE.md).
  */
 import { CommanderError } from 'commander';
 
@@ -32,20 +33,25 @@ export function exitCodeFor(error: unknown): number {
 /** The message of anything thrown, on one line. */
 export function messageOf(error: unknown): string {
   if (!(error instanceof Error)) return oneLine(String(error));
-  // A refused connection to every address of a host (pg, node:net) is an AggregateError with an empty message.
+  // A refused connection to every address of a host (pg, node:net) is an AggregateError with an
+  // empty message.
   if (error.message === '' && error instanceof AggregateError) {
     return oneLine(error.errors.map((inner) => messageOf(inner)).join('; '));
   }
   return oneLine(error.message || error.name);
 }
 
-/** The text to print for an error: its message, or a header and one line per problem when it lists them. */
+/**
+ * The text to print for an error: its message, or a header and one line per problem when it lists
+ * them.
+ */
 export function formatError(error: unknown): string {
   const code = errorCode(error);
   const details = error instanceof Error ? (error as { details?: unknown }).details : undefined;
   if ((code === 'DAG_INVALID' || code === 'VALIDATION_FAILED') && Array.isArray(details)) {
     const problems = details as Problem[];
-    const what = code === 'DAG_INVALID' ? 'The DAG is invalid' : 'The answer does not fit the request';
+    const what =
+      code === 'DAG_INVALID' ? 'The DAG is invalid' : 'The answer does not fit the request';
     const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
     return [`error: ${what} (${count}):`, ...problems.map(formatProblem)].join('\n');
   }
@@ -76,7 +82,9 @@ export function describeClosedRequest(details: Record<string, unknown>): string 
 function formatProblem(problem: Problem): string {
   const path = typeof problem.path === 'string' && problem.path !== '' ? `${problem.path}: ` : '';
   const code = typeof problem.code === 'string' ? ` [${problem.code}]` : '';
-  return `  ${path}${oneLine(String(problem.message ?? 'invalid'))}${code}`;
+  const message =
+    typeof problem.message === 'string' ? problem.message : JSON.stringify(problem.message);
+  return `  ${path}${oneLine(message ?? 'invalid')}${code}`;
 }
 
 function oneLine(text: string): string {

@@ -1,4 +1,7 @@
-/** Settings given by flag, else by environment variable, else by default (flags win, as everywhere in Flowgate). */
+/**
+ * Settings given by flag, else by environment variable, else by default (flags win, as everywhere
+ * in Flowgate).
+ */
 import { parseStoreUrl } from '../store/open-store.js';
 import { CliError } from './cli-error.js';
 import { DEFAULTS, ENV, type Env } from './env.js';
@@ -28,5 +31,7 @@ export function resolvePort(flag: string | undefined, env: Env): number {
 
 /** Who acts: `--as`, else the login name, else `cli`. */
 export function resolveUser(flag: string | undefined, env: Env): string {
-  return nonEmpty(flag) ?? nonEmpty(env[ENV.user]) ?? nonEmpty(env[ENV.userWindows]) ?? DEFAULTS.user;
+  return (
+    nonEmpty(flag) ?? nonEmpty(env[ENV.user]) ?? nonEmpty(env[ENV.userWindows]) ?? DEFAULTS.user
+  );
 }

@@ -1,7 +1,7 @@
 /**
- * Follows a run and the runs its sub-DAG nodes started: new events since the last look, and the runs' current
- * state. The CLI polls (every ~100 ms) rather than subscribing, so the same code follows runs that workers in other
- * processes execute.
+ * Follows a run and the runs its sub-DAG nodes started: new events since the last look, and the
+ * runs' current state. The CLI polls (every ~100 ms) rather than subscribing, so the same code
+ * follows runs that workers in other processes execute.
  */
 import type { Flowgate } from '../app/flowgate.js';
 import type { EventView, WorkflowView } from '../app/views.js';
@@ -56,7 +56,10 @@ export class RunTracker {
       runs.push(run);
       for (const node of run.nodes ?? []) {
         if (node.childWorkflowId !== undefined && !this.#runs.has(node.childWorkflowId)) {
-          this.#runs.set(node.childWorkflowId, { afterId: 0, prefix: `${followed.prefix}${node.nodeId}/` });
+          this.#runs.set(node.childWorkflowId, {
+            afterId: 0,
+            prefix: `${followed.prefix}${node.nodeId}/`,
+          });
         }
       }
     }
@@ -65,8 +68,9 @@ export class RunTracker {
 }
 
 /**
- * Whether the run can go no further without people: paused (for a decision, or by a user), or running only
- * sub-DAG nodes whose runs are themselves stuck so (a parent stays `running` while its child waits).
+ * Whether the run can go no further without people: paused (for a decision, or by a user), or
+ * running only sub-DAG nodes whose runs are themselves stuck so (a parent stays `running` while its
+ * child waits).
  */
 export function isWaitingForPeople(run: WorkflowView, runs: readonly WorkflowView[]): boolean {
   if (run.status === 'paused') return true;

@@ -6,9 +6,9 @@ export class PromptClosedError extends Error {
 }
 
 /**
- * Questions on a terminal, one answer per line. Lines that arrive before their question are kept rather than lost
- * (which `rl.question` would do): piped answers (`printf 'approve\n' | flowgate run … --prompt`) arrive all at
- * once, long before the run reaches its human node.
+ * Questions on a terminal, one answer per line. Lines that arrive before their question are kept
+ * rather than lost (which `rl.question` would do): piped answers (`printf 'approve\n' | flowgate
+ * run … --prompt`) arrive all at once, long before the run reaches its human node.
  */
 export class TerminalPrompt {
   readonly #rl: Interface;
@@ -26,7 +26,8 @@ export class TerminalPrompt {
     const terminal = input.isTTY === true;
     this.#rl = createInterface({ input, output, terminal });
     this.#output = output;
-    // Without a terminal nothing echoes what was typed; echoing the answer keeps the transcript readable.
+    // Without a terminal nothing echoes what was typed; echoing the answer keeps the transcript
+    // readable.
     this.#echo = !terminal;
     this.#rl.on('line', (line) => {
       const waiter = this.#waiter;
@@ -39,7 +40,8 @@ export class TerminalPrompt {
       this.#waiter?.reject(new PromptClosedError('The input ended before an answer'));
       this.#waiter = undefined;
     });
-    // In a terminal, readline takes Ctrl-C for itself; without a listener it would only pause the input.
+    // In a terminal, readline takes Ctrl-C for itself; without a listener it would only pause the
+    // input.
     this.#rl.on('SIGINT', () => {
       options.onInterrupt?.();
       this.close();
@@ -51,7 +53,10 @@ export class TerminalPrompt {
     this.#output.write(`${text}\n`);
   }
 
-  /** Asks and resolves with the next line, trimmed; rejects with PromptClosedError when there will be none. */
+  /**
+   * Asks and resolves with the next line, trimmed; rejects with PromptClosedError when there will
+   * be none.
+   */
   async ask(question: string): Promise<string> {
     this.#rl.setPrompt(question);
     this.#rl.prompt();
@@ -63,7 +68,8 @@ export class TerminalPrompt {
   #nextLine(): Promise<string> {
     const queued = this.#lines.shift();
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closed) return Promise.reject(new PromptClosedError('The input ended before an answer'));
+    if (this.#closed)
+      return Promise.reject(new PromptClosedError('The input ended before an answer'));
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });

@@ -1,5 +1,8 @@
 import type { Tx } from '../store/port.js';
-import { insertAgentExecutions, type NewAgentExecution } from '../store/repositories/agent-executions.js';
+import {
+  insertAgentExecutions,
+  type NewAgentExecution,
+} from '../store/repositories/agent-executions.js';
 import { insertEvents, type NewEvent } from '../store/repositories/events.js';
 import { insertHitlRequests, type NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { updateNodes, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
@@ -13,6 +16,14 @@ export interface FinishedRun {
   readonly status: string;
 }
 
+/** A run as settling left it in this transaction: what a claim in the same transaction needs, without a read. */
+export interface SettledRun {
+  readonly dagId: string;
+  readonly dagVersion: number;
+  readonly input: unknown;
+  readonly nodes: ReadonlyMap<string, { readonly status: string; readonly output: unknown }>;
+}
+
 /**
  * The writes of one transaction's transitions, collected while the engine decides and written together at the end,
  * so that a batch of many steps costs a few multi-row statements rather than a few statements per step.
@@ -24,6 +35,8 @@ export class Changes {
   readonly executions: NewAgentExecution[] = [];
   readonly runUpdates = new Map<string, WorkflowChanges>();
   readonly finished: FinishedRun[] = [];
+  /** Runs settled in this transaction, as they now stand. */
+  readonly settledRuns = new Map<string, SettledRun>();
   /** Work became ready that any worker (here or in another process) may take. */
   wakeWorkers = false;
 
@@ -34,7 +47,11 @@ export class Changes {
   }
 
   updateRun(workflowId: string, changes: WorkflowChanges): void {
-    this.runUpdates.set(workflowId, { ...this.runUpdates.get(workflowId), ...changes, updated_at: this.now });
+    this.runUpdates.set(workflowId, {
+      ...this.runUpdates.get(workflowId),
+      ...changes,
+      updated_at: this.now,
+    });
   }
 
   /**

@@ -4,8 +4,12 @@
  */
 import type { DagDefinition, NodeDefinition } from '../definition/index.js';
 import type { Tx } from '../store/port.js';
-import { updateNodes, type NodeRecord, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
-import { lockWorkflows, type WorkflowRecord } from '../store/repositories/workflows.js';
+import {
+  updateNodes,
+  type ClaimedNode,
+  type NodeUpdate,
+} from '../store/repositories/workflow-nodes.js';
+import { lockWorkflows, type RunHeader } from '../store/repositories/workflows.js';
 import type { SerializedError } from '../shared/errors.js';
 import { toIso } from '../shared/clock.js';
 import { toJson } from '../shared/json.js';
@@ -24,7 +28,7 @@ export type AttemptOutcome =
     };
 
 export interface FinishedAttempt {
-  readonly record: NodeRecord;
+  readonly record: ClaimedNode;
   readonly node: NodeDefinition;
   readonly dag: DagDefinition;
   readonly input: unknown;
@@ -108,7 +112,7 @@ export async function completeAttempts(
   }
 
   const won = await updateNodes(tx, updates);
-  const settle = new Map<string, WorkflowRecord>();
+  const settle = new Map<string, RunHeader>();
   const runById = new Map(runs.map((run) => [run.workflowId, run]));
   for (const attempt of attempts) {
     const { record, node, outcome } = attempt;
@@ -124,7 +128,10 @@ export async function completeAttempts(
       ...(node.toolName ? { tool_name: node.toolName } : {}),
     };
     if (outcome.ok) {
-      changes.event(record.workflowId, EventType.nodeCompleted, { ...base, result: outcome.output ?? null });
+      changes.event(record.workflowId, EventType.nodeCompleted, {
+        ...base,
+        result: outcome.output ?? null,
+      });
     } else if (verdict === 'retry') {
       changes.event(record.workflowId, EventType.nodeRetrying, { ...base, error: outcome.error });
     } else {

@@ -25,7 +25,8 @@ export class DagCache {
       return cached;
     }
     const row = await getDagVersion(tx, dagId, version);
-    if (!row) throw new FlowgateError('NOT_FOUND', `DAG ${dagId} version ${version} does not exist`);
+    if (!row)
+      throw new FlowgateError('NOT_FOUND', `DAG ${dagId} version ${version} does not exist`);
     const dag = JSON.parse(row.definition) as DagDefinition;
     this.remember(dag, version);
     return dag;

@@ -93,7 +93,10 @@ export async function decideRequest(
   if (request.status !== HitlStatus.pending) throw notPending(request);
   const spec = fromJson<HumanNodeSpec>(request.spec)!;
   const refusal = refusalFor(actor, spec, request.runStartedBy);
-  if (refusal) throw new FlowgateError('FORBIDDEN', refusalMessages[refusal], { details: { reason: refusal } });
+  if (refusal)
+    throw new FlowgateError('FORBIDDEN', refusalMessages[refusal], {
+      details: { reason: refusal },
+    });
 
   const context = fromJson<RequestContext>(request.context);
   let value: unknown = context?.proposed ?? null;
@@ -101,9 +104,13 @@ export async function decideRequest(
   if (input.kind === 'respond') {
     const problems = checkAnswer(spec, input.value);
     if (problems.length > 0) {
-      throw new FlowgateError('VALIDATION_FAILED', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
-        details: problems,
-      });
+      throw new FlowgateError(
+        'VALIDATION_FAILED',
+        problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+        {
+          details: problems,
+        },
+      );
     }
     value = input.value;
   } else if (input.kind === 'approve' && input.edits && Object.keys(input.edits).length > 0) {
@@ -221,9 +228,9 @@ async function closeRequest(
   const routed =
     !options.alwaysFail &&
     (spec.onReject === 'continue' ||
-    (planOf(dag).successors.get(request.nodeId) ?? []).some(
-      (next) => planOf(dag).byId.get(next)?.edgeConditions[request.nodeId] !== undefined,
-    ));
+      (planOf(dag).successors.get(request.nodeId) ?? []).some(
+        (next) => planOf(dag).byId.get(next)?.edgeConditions[request.nodeId] !== undefined,
+      ));
   if (output.approved || routed) {
     changes.nodeUpdates.push({
       id: node.id,
@@ -241,7 +248,12 @@ async function closeRequest(
       : `rejected by ${output.decidedBy}${output.response ? `: ${output.response}` : ''}`;
     changes.nodeUpdates.push({
       id: node.id,
-      set: { status: NodeStatus.failed, result: toJson(output), error: reason, completed_at: changes.now },
+      set: {
+        status: NodeStatus.failed,
+        result: toJson(output),
+        error: reason,
+        completed_at: changes.now,
+      },
       expect: { statuses: [NodeStatus.waitingHitl] },
     });
     changes.event(request.workflowId, EventType.nodeFailed, {

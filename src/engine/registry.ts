@@ -88,6 +88,14 @@ export class Registry implements RegistryView {
     return this.#tools.has(name);
   }
 
+  agentNames(): string[] {
+    return [...this.#agents.keys()];
+  }
+
+  toolNames(): string[] {
+    return [...this.#tools.keys()];
+  }
+
   list(): RegisteredStep[] {
     return [...this.#agents.values(), ...this.#tools.values()];
   }
@@ -104,5 +112,8 @@ function toStep(name: string, kind: 'agent' | 'tool', definition: StepDefinition
       ...(definition.inputSchema !== undefined ? { inputSchema: definition.inputSchema } : {}),
     };
   }
-  throw new FlowgateError('CONFIG_INVALID', `The ${kind} "${name}" is neither a function nor {run}`);
+  throw new FlowgateError(
+    'CONFIG_INVALID',
+    `The ${kind} "${name}" is neither a function nor {run}`,
+  );
 }

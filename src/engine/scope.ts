@@ -1,21 +1,9 @@
 import type { ExpressionScope } from '../definition/index.js';
-import type { NodeRecord } from '../store/repositories/workflow-nodes.js';
-import { fromJson } from '../shared/json.js';
-import { NodeStatus } from './statuses.js';
 
 export interface RunIdentity {
   readonly workflowId: string;
   readonly dagId: string;
   readonly version: number;
-}
-
-/** Outputs of a run's completed nodes, by node id. */
-export function completedOutputs(nodes: Iterable<NodeRecord>): Record<string, unknown> {
-  const outputs: Record<string, unknown> = {};
-  for (const node of nodes) {
-    if (node.status === NodeStatus.completed) outputs[node.nodeId] = fromJson(node.result) ?? null;
-  }
-  return outputs;
 }
 
 /** What templates and conditions see (API.md, "Templates and conditions"). */
@@ -35,6 +23,7 @@ export function buildScope(
 
 /** An edge condition reads the source node's output at the top of the scope (seed 004's `approved`). */
 export function scopeWithSource(scope: ExpressionScope, sourceOutput: unknown): object {
-  if (sourceOutput === null || typeof sourceOutput !== 'object' || Array.isArray(sourceOutput)) return scope;
+  if (sourceOutput === null || typeof sourceOutput !== 'object' || Array.isArray(sourceOutput))
+    return scope;
   return { ...(sourceOutput as Record<string, unknown>), ...scope };
 }

@@ -51,7 +51,10 @@ export async function resolveNodes(input: ResolveInput): Promise<Resolution[]> {
 
     const upstream: { id: string; outcome: Upstream }[] = [];
     for (const dep of node.dependencies) {
-      upstream.push({ id: dep, outcome: await upstreamOutcome(dep, node, states, input.condition) });
+      upstream.push({
+        id: dep,
+        outcome: await upstreamOutcome(dep, node, states, input.condition),
+      });
     }
     const verdict = applyTriggerRule(node, upstream);
     if (verdict === 'wait') continue;
@@ -116,7 +119,10 @@ async function upstreamOutcome(
 type Verdict = 'ready' | 'skip' | 'wait' | { failed: string };
 
 /** Airflow's trigger rules, decided as early as the upstream states allow. */
-function applyTriggerRule(node: NodeDefinition, upstream: { id: string; outcome: Upstream }[]): Verdict {
+function applyTriggerRule(
+  node: NodeDefinition,
+  upstream: { id: string; outcome: Upstream }[],
+): Verdict {
   if (upstream.length === 0) return 'ready';
   const failed = upstream.find((u) => u.outcome === 'failed');
   const allDone = upstream.every((u) => u.outcome !== 'open');
@@ -150,32 +156,42 @@ export type RunOutlook =
 export function assessRun(dag: DagDefinition, nodes: ReadonlyMap<string, NodeView>): RunOutlook {
   const plan = planOf(dag);
   const failedLeaf = plan.leaves.find((id) => nodes.get(id)?.status === NodeStatus.failed);
-  if (failedLeaf !== undefined) return { kind: 'failed', nodeId: firstFailure(dag, nodes) ?? failedLeaf };
+  if (failedLeaf !== undefined)
+    return { kind: 'failed', nodeId: firstFailure(dag, nodes) ?? failedLeaf };
 
   let waiting = false;
   for (const node of dag.nodes) {
     const state = nodes.get(node.id);
     if (!state) continue;
-    if (state.status === NodeStatus.running || (state.status === NodeStatus.pending && state.ready)) {
+    if (
+      state.status === NodeStatus.running ||
+      (state.status === NodeStatus.pending && state.ready)
+    ) {
       return { kind: 'active' };
     }
     if (state.status === NodeStatus.waitingHitl) waiting = true;
   }
   if (waiting) return { kind: 'waiting_for_people' };
-  if (dag.nodes.some((node) => nodes.get(node.id)?.status === NodeStatus.pending)) return { kind: 'active' };
+  if (dag.nodes.some((node) => nodes.get(node.id)?.status === NodeStatus.pending))
+    return { kind: 'active' };
 
   const failed = firstFailure(dag, nodes);
   if (failed !== undefined) return { kind: 'failed', nodeId: failed };
   return { kind: 'completed', result: runResult(dag, nodes) };
 }
 
-function firstFailure(dag: DagDefinition, nodes: ReadonlyMap<string, NodeView>): string | undefined {
+function firstFailure(
+  dag: DagDefinition,
+  nodes: ReadonlyMap<string, NodeView>,
+): string | undefined {
   return planOf(dag).order.find((node) => nodes.get(node.id)?.status === NodeStatus.failed)?.id;
 }
 
 /** The output of the single completed leaf, or `{leafId: output}` when several leaves completed. */
 function runResult(dag: DagDefinition, nodes: ReadonlyMap<string, NodeView>): unknown {
-  const completed = planOf(dag).leaves.filter((id) => nodes.get(id)?.status === NodeStatus.completed);
+  const completed = planOf(dag).leaves.filter(
+    (id) => nodes.get(id)?.status === NodeStatus.completed,
+  );
   if (completed.length === 1) return nodes.get(completed[0]!)?.output ?? null;
   return Object.fromEntries(completed.map((id) => [id, nodes.get(id)?.output ?? null]));
 }

@@ -40,7 +40,9 @@ export function isTerminalRun(status: string): boolean {
 }
 
 export function isTerminalNode(status: string): boolean {
-  return status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled';
+  return (
+    status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled'
+  );
 }
 
 /** Event types: seed 001's nine, and the transitions it does not name. */

@@ -16,12 +16,16 @@ import {
 import { buildHitlRequest } from '../hitl/raise.js';
 import type { Store, Tx } from '../store/port.js';
 import { listPendingHitlRequests, closeHitlRequest } from '../store/repositories/hitl-requests.js';
-import { insertNodes, loadNodes, type NodeRecord } from '../store/repositories/workflow-nodes.js';
+import {
+  insertNodes,
+  loadNodeStates,
+  type NodeState,
+} from '../store/repositories/workflow-nodes.js';
 import {
   insertWorkflows,
   lockWorkflows,
   listChildWorkflows,
-  type WorkflowRecord,
+  type RunHeader,
 } from '../store/repositories/workflows.js';
 import type { Clock } from '../shared/clock.js';
 import { toIso } from '../shared/clock.js';
@@ -31,7 +35,14 @@ import type { DagCache } from './dag-cache.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
 import { assessRun, isWorkerNode, resolveNodes, type NodeView } from './settle.js';
-import { EventType, HitlStatus, NodeStatus, PauseReason, RunStatus, isTerminalNode } from './statuses.js';
+import {
+  EventType,
+  HitlStatus,
+  NodeStatus,
+  PauseReason,
+  RunStatus,
+  isTerminalNode,
+} from './statuses.js';
 
 export interface EngineEnv {
   readonly store: Store;
@@ -42,21 +53,21 @@ export interface EngineEnv {
 }
 
 interface LiveNode extends NodeView {
-  record: NodeRecord;
+  record: NodeState;
   status: string;
   ready: boolean;
   output: unknown;
 }
 
 interface RunState {
-  run: WorkflowRecord;
+  run: RunHeader;
   dag: DagDefinition;
   input: unknown;
   nodes: Map<string, LiveNode>;
 }
 
 /** A node's output as stored, parsed once per transaction. */
-function liveNode(record: NodeRecord): LiveNode {
+function liveNode(record: NodeState): LiveNode {
   return {
     record,
     status: record.status,
@@ -86,13 +97,13 @@ export async function settleRuns(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
-  runs: readonly WorkflowRecord[],
+  runs: readonly RunHeader[],
 ): Promise<void> {
   // Settling reads nodes back from the database: what this transaction has collected so far must be there.
   await changes.flush(tx);
   const queue = [...runs];
   const settled = new Set<string>();
-  const records = await loadNodes(
+  const records = await loadNodeStates(
     tx,
     runs.map((r) => r.workflowId),
   );
@@ -103,7 +114,7 @@ export async function settleRuns(
     settled.add(run.workflowId);
     let nodes = nodesByRun.get(run.workflowId);
     if (!nodes) {
-      nodes = await loadNodes(tx, [run.workflowId]);
+      nodes = await loadNodeStates(tx, [run.workflowId]);
       nodesByRun.set(run.workflowId, nodes);
     }
     const related = await settleRun(tx, env, changes, run, nodes);
@@ -115,8 +126,8 @@ export async function settleRuns(
   }
 }
 
-function groupByRun(records: readonly NodeRecord[]): Map<string, NodeRecord[]> {
-  const byRun = new Map<string, NodeRecord[]>();
+function groupByRun(records: readonly NodeState[]): Map<string, NodeState[]> {
+  const byRun = new Map<string, NodeState[]>();
   for (const record of records) {
     let list = byRun.get(record.workflowId);
     if (!list) byRun.set(record.workflowId, (list = []));
@@ -130,9 +141,9 @@ async function settleRun(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
-  run: WorkflowRecord,
-  records: readonly NodeRecord[],
-): Promise<WorkflowRecord[]> {
+  run: RunHeader,
+  records: readonly NodeState[],
+): Promise<RunHeader[]> {
   const status = changes.runUpdates.get(run.workflowId)?.status ?? run.status;
   if (status !== RunStatus.running && status !== RunStatus.paused) return [];
   const pausedByUser =
@@ -146,7 +157,7 @@ async function settleRun(
     input: fromJson(run.input) ?? null,
     nodes: new Map(records.map((record) => [record.nodeId, liveNode(record)])),
   };
-  const related: WorkflowRecord[] = [];
+  const related: RunHeader[] = [];
 
   // A user's pause holds back new work; what is in flight still finishes and is recorded.
   if (!pausedByUser) {
@@ -156,6 +167,12 @@ async function settleRun(
     }
   }
 
+  changes.settledRuns.set(run.workflowId, {
+    dagId: run.dagId,
+    dagVersion: run.dagVersion,
+    input: state.input,
+    nodes: state.nodes,
+  });
   const outlook = assessRun(dag, state.nodes);
   switch (outlook.kind) {
     case 'completed': {
@@ -179,7 +196,10 @@ async function settleRun(
     }
     case 'waiting_for_people':
       if (status === RunStatus.running) {
-        changes.updateRun(run.workflowId, { status: RunStatus.paused, pause_reason: PauseReason.hitl });
+        changes.updateRun(run.workflowId, {
+          status: RunStatus.paused,
+          pause_reason: PauseReason.hitl,
+        });
         changes.event(run.workflowId, EventType.workflowPaused, { reason: PauseReason.hitl });
       }
       break;
@@ -199,7 +219,7 @@ async function resolveOnce(
   env: EngineEnv,
   changes: Changes,
   state: RunState,
-  related: WorkflowRecord[],
+  related: RunHeader[],
 ): Promise<boolean> {
   const { dag } = state;
   const plan = planOf(dag);
@@ -246,14 +266,19 @@ async function resolveOnce(
         break;
       }
       case 'ready':
-        progressed = (await startNode(tx, env, changes, state, node, live, scope, related)) || progressed;
+        progressed =
+          (await startNode(tx, env, changes, state, node, live, scope, related)) || progressed;
         break;
     }
   }
   return progressed;
 }
 
-function setNode(changes: Changes, live: LiveNode, set: Parameters<Changes['nodeUpdates']['push']>[0]['set']) {
+function setNode(
+  changes: Changes,
+  live: LiveNode,
+  set: Parameters<Changes['nodeUpdates']['push']>[0]['set'],
+) {
   changes.nodeUpdates.push({ id: live.record.id, set });
   if (set.status !== undefined) live.status = set.status;
   live.ready = false;
@@ -268,7 +293,7 @@ async function startNode(
   node: NodeDefinition,
   live: LiveNode,
   scope: ExpressionScope,
-  related: WorkflowRecord[],
+  related: RunHeader[],
 ): Promise<boolean> {
   const workflowId = state.run.workflowId;
   const now = env.clock.now();
@@ -345,7 +370,11 @@ async function startNode(
   }
 }
 
-async function timerFiresAt(node: NodeDefinition, scope: ExpressionScope, now: number): Promise<number> {
+async function timerFiresAt(
+  node: NodeDefinition,
+  scope: ExpressionScope,
+  now: number,
+): Promise<number> {
   const { duration, delayMs, until } = node.config as {
     duration?: string;
     delayMs?: number;
@@ -370,7 +399,9 @@ async function decide(node: NodeDefinition, scope: ExpressionScope): Promise<unk
     conditions?: { condition: string; target: string | string[] }[];
     default?: string | string[];
   };
-  const upstream = Object.fromEntries(node.dependencies.map((id) => [id, scope.nodes[id]?.output ?? null]));
+  const upstream = Object.fromEntries(
+    node.dependencies.map((id) => [id, scope.nodes[id]?.output ?? null]),
+  );
   const value =
     config.expression !== undefined
       ? await evaluateExpression(config.expression, scope)
@@ -385,7 +416,10 @@ async function decide(node: NodeDefinition, scope: ExpressionScope): Promise<unk
       return { value: value ?? null, targets: [entry.target].flat() };
     }
   }
-  return { value: value ?? null, targets: config.default === undefined ? [] : [config.default].flat() };
+  return {
+    value: value ?? null,
+    targets: config.default === undefined ? [] : [config.default].flat(),
+  };
 }
 
 async function startChildRun(
@@ -395,8 +429,13 @@ async function startChildRun(
   parent: RunState,
   node: NodeDefinition,
   scope: ExpressionScope,
-): Promise<WorkflowRecord> {
-  const config = node.config as { dag_id?: string; dagId?: string; version?: number; input?: unknown };
+): Promise<RunHeader> {
+  const config = node.config as {
+    dag_id?: string;
+    dagId?: string;
+    version?: number;
+    input?: unknown;
+  };
   const dagId = config.dag_id ?? config.dagId ?? '';
   const latest = config.version ?? (await env.dags.latestVersion(tx, dagId));
   const dag = await env.dags.get(tx, dagId, latest);
@@ -417,7 +456,11 @@ async function startChildRun(
 }
 
 /** A node's input without `config.input`: the run's input for a start node, else its dependencies' outputs. */
-export function defaultInput(node: NodeDefinition, runInput: unknown, scope: ExpressionScope): unknown {
+export function defaultInput(
+  node: NodeDefinition,
+  runInput: unknown,
+  scope: ExpressionScope,
+): unknown {
   if (node.dependencies.length === 0) return runInput;
   return Object.fromEntries(node.dependencies.map((id) => [id, scope.nodes[id]?.output ?? null]));
 }
@@ -437,30 +480,21 @@ export async function createRuns(
   env: EngineEnv,
   changes: Changes,
   runs: readonly NewRun[],
-): Promise<WorkflowRecord[]> {
+): Promise<RunHeader[]> {
   const now = env.clock.now();
-  const records: WorkflowRecord[] = [];
+  const records: RunHeader[] = [];
   const rows = runs.map((run) => {
     const workflowId = run.workflowId ?? env.newId();
     const deadlineAt =
       run.dag.settings.timeoutMs !== undefined ? toIso(now + run.dag.settings.timeoutMs) : null;
-    const record: WorkflowRecord = {
+    const record: RunHeader = {
       workflowId,
       dagId: run.dag.dagId,
       dagVersion: run.version,
-      name: run.dag.name ?? null,
-      description: run.dag.description ?? null,
       status: RunStatus.running,
       pauseReason: null,
       input: toJson(run.input ?? null),
-      result: null,
-      error: null,
       createdBy: run.createdBy,
-      createdAt: changes.now,
-      startedAt: changes.now,
-      completedAt: null,
-      updatedAt: changes.now,
-      deadlineAt,
       parentWorkflowId: run.parent?.workflowId ?? null,
       parentNodeId: run.parent?.nodeId ?? null,
     };
@@ -475,8 +509,8 @@ export async function createRuns(
       workflowId,
       dagId: run.dag.dagId,
       dagVersion: run.version,
-      name: record.name,
-      description: record.description,
+      name: run.dag.name ?? null,
+      description: run.dag.description ?? null,
       status: RunStatus.running,
       input: record.input,
       graphJson: null,
@@ -512,7 +546,7 @@ export async function failRun(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
-  state: { run: WorkflowRecord; nodes: Map<string, LiveNode> } | { run: WorkflowRecord },
+  state: { run: RunHeader; nodes: Map<string, LiveNode> } | { run: RunHeader },
   message: string,
   status: typeof RunStatus.failed | typeof RunStatus.cancelled = RunStatus.failed,
 ): Promise<void> {
@@ -520,10 +554,14 @@ export async function failRun(
   const nodes =
     'nodes' in state
       ? [...state.nodes.values()]
-      : (await loadNodes(tx, [run.workflowId])).map(liveNode);
+      : (await loadNodeStates(tx, [run.workflowId])).map(liveNode);
   for (const live of nodes) {
     if (isTerminalNode(live.status)) continue;
-    setNode(changes, live, { status: NodeStatus.cancelled, completed_at: changes.now, lease_owner: null });
+    setNode(changes, live, {
+      status: NodeStatus.cancelled,
+      completed_at: changes.now,
+      lease_owner: null,
+    });
     changes.event(run.workflowId, EventType.nodeCancelled, { node_id: live.record.nodeId });
   }
   for (const request of await listPendingHitlRequests(tx, run.workflowId)) {
@@ -565,19 +603,28 @@ async function finishParentNode(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
-  child: WorkflowRecord,
+  child: RunHeader,
   outcome: { output: unknown } | { error: string },
-): Promise<WorkflowRecord[]> {
+): Promise<RunHeader[]> {
   if (!child.parentWorkflowId || !child.parentNodeId) return [];
-  const [parent] = await lockWorkflows(tx, [child.parentWorkflowId], env.store.capabilities.rowLocks);
+  const [parent] = await lockWorkflows(
+    tx,
+    [child.parentWorkflowId],
+    env.store.capabilities.rowLocks,
+  );
   if (!parent) return [];
-  const nodes = await loadNodes(tx, [parent.workflowId]);
+  const nodes = await loadNodeStates(tx, [parent.workflowId]);
   const node = nodes.find((n) => n.nodeId === child.parentNodeId);
-  if (!node || node.status !== NodeStatus.running || node.childWorkflowId !== child.workflowId) return [];
+  if (!node || node.status !== NodeStatus.running || node.childWorkflowId !== child.workflowId)
+    return [];
   if ('output' in outcome) {
     changes.nodeUpdates.push({
       id: node.id,
-      set: { status: NodeStatus.completed, result: toJson(outcome.output), completed_at: changes.now },
+      set: {
+        status: NodeStatus.completed,
+        result: toJson(outcome.output),
+        completed_at: changes.now,
+      },
     });
     changes.event(parent.workflowId, EventType.nodeCompleted, {
       node_id: node.nodeId,

@@ -6,28 +6,33 @@
  */
 import { hostname } from 'node:os';
 
-import { renderTemplates, hasTemplates, type DagDefinition, type NodeDefinition } from '../definition/index.js';
+import {
+  renderTemplates,
+  hasTemplates,
+  type DagDefinition,
+  type NodeDefinition,
+} from '../definition/index.js';
 import type { Store, Tx } from '../store/port.js';
 import { findExpiredHitlRequests, nextHitlExpiry } from '../store/repositories/hitl-requests.js';
 import {
   claimReadyNodes,
-  loadNodes,
+  loadNodeStates,
   nextReadyAt,
   renewLeases,
   requeueExpiredLeases,
   updateNodes,
-  type NodeRecord,
+  type ClaimedNode,
 } from '../store/repositories/workflow-nodes.js';
 import { findOverdueWorkflows, lockWorkflows } from '../store/repositories/workflows.js';
 import { toIso } from '../shared/clock.js';
 import { FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
-import { Changes, type FinishedRun } from './changes.js';
+import { Changes, type FinishedRun, type SettledRun } from './changes.js';
 import { completeAttempts, type AttemptOutcome, type FinishedAttempt } from './complete-nodes.js';
 import { planOf } from './dag-plan.js';
 import { expireRequest } from './decisions.js';
 import type { Registry, RegisteredStep, StepContext } from './registry.js';
-import { buildScope, completedOutputs } from './scope.js';
+import { buildScope } from './scope.js';
 import { defaultInput, failRun, type EngineEnv } from './transitions.js';
 import { EventType, NodeStatus, RunStatus } from './statuses.js';
 
@@ -53,7 +58,7 @@ export interface WorkerHooks {
 }
 
 interface Claimed {
-  readonly record: NodeRecord;
+  readonly record: ClaimedNode;
   readonly node: NodeDefinition;
   readonly dag: DagDefinition;
   readonly input: unknown;
@@ -141,7 +146,10 @@ export class Worker {
 
   async #run(): Promise<void> {
     for (;;) {
-      if (this.#stopping && (this.#abandoned || (this.#inflight.size === 0 && this.#finished.length === 0))) {
+      if (
+        this.#stopping &&
+        (this.#abandoned || (this.#inflight.size === 0 && this.#finished.length === 0))
+      ) {
         break;
       }
       const now = this.#env.clock.now();
@@ -226,7 +234,9 @@ export class Worker {
 
   async #findNextDue(tx: Tx, now: number): Promise<number | undefined> {
     const [ready, expiry] = [await nextReadyAt(tx, toIso(now)), await nextHitlExpiry(tx)];
-    const times = [ready, expiry].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+    const times = [ready, expiry]
+      .filter((t): t is string => t !== undefined)
+      .map((t) => Date.parse(t));
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
@@ -238,36 +248,34 @@ export class Worker {
       leaseExpiresAt: toIso(now + this.#leaseMs),
       limit: capacity,
       skipLocked: env.store.capabilities.skipLocked,
+      runnable: { agents: this.#registry.agentNames(), tools: this.#registry.toolNames() },
     });
     if (records.length === 0) return [];
-    const runIds = [...new Set(records.map((r) => r.workflowId))];
-    const runs = new Map((await lockWorkflows(tx, runIds, false)).map((run) => [run.workflowId, run]));
-    const nodesByRun = new Map<string, NodeRecord[]>();
-    for (const node of await loadNodes(tx, runIds)) {
-      const list = nodesByRun.get(node.workflowId) ?? [];
-      list.push(node);
-      nodesByRun.set(node.workflowId, list);
-    }
+    const runs = await this.#runStates(tx, changes, records);
     const claimed: Claimed[] = [];
     for (const record of records) {
       const run = runs.get(record.workflowId)!;
       const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
       const node = planOf(dag).byId.get(record.nodeId)!;
-      const runNodes = nodesByRun.get(record.workflowId) ?? [];
-      const outputs = completedOutputs(runNodes);
-      const runInput = fromJson(run.input) ?? null;
-      const scope = buildScope(
-        { workflowId: run.workflowId, dagId: run.dagId, version: run.dagVersion },
-        runInput,
-        runNodes.map((n) => ({ nodeId: n.nodeId, status: n.status, output: outputs[n.nodeId] })),
-      );
+      const outputs: Record<string, unknown> = {};
+      for (const [id, state] of run.nodes) {
+        if (state.status === NodeStatus.completed) outputs[id] = state.output;
+      }
       const configured = node.config.input;
-      const input =
-        configured === undefined
-          ? defaultInput(node, runInput, scope)
-          : hasTemplates(configured)
-            ? await renderTemplates(configured, scope)
-            : configured;
+      let input: unknown;
+      if (configured !== undefined && !hasTemplates(configured)) {
+        input = configured;
+      } else {
+        const scope = buildScope(
+          { workflowId: record.workflowId, dagId: run.dagId, version: run.dagVersion },
+          run.input,
+          [...run.nodes].map(([nodeId, state]) => ({ nodeId, ...state })),
+        );
+        input =
+          configured === undefined
+            ? defaultInput(node, run.input, scope)
+            : await renderTemplates(configured, scope);
+      }
       changes.event(record.workflowId, EventType.nodeStarted, {
         node_id: node.id,
         node_type: node.type,
@@ -276,9 +284,43 @@ export class Worker {
         ...(node.agentId ? { agent_id: node.agentId } : {}),
         ...(node.toolName ? { tool_name: node.toolName } : {}),
       });
-      claimed.push({ record, node, dag, input, outputs, runInput });
+      claimed.push({ record, node, dag, input, outputs, runInput: run.input });
     }
     return claimed;
+  }
+
+  /** The runs of claimed nodes: as settled earlier in this transaction, else read. */
+  async #runStates(
+    tx: Tx,
+    changes: Changes,
+    records: readonly ClaimedNode[],
+  ): Promise<Map<string, SettledRun>> {
+    const states = new Map<string, SettledRun>();
+    const missing = new Set<string>();
+    for (const record of records) {
+      const settled = changes.settledRuns.get(record.workflowId);
+      if (settled) states.set(record.workflowId, settled);
+      else missing.add(record.workflowId);
+    }
+    if (missing.size === 0) return states;
+    const ids = [...missing];
+    const nodes = new Map<string, Map<string, { status: string; output: unknown }>>();
+    for (const node of await loadNodeStates(tx, ids)) {
+      let byId = nodes.get(node.workflowId);
+      if (!byId) nodes.set(node.workflowId, (byId = new Map()));
+      const output =
+        node.status === NodeStatus.completed ? (fromJson(node.result) ?? null) : undefined;
+      byId.set(node.nodeId, { status: node.status, output });
+    }
+    for (const run of await lockWorkflows(tx, ids, false)) {
+      states.set(run.workflowId, {
+        dagId: run.dagId,
+        dagVersion: run.dagVersion,
+        input: fromJson(run.input) ?? null,
+        nodes: nodes.get(run.workflowId) ?? new Map(),
+      });
+    }
+    return states;
   }
 
   #execute(claimed: Claimed): void {
@@ -306,7 +348,8 @@ export class Worker {
     const { record, node } = claimed;
     let timer: NodeJS.Timeout | undefined;
     try {
-      if (node.type === 'timer') return { ok: true, output: { firedAt: toIso(this.#env.clock.now()) } };
+      if (node.type === 'timer')
+        return { ok: true, output: { firedAt: toIso(this.#env.clock.now()) } };
       const step = this.#stepFor(node);
       const ctx: StepContext = {
         workflowId: record.workflowId,
@@ -319,19 +362,32 @@ export class Worker {
         runInput: claimed.runInput,
       };
       const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
-          once: true,
-        });
+        controller.signal.addEventListener(
+          'abort',
+          () => reject(controller.signal.reason as Error),
+          {
+            once: true,
+          },
+        );
       });
       if (node.timeoutMs !== undefined) {
         const ms = node.timeoutMs;
         timer = setTimeout(
-          () => controller.abort(new FlowgateError('NODE_TIMEOUT', `Node ${node.id} timed out after ${ms} ms`)),
+          () =>
+            controller.abort(
+              new FlowgateError('NODE_TIMEOUT', `Node ${node.id} timed out after ${ms} ms`),
+            ),
           ms,
         );
       }
-      const output = await Promise.race([Promise.resolve().then(() => step.run(claimed.input, ctx)), aborted]);
-      return { ok: true, output: output === undefined ? null : (JSON.parse(JSON.stringify(output)) as unknown) };
+      const output = await Promise.race([
+        Promise.resolve().then(() => step.run(claimed.input, ctx)),
+        aborted,
+      ]);
+      return {
+        ok: true,
+        output: output === undefined ? null : (JSON.parse(JSON.stringify(output)) as unknown),
+      };
     } catch (thrown) {
       const error = serializeError(thrown);
       const retryAfterMs = (thrown as { retryAfterMs?: unknown }).retryAfterMs;
@@ -361,9 +417,12 @@ export class Worker {
       node.type === 'agent' && node.agentId === undefined
         ? ': AI nodes defined by a prompt need the model gateway, which this version does not have'
         : '';
-    throw Object.assign(new FlowgateError('NODE_FAILED', `No ${node.type} named ${name} is registered${hint}`), {
-      retriable: false,
-    });
+    throw Object.assign(
+      new FlowgateError('NODE_FAILED', `No ${node.type} named ${name} is registered${hint}`),
+      {
+        retriable: false,
+      },
+    );
   }
 
   /** Hands back the nodes still running when the grace period ended, for another worker to take at once. */
@@ -376,7 +435,12 @@ export class Worker {
         tx,
         ids.map((id) => ({
           id,
-          set: { status: NodeStatus.pending, ready_at: now, lease_owner: null, lease_expires_at: null },
+          set: {
+            status: NodeStatus.pending,
+            ready_at: now,
+            lease_owner: null,
+            lease_expires_at: null,
+          },
           expect: { statuses: [NodeStatus.running], leaseOwner: this.id },
         })),
       ),

@@ -8,7 +8,11 @@ const rules = (over: Partial<DecisionRules> = {}): DecisionRules => ({
   allowSelfApproval: true,
   ...over,
 });
-const approve = (userId: string, matched: string[] = []): Vote => ({ userId, decision: 'approve', matched });
+const approve = (userId: string, matched: string[] = []): Vote => ({
+  userId,
+  decision: 'approve',
+  matched,
+});
 
 describe('tally', () => {
   it('closes on the first approval with mode any', () => {
@@ -24,21 +28,29 @@ describe('tally', () => {
 
   it('lets one rejection veto however many approvals', () => {
     const r = rules({ quorum: { mode: 'count', count: 2 } });
-    expect(tally(r, [approve('a'), { userId: 'b', decision: 'reject', matched: [] }]).status).toBe('rejected');
+    expect(tally(r, [approve('a'), { userId: 'b', decision: 'reject', matched: [] }]).status).toBe(
+      'rejected',
+    );
   });
 
   it('needs every listed user and role for mode all', () => {
-    const r = rules({ approvers: [{ user: 'alice' }, { role: 'finance' }], quorum: { mode: 'all' } });
+    const r = rules({
+      approvers: [{ user: 'alice' }, { role: 'finance' }],
+      quorum: { mode: 'all' },
+    });
     expect(tally(r, [approve('alice', ['user:alice'])]).status).toBe('open');
-    expect(tally(r, [approve('alice', ['user:alice']), approve('bob', ['role:finance'])]).status).toBe(
-      'approved',
-    );
+    expect(
+      tally(r, [approve('alice', ['user:alice']), approve('bob', ['role:finance'])]).status,
+    ).toBe('approved');
   });
 });
 
 describe('refusalFor', () => {
   it('refuses viewers, strangers and self-approval when forbidden', () => {
-    const r = rules({ approvers: [{ user: 'alice' }, { role: 'finance' }], allowSelfApproval: false });
+    const r = rules({
+      approvers: [{ user: 'alice' }, { role: 'finance' }],
+      allowSelfApproval: false,
+    });
     expect(refusalFor({ userId: 'v', roles: ['viewer'] }, r, null)).toBe('viewer');
     expect(refusalFor({ userId: 'mallory', roles: ['user'] }, r, null)).toBe('not_an_approver');
     expect(refusalFor({ userId: 'u1', username: 'alice' }, r, 'u1')).toBe('self_approval');

@@ -43,7 +43,8 @@ export function refusalFor(
   ) {
     return 'self_approval';
   }
-  if (rules.approvers.length > 0 && matchedApprovers(actor, rules).length === 0) return 'not_an_approver';
+  if (rules.approvers.length > 0 && matchedApprovers(actor, rules).length === 0)
+    return 'not_an_approver';
   return undefined;
 }
 
@@ -53,7 +54,8 @@ export function matchedApprovers(actor: Actor, rules: DecisionRules): string[] {
   const keys: string[] = [];
   for (const approver of rules.approvers) {
     if ('user' in approver) {
-      if (approver.user === actor.userId || approver.user === actor.username) keys.push(`user:${approver.user}`);
+      if (approver.user === actor.userId || approver.user === actor.username)
+        keys.push(`user:${approver.user}`);
     } else if (roles.includes(approver.role)) {
       keys.push(`role:${approver.role}`);
     }
@@ -84,8 +86,12 @@ export function tally(rules: DecisionRules, votes: readonly Vote[]): Tally {
   const required = requiredApprovals(rules);
   if (rules.quorum.mode === 'all' && rules.approvers.length > 0) {
     // Every listed user, and someone of every listed role, must have approved.
-    const covered = new Set(votes.filter((v) => v.decision === 'approve').flatMap((v) => v.matched));
-    const missing = rules.approvers.filter((a) => !covered.has('user' in a ? `user:${a.user}` : `role:${a.role}`));
+    const covered = new Set(
+      votes.filter((v) => v.decision === 'approve').flatMap((v) => v.matched),
+    );
+    const missing = rules.approvers.filter(
+      (a) => !covered.has('user' in a ? `user:${a.user}` : `role:${a.role}`),
+    );
     if (missing.length > 0) return { status: 'open', approvals: approvers.size, required };
     return { status: 'approved' };
   }

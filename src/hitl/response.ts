@@ -36,8 +36,16 @@ export function optionValues(spec: HumanNodeSpec): unknown[] {
 export function checkAnswer(spec: HumanNodeSpec, value: unknown): ResponseProblem[] {
   if (value === undefined) return [{ path: 'value', message: 'an answer needs a value' }];
   const options = optionValues(spec);
-  if (options.length > 0 && !options.some((option) => JSON.stringify(option) === JSON.stringify(value))) {
-    return [{ path: 'value', message: `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}` }];
+  if (
+    options.length > 0 &&
+    !options.some((option) => JSON.stringify(option) === JSON.stringify(value))
+  ) {
+    return [
+      {
+        path: 'value',
+        message: `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`,
+      },
+    ];
   }
   if (spec.form) {
     const result = formSchema(spec.form).safeParse(value);
@@ -70,7 +78,10 @@ export function applyEdits(
   const refused = Object.keys(edits).filter((path) => !editable.has(path));
   if (refused.length > 0) {
     throw new FlowgateError('VALIDATION_FAILED', `Not editable: ${refused.join(', ')}`, {
-      details: refused.map((path) => ({ path: `edits.${path}`, message: 'this value is not editable' })),
+      details: refused.map((path) => ({
+        path: `edits.${path}`,
+        message: 'this value is not editable',
+      })),
     });
   }
   const value: unknown = structuredClone(proposed ?? {});

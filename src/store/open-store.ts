@@ -32,7 +32,8 @@ export interface StoreLocation {
 /** `sqlite:data/flowgate.db`, `sqlite::memory:`, `sqlite:/abs/file.db?synchronous=normal`, `postgres://…`. */
 export function parseStoreUrl(url: string): StoreLocation {
   if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
-  const match = /^sqlite:(?:\/\/)?(.*)$/.exec(url) ?? (/\.(db|sqlite3?)$/.test(url) ? [url, url] : null);
+  const match =
+    /^sqlite:(?:\/\/)?(.*)$/.exec(url) ?? (/\.(db|sqlite3?)$/.test(url) ? [url, url] : null);
   if (!match) {
     throw new FlowgateError(
       'CONFIG_INVALID',
@@ -42,7 +43,10 @@ export function parseStoreUrl(url: string): StoreLocation {
   const [path = '', query = ''] = (match[1] ?? '').split('?');
   const synchronous = new URLSearchParams(query).get('synchronous');
   if (synchronous !== null && synchronous !== 'full' && synchronous !== 'normal') {
-    throw new FlowgateError('CONFIG_INVALID', `synchronous must be full or normal, not "${synchronous}"`);
+    throw new FlowgateError(
+      'CONFIG_INVALID',
+      `synchronous must be full or normal, not "${synchronous}"`,
+    );
   }
   if (path === '') throw new FlowgateError('CONFIG_INVALID', `No file in database URL "${url}"`);
   return { dialect: 'sqlite', target: path, ...(synchronous ? { synchronous } : {}) };
@@ -51,7 +55,10 @@ export function parseStoreUrl(url: string): StoreLocation {
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url);
   return location.dialect === 'sqlite'
-    ? openSqlite(location.target, { ...options, synchronous: location.synchronous ?? options.synchronous })
+    ? openSqlite(location.target, {
+        ...options,
+        synchronous: location.synchronous ?? options.synchronous,
+      })
     : openPostgres(location.target, options);
 }
 
@@ -178,7 +185,11 @@ async function withRetryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
       return await work();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (attempt >= MAX_TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_PG_CODES.has(code)) {
+      if (
+        attempt >= MAX_TRANSACTION_ATTEMPTS ||
+        typeof code !== 'string' ||
+        !RETRYABLE_PG_CODES.has(code)
+      ) {
         throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

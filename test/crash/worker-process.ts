@@ -10,8 +10,16 @@ import { createFlowgate } from '../../src/app/flowgate.js';
 const [, , db, log, leaseMs = '1000', stepMs = '30'] = process.argv;
 if (!db || !log) throw new Error('usage: worker-process DB LOG [LEASE_MS] [STEP_MS]');
 
-const step = async (input: unknown, ctx: { workflowId: string; nodeId: string; attempt: number }) => {
-  const entry = { workflowId: ctx.workflowId, nodeId: ctx.nodeId, attempt: ctx.attempt, pid: process.pid };
+const step = async (
+  input: unknown,
+  ctx: { workflowId: string; nodeId: string; attempt: number },
+) => {
+  const entry = {
+    workflowId: ctx.workflowId,
+    nodeId: ctx.nodeId,
+    attempt: ctx.attempt,
+    pid: process.pid,
+  };
   appendFileSync(log, `${JSON.stringify({ ...entry, at: 'start', t: Date.now() })}\n`);
   await new Promise((resolve) => setTimeout(resolve, Number(stepMs)));
   appendFileSync(log, `${JSON.stringify({ ...entry, at: 'end', t: Date.now() })}\n`);

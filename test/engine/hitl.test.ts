@@ -34,7 +34,9 @@ for (const dialect of DIALECTS) {
     it('pauses at the gate with the rendered message and context, and resumes on approval', async () => {
       t = await startTestFlowgate(dialect);
       const { workflowId } = await t.flowgate.start(
-        gate({ message: 'Pay {{ nodes.prepare.output.amount }} to {{ nodes.prepare.output.payee }}?' }),
+        gate({
+          message: 'Pay {{ nodes.prepare.output.amount }} to {{ nodes.prepare.output.payee }}?',
+        }),
         { input: { invoice: 7 }, startedBy: 'carol' },
       );
       const request = await pendingRequest(workflowId);
@@ -53,8 +55,13 @@ for (const dialect of DIALECTS) {
       const done = await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
       expect(done.status).toBe('completed');
       expect(done.result).toMatchObject({ approved: true, response: 'fine', decidedBy: 'dave' });
-      const approved = (await t.flowgate.listEvents(workflowId)).find((e) => e.type === 'hitl_approved');
-      expect(approved?.data).toMatchObject({ by: { userId: 'dave', channel: 'library' }, response: 'fine' });
+      const approved = (await t.flowgate.listEvents(workflowId)).find(
+        (e) => e.type === 'hitl_approved',
+      );
+      expect(approved?.data).toMatchObject({
+        by: { userId: 'dave', channel: 'library' },
+        response: 'fine',
+      });
       await expect(t.flowgate.approve(request.requestId, 'erin')).rejects.toMatchObject({
         code: 'HITL_NOT_PENDING',
         details: { status: 'approved', respondedBy: 'dave' },
@@ -71,19 +78,21 @@ for (const dialect of DIALECTS) {
       expect(run.error).toContain('wrong payee');
       expect(run.nodes!.map((n) => n.status)).toEqual(['completed', 'failed', 'failed']);
 
-      const routed = await t.flowgate.start({
-        id: 'routed',
-        name: 'Routed review',
-        nodes: [
-          { id: 'review', type: 'human', data: { message: 'Publish?' } },
-          { id: 'publish', type: 'action', data: { tool_name: 'noop' } },
-          { id: 'archive', type: 'ai', data: { agent_id: 'echo_agent' } },
-        ],
-        edges: [
-          { source: 'review', target: 'publish', condition: 'approved' },
-          { source: 'review', target: 'archive', condition: 'approved = false' },
-        ],
-      }).catch((e: unknown) => e);
+      const routed = await t.flowgate
+        .start({
+          id: 'routed',
+          name: 'Routed review',
+          nodes: [
+            { id: 'review', type: 'human', data: { message: 'Publish?' } },
+            { id: 'publish', type: 'action', data: { tool_name: 'noop' } },
+            { id: 'archive', type: 'ai', data: { agent_id: 'echo_agent' } },
+          ],
+          edges: [
+            { source: 'review', target: 'publish', condition: 'approved' },
+            { source: 'review', target: 'archive', condition: 'approved = false' },
+          ],
+        })
+        .catch((e: unknown) => e);
       // `noop` is not registered: the registry refuses the DAG before it runs.
       expect(routed).toMatchObject({ code: 'DAG_INVALID' });
     });
@@ -116,9 +125,13 @@ for (const dialect of DIALECTS) {
 
     it('takes an answer from the offered options or a form, and refuses anything else', async () => {
       t = await startTestFlowgate(dialect);
-      const choice = await t.flowgate.start(gate({ message: 'Which account?', options: ['ops', 'sales'] }));
+      const choice = await t.flowgate.start(
+        gate({ message: 'Which account?', options: ['ops', 'sales'] }),
+      );
       const request = await pendingRequest(choice.workflowId);
-      await expect(t.flowgate.respond(request.requestId, 'dave', 'marketing')).rejects.toMatchObject({
+      await expect(
+        t.flowgate.respond(request.requestId, 'dave', 'marketing'),
+      ).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
       });
       await t.flowgate.respond(request.requestId, 'dave', 'sales');
@@ -139,7 +152,10 @@ for (const dialect of DIALECTS) {
       const refused = await t.flowgate
         .respond(formRequest.requestId, 'dave', { budget: -5 })
         .catch((e: unknown) => e);
-      expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'value.budget' }] });
+      expect(refused).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ path: 'value.budget' }],
+      });
       await t.flowgate.respond(formRequest.requestId, 'dave', { budget: 300, note: 'ok' });
       const formRun = await t.flowgate.waitFor(form.workflowId, { timeoutMs: 10_000 });
       expect(formRun.result).toMatchObject({ value: { budget: 300, note: 'ok' } });
@@ -159,7 +175,9 @@ for (const dialect of DIALECTS) {
         value: { amount: 90, payee: 'ACME' },
         edits: [{ path: 'amount', before: 120, after: 90 }],
       });
-      const event = (await t.flowgate.listEvents(workflowId)).find((e) => e.type === 'hitl_approved');
+      const event = (await t.flowgate.listEvents(workflowId)).find(
+        (e) => e.type === 'hitl_approved',
+      );
       expect(event?.data).toMatchObject({ edits: [{ path: 'amount', before: 120, after: 90 }] });
     });
 
@@ -185,19 +203,29 @@ for (const dialect of DIALECTS) {
         code: 'FORBIDDEN',
         details: { reason: 'not_an_approver' },
       });
-      await expect(t.flowgate.approve(request.requestId, 'vera')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(t.flowgate.approve(request.requestId, 'vera')).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
       const vote = await t.flowgate.approve(request.requestId, 'bob');
       expect(vote).toMatchObject({ status: 'pending', approvals: 1, required: 2 });
-      await expect(t.flowgate.approve(request.requestId, 'bob')).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(t.flowgate.approve(request.requestId, 'frank')).resolves.toMatchObject({ status: 'approved' });
-      expect((await t.flowgate.waitFor(first.workflowId, { timeoutMs: 10_000 })).status).toBe('completed');
+      await expect(t.flowgate.approve(request.requestId, 'bob')).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      await expect(t.flowgate.approve(request.requestId, 'frank')).resolves.toMatchObject({
+        status: 'approved',
+      });
+      expect((await t.flowgate.waitFor(first.workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'completed',
+      );
       expect((await t.flowgate.getHitl(request.requestId)).votes).toHaveLength(2);
 
       const second = await t.flowgate.start(gate(rules), { startedBy: 'carol' });
       const vetoed = await pendingRequest(second.workflowId);
       await t.flowgate.approve(vetoed.requestId, 'bob');
       await t.flowgate.reject(vetoed.requestId, 'frank', { comment: 'over budget' });
-      expect((await t.flowgate.waitFor(second.workflowId, { timeoutMs: 10_000 })).status).toBe('failed');
+      expect((await t.flowgate.waitFor(second.workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'failed',
+      );
     });
 
     it('lets exactly one of 20 concurrent decisions win', async () => {
@@ -214,7 +242,9 @@ for (const dialect of DIALECTS) {
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       const lost = outcomes.filter((o) => o.status === 'rejected');
       expect(won).toHaveLength(1);
-      expect(lost.every((o) => (o.reason as { code?: string }).code === 'HITL_NOT_PENDING')).toBe(true);
+      expect(lost.every((o) => (o.reason as { code?: string }).code === 'HITL_NOT_PENDING')).toBe(
+        true,
+      );
       const votes = (await t.flowgate.getHitl(request.requestId)).votes!;
       expect(votes).toHaveLength(1);
       const closings = (await t.flowgate.listEvents(workflowId)).filter(
@@ -246,7 +276,9 @@ for (const dialect of DIALECTS) {
       });
       const finance = items.find((r) => r.nodeId === 'finance')!;
       await t.flowgate.approve(finance.requestId, 'dave');
-      expect((await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 })).status).toBe('completed');
+      expect((await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'completed',
+      );
     });
 
     it('cancels one request, or all of a run at once', async () => {
@@ -267,7 +299,9 @@ for (const dialect of DIALECTS) {
       await t.flowgate.waitFor(both.workflowId, { until: ['paused'], timeoutMs: 10_000 });
       expect(await t.flowgate.cancelRunHitl(both.workflowId, 'ops')).toBe(2);
       expect((await t.flowgate.listHitl({ workflowId: both.workflowId })).items).toHaveLength(0);
-      expect((await t.flowgate.waitFor(both.workflowId, { timeoutMs: 10_000 })).status).toBe('failed');
+      expect((await t.flowgate.waitFor(both.workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'failed',
+      );
     });
 
     it('applies each timeout outcome when the clock passes the deadline', async () => {
@@ -277,17 +311,25 @@ for (const dialect of DIALECTS) {
       const runs = [];
       for (const outcome of outcomes) {
         const { workflowId } = await t.flowgate.start(
-          gate({ timeout: { after: 'PT1H', outcome }, onReject: outcome === 'reject' ? 'continue' : 'fail' }),
+          gate({
+            timeout: { after: 'PT1H', outcome },
+            onReject: outcome === 'reject' ? 'continue' : 'fail',
+          }),
         );
         runs.push(workflowId);
         await pendingRequest(workflowId);
       }
       clock.advance(2 * 60 * 60 * 1000);
       t.flowgate.poke();
-      const ended = await Promise.all(runs.map((id) => t!.flowgate.waitFor(id, { timeoutMs: 10_000 })));
+      const ended = await Promise.all(
+        runs.map((id) => t!.flowgate.waitFor(id, { timeoutMs: 10_000 })),
+      );
       expect(ended.map((r) => r.status)).toEqual(['completed', 'completed', 'failed', 'failed']);
       const statuses = await Promise.all(
-        runs.map(async (id) => (await t!.flowgate.listHitl({ workflowId: id, status: undefined as never })).items),
+        runs.map(
+          async (id) =>
+            (await t!.flowgate.listHitl({ workflowId: id, status: undefined as never })).items,
+        ),
       );
       expect(statuses.flat()).toHaveLength(0);
       expect(ended[1]!.result).toMatchObject({ approved: false });

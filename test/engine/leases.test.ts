@@ -10,6 +10,8 @@ import {
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
+const runnable = { agents: ['echo_agent'], tools: [] };
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: leases`, () => {
     let t: TestFlowgate | undefined;
@@ -28,17 +30,31 @@ for (const dialect of DIALECTS) {
       const now = () => toIso(clock.now());
 
       const [first] = await store.transaction((tx) =>
-        claimReadyNodes(tx, { owner: 'w1', now: now(), leaseExpiresAt: toIso(clock.now() + 1000), limit: 10, skipLocked }),
+        claimReadyNodes(tx, {
+          owner: 'w1',
+          now: now(),
+          leaseExpiresAt: toIso(clock.now() + 1000),
+          limit: 10,
+          skipLocked,
+          runnable,
+        }),
       );
-      expect(first).toMatchObject({ nodeId: 'a', attempt: 1, leaseOwner: 'w1' });
+      expect(first).toMatchObject({ nodeId: 'a', attempt: 1 });
 
       clock.advance(1500);
       const requeued = await store.transaction((tx) => requeueExpiredLeases(tx, now(), 10));
       expect(requeued.map((n) => n.nodeId)).toEqual(['a']);
       const [second] = await store.transaction((tx) =>
-        claimReadyNodes(tx, { owner: 'w2', now: now(), leaseExpiresAt: toIso(clock.now() + 1000), limit: 10, skipLocked }),
+        claimReadyNodes(tx, {
+          owner: 'w2',
+          now: now(),
+          leaseExpiresAt: toIso(clock.now() + 1000),
+          limit: 10,
+          skipLocked,
+          runnable,
+        }),
       );
-      expect(second).toMatchObject({ attempt: 2, leaseOwner: 'w2' });
+      expect(second).toMatchObject({ nodeId: 'a', attempt: 2 });
 
       const late = await store.transaction((tx) =>
         updateNodes(tx, [
@@ -66,7 +82,10 @@ for (const dialect of DIALECTS) {
 
     it('does not hand one ready node to two concurrent claims', async () => {
       t = await startTestFlowgate(dialect, { workers: false });
-      await t.flowgate.startMany(plan('many', [{ id: 'a' }]), Array.from({ length: 40 }, () => null));
+      await t.flowgate.startMany(
+        plan('many', [{ id: 'a' }]),
+        Array.from({ length: 40 }, () => null),
+      );
       const store = t.flowgate.store;
       const claim = (owner: string) =>
         store.transaction((tx) =>
@@ -76,6 +95,7 @@ for (const dialect of DIALECTS) {
             leaseExpiresAt: toIso(Date.now() + 60_000),
             limit: 7,
             skipLocked: store.capabilities.skipLocked,
+            runnable,
           }),
         );
       const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claim(`w${i}`)));

@@ -5,18 +5,16 @@ import { DIALECTS } from '../helpers/dialects.js';
 import { startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
 /** A random DAG: node i may depend on any nodes before it, so every generated graph is acyclic. */
-const randomDag = fc
-  .integer({ min: 1, max: 12 })
-  .chain((size) =>
-    fc.tuple(
-      ...Array.from({ length: size }, (_, i) =>
-        fc.subarray(
-          Array.from({ length: i }, (_, j) => j),
-          { maxLength: Math.min(4, i) },
-        ),
+const randomDag = fc.integer({ min: 1, max: 12 }).chain((size) =>
+  fc.tuple(
+    ...Array.from({ length: size }, (_, i) =>
+      fc.subarray(
+        Array.from({ length: i }, (_, j) => j),
+        { maxLength: Math.min(4, i) },
       ),
     ),
-  );
+  ),
+);
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: random DAGs`, () => {

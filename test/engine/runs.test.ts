@@ -23,7 +23,12 @@ for (const dialect of DIALECTS) {
         plan('seq', [
           { id: 'double', agent: 'double' },
           { id: 'add', agent: 'add_one', deps: ['double'] },
-          { id: 'shape', agent: 'echo_agent', deps: ['add'], config: { input: { total: '{{ nodes.add.output.n }}' } } },
+          {
+            id: 'shape',
+            agent: 'echo_agent',
+            deps: ['add'],
+            config: { input: { total: '{{ nodes.add.output.n }}' } },
+          },
         ]),
         { input: { n: 5 } },
       );
@@ -37,7 +42,11 @@ for (const dialect of DIALECTS) {
       expect(types.filter((ty) => ty === 'node_started')).toHaveLength(3);
       expect(types.filter((ty) => ty === 'node_completed')).toHaveLength(3);
       const executions = await t.flowgate.store.read((db) =>
-        db.selectFrom('agent_executions').selectAll().where('workflow_id', '=', workflowId).execute(),
+        db
+          .selectFrom('agent_executions')
+          .selectAll()
+          .where('workflow_id', '=', workflowId)
+          .execute(),
       );
       expect(executions.map((e) => [e.agent_id, e.status])).toEqual([
         ['double', 'completed'],
@@ -62,7 +71,9 @@ for (const dialect of DIALECTS) {
       const unlimited = await t.flowgate.start(
         plan('fan', [...branches, { id: 'join', deps: branches.map((b) => b.id) }]),
       );
-      expect((await t.flowgate.waitFor(unlimited.workflowId, { timeoutMs: 10_000 })).status).toBe('completed');
+      expect((await t.flowgate.waitFor(unlimited.workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'completed',
+      );
       expect(peak).toBe(6);
 
       peak = 0;
@@ -74,14 +85,9 @@ for (const dialect of DIALECTS) {
       const run = await t.flowgate.waitFor(limited.workflowId, { timeoutMs: 10_000 });
       expect(run.status).toBe('completed');
       expect(peak).toBe(2);
-      expect(Object.keys(run.nodes!.find((n) => n.nodeId === 'join')!.result as object).sort()).toEqual([
-        'a',
-        'b',
-        'c',
-        'd',
-        'e',
-        'f',
-      ]);
+      expect(
+        Object.keys(run.nodes!.find((n) => n.nodeId === 'join')!.result as object).sort(),
+      ).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     });
 
     it('skips nodes whose condition is false and propagates skips by trigger rule', async () => {
@@ -133,18 +139,28 @@ for (const dialect of DIALECTS) {
       const retried = await t.flowgate.start(
         plan('retry', [
           { id: 'flaky', tool: 'flaky', retry: { maxRetries: 3, backoffMs: 10, maxBackoffMs: 20 } },
-          { id: 'limited', tool: 'limited', deps: ['flaky'], retry: { maxRetries: 1, backoffMs: 60_000 } },
+          {
+            id: 'limited',
+            tool: 'limited',
+            deps: ['flaky'],
+            retry: { maxRetries: 1, backoffMs: 60_000 },
+          },
         ]),
       );
       const ok = await t.flowgate.waitFor(retried.workflowId, { timeoutMs: 10_000 });
       expect(ok.status).toBe('completed');
       expect(ok.nodes![0]).toMatchObject({ status: 'completed', attempt: 3, result: { calls: 3 } });
       expect(ok.nodes![1]).toMatchObject({ status: 'completed', result: { attempt: 2 } });
-      const retries = (await t.flowgate.listEvents(retried.workflowId)).filter((e) => e.type === 'node_retrying');
+      const retries = (await t.flowgate.listEvents(retried.workflowId)).filter(
+        (e) => e.type === 'node_retrying',
+      );
       expect(retries).toHaveLength(3);
 
       const failed = await t.flowgate.start(
-        plan('no_retry', [{ id: 'broken', tool: 'broken', retry: { maxRetries: 5, backoffMs: 10 } }, { id: 'next', deps: ['broken'] }]),
+        plan('no_retry', [
+          { id: 'broken', tool: 'broken', retry: { maxRetries: 5, backoffMs: 10 } },
+          { id: 'next', deps: ['broken'] },
+        ]),
       );
       const run = await t.flowgate.waitFor(failed.workflowId, { timeoutMs: 10_000 });
       expect(run.status).toBe('failed');
@@ -168,7 +184,9 @@ for (const dialect of DIALECTS) {
             }),
         },
       });
-      const nodeTimeout = await t.flowgate.start(plan('node_timeout', [{ id: 'hang', tool: 'hang', timeout: 50 }]));
+      const nodeTimeout = await t.flowgate.start(
+        plan('node_timeout', [{ id: 'hang', tool: 'hang', timeout: 50 }]),
+      );
       const run = await t.flowgate.waitFor(nodeTimeout.workflowId, { timeoutMs: 10_000 });
       expect(run.status).toBe('failed');
       expect(run.nodes![0]!.error).toMatch(/timed out/);
@@ -189,9 +207,19 @@ for (const dialect of DIALECTS) {
       t = await startTestFlowgate(dialect, {
         tools: { wait: () => gate.then(() => ({ v: 'waited' })), quick: () => ({ v: 'quick' }) },
       });
-      const v1 = await t.flowgate.putDag(plan('pinned', [{ id: 'a', tool: 'wait' }, { id: 'b', deps: ['a'] }]));
+      const v1 = await t.flowgate.putDag(
+        plan('pinned', [
+          { id: 'a', tool: 'wait' },
+          { id: 'b', deps: ['a'] },
+        ]),
+      );
       const { workflowId } = await t.flowgate.start('pinned');
-      const v2 = await t.flowgate.putDag(plan('pinned', [{ id: 'a', tool: 'quick' }, { id: 'c', deps: ['a'] }]));
+      const v2 = await t.flowgate.putDag(
+        plan('pinned', [
+          { id: 'a', tool: 'quick' },
+          { id: 'c', deps: ['a'] },
+        ]),
+      );
       expect([v1.version, v2.version]).toEqual([1, 2]);
       release();
       const run = await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
@@ -219,15 +247,21 @@ for (const dialect of DIALECTS) {
         { id: 'third', deps: ['second'] },
       ]);
       const { workflowId } = await t.flowgate.start(dag);
-      await expect.poll(async () => (await t!.flowgate.getWorkflow(workflowId)).nodes![0]!.status).toBe('running');
+      await expect
+        .poll(async () => (await t!.flowgate.getWorkflow(workflowId)).nodes![0]!.status)
+        .toBe('running');
       const paused = await t.flowgate.pause(workflowId, 'ops');
       expect(paused.status).toBe('paused');
       release();
       // The running node finishes, but nothing new starts while paused.
-      await expect.poll(async () => (await t!.flowgate.getWorkflow(workflowId)).nodes![0]!.status).toBe('completed');
+      await expect
+        .poll(async () => (await t!.flowgate.getWorkflow(workflowId)).nodes![0]!.status)
+        .toBe('completed');
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect((await t.flowgate.getWorkflow(workflowId)).nodes![1]!.status).toBe('pending');
-      await expect(t.flowgate.resume(workflowId, 'ops')).resolves.toMatchObject({ status: 'running' });
+      await expect(t.flowgate.resume(workflowId, 'ops')).resolves.toMatchObject({
+        status: 'running',
+      });
       const failed = await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
       expect(failed.status).toBe('failed');
       fail = false;
@@ -236,16 +270,27 @@ for (const dialect of DIALECTS) {
       expect(done.status).toBe('completed');
       expect(done.nodes!.map((n) => n.status)).toEqual(['completed', 'completed', 'completed']);
       const types = (await t.flowgate.listEvents(workflowId)).map((e) => e.type);
-      expect(types).toEqual(expect.arrayContaining(['workflow_paused', 'workflow_resumed', 'workflow_failed', 'workflow_retried']));
+      expect(types).toEqual(
+        expect.arrayContaining([
+          'workflow_paused',
+          'workflow_resumed',
+          'workflow_failed',
+          'workflow_retried',
+        ]),
+      );
 
       gate = new Promise<void>((resolve) => (release = resolve));
       const second = await t.flowgate.start(dag);
-      await expect.poll(async () => (await t!.flowgate.getWorkflow(second.workflowId)).nodes![0]!.status).toBe('running');
+      await expect
+        .poll(async () => (await t!.flowgate.getWorkflow(second.workflowId)).nodes![0]!.status)
+        .toBe('running');
       const cancelled = await t.flowgate.cancel(second.workflowId, 'ops');
       expect(cancelled.status).toBe('cancelled');
       expect(cancelled.nodes!.every((n) => n.status === 'cancelled')).toBe(true);
       release();
-      await expect(t.flowgate.resume(second.workflowId, 'ops')).rejects.toMatchObject({ code: 'RUN_NOT_ACTIVE' });
+      await expect(t.flowgate.resume(second.workflowId, 'ops')).rejects.toMatchObject({
+        code: 'RUN_NOT_ACTIVE',
+      });
     });
 
     it('refuses an invalid DAG listing every problem', async () => {
@@ -259,12 +304,16 @@ for (const dialect of DIALECTS) {
       const error = await t.flowgate.start(bad).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'DAG_INVALID' });
       const codes = (error as { details: { code: string }[] }).details.map((p) => p.code);
-      expect(codes).toEqual(expect.arrayContaining(['cycle', 'unknown_agent', 'unknown_dependency']));
+      expect(codes).toEqual(
+        expect.arrayContaining(['cycle', 'unknown_agent', 'unknown_dependency']),
+      );
     });
 
     it('runs a decision node that routes, a durable timer and a sub-DAG', async () => {
       t = await startTestFlowgate(dialect);
-      await t.flowgate.putDag(plan('child', [{ id: 'inner', config: { input: { got: '{{ input.x }}' } } }]));
+      await t.flowgate.putDag(
+        plan('child', [{ id: 'inner', config: { input: { got: '{{ input.x }}' } } }]),
+      );
       const { workflowId } = await t.flowgate.start(
         plan('composite', [
           { id: 'start' },
@@ -281,13 +330,24 @@ for (const dialect of DIALECTS) {
           { id: 'fast', deps: ['route'] },
           { id: 'slow', deps: ['route'] },
           { id: 'wait', type: 'timer', deps: ['fast'], config: { delayMs: 30 } },
-          { id: 'sub', type: 'sub_dag', deps: ['wait'], config: { dag_id: 'child', input: { x: 42 } } },
+          {
+            id: 'sub',
+            type: 'sub_dag',
+            deps: ['wait'],
+            config: { dag_id: 'child', input: { x: 42 } },
+          },
         ]),
         { input: { kind: 'fast' } },
       );
       const run = await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
       const status = Object.fromEntries(run.nodes!.map((n) => [n.nodeId, n.status]));
-      expect(status).toMatchObject({ route: 'completed', fast: 'completed', slow: 'skipped', wait: 'completed', sub: 'completed' });
+      expect(status).toMatchObject({
+        route: 'completed',
+        fast: 'completed',
+        slow: 'skipped',
+        wait: 'completed',
+        sub: 'completed',
+      });
       expect(run.nodes!.find((n) => n.nodeId === 'sub')!.result).toEqual({ got: 42 });
       expect(run.status).toBe('completed');
     });

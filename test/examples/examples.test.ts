@@ -36,16 +36,23 @@ describe('examples', () => {
     '%s runs to its end, approving every gate',
     async (file) => {
       t ??= await startTestFlowgate('sqlite', { plugins: [plugin] });
-      const { workflowId } = await t.flowgate.start((await readDagFile(join(examples, file))) as object, {
-        input: { topic: 'flowgate', symbol: 'AAPL' },
-      });
+      const { workflowId } = await t.flowgate.start(
+        (await readDagFile(join(examples, file))) as object,
+        {
+          input: { topic: 'flowgate', symbol: 'AAPL' },
+        },
+      );
       for (let i = 0; i < 10; i++) {
-        const run = await t.flowgate.waitFor(workflowId, { until: ['paused', 'completed', 'failed'], timeoutMs: 10_000 });
+        const run = await t.flowgate.waitFor(workflowId, {
+          until: ['paused', 'completed', 'failed'],
+          timeoutMs: 10_000,
+        });
         if (run.status !== 'paused') break;
         for (const request of (await t.flowgate.listHitl({ workflowId })).items) {
           const approver = { userId: 'example-admin', roles: ['admin'] };
           const options = (request.spec as { options: { value: string }[] }).options;
-          if (options.length > 0) await t.flowgate.respond(request.requestId, approver, options[0]!.value);
+          if (options.length > 0)
+            await t.flowgate.respond(request.requestId, approver, options[0]!.value);
           else await t.flowgate.approve(request.requestId, approver);
         }
       }

@@ -32,7 +32,8 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
     };
   }
   const adminUrl = inject('postgresUrl');
-  if (!adminUrl) throw new Error('No PostgreSQL server: run with DIALECTS=sqlite or set DATABASE_URL');
+  if (!adminUrl)
+    throw new Error('No PostgreSQL server: run with DIALECTS=sqlite or set DATABASE_URL');
   const name = `flowgate_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -22,7 +22,9 @@ export async function startTestFlowgate(
     onError: (error) => errors.push(error),
     ...options,
     workers:
-      options.workers === false ? false : { pollMs: 50, leaseMs: 5_000, ...(options.workers ?? {}) },
+      options.workers === false
+        ? false
+        : { pollMs: 50, leaseMs: 5_000, ...(options.workers ?? {}) },
   });
   return {
     flowgate,
@@ -55,7 +57,9 @@ export function plan(
     nodes: nodes.map(({ id, type, deps, agent, tool, config, ...rest }) => ({
       node_id: id,
       node_type: type ?? (tool ? 'tool' : 'agent'),
-      ...(agent || (!tool && (type ?? 'agent') === 'agent') ? { agent_id: agent ?? 'echo_agent' } : {}),
+      ...(agent || (!tool && (type ?? 'agent') === 'agent')
+        ? { agent_id: agent ?? 'echo_agent' }
+        : {}),
       ...(tool ? { tool_name: tool } : {}),
       ...(config ? { config } : {}),
       dependencies: deps ?? [],

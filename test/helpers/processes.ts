@@ -3,7 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 const children = new Set<ChildProcess>();
 
 /** Starts `node --import tsx SCRIPT ...args` and resolves once it prints `ready` (bounded by `timeoutMs`). */
-export async function startScript(script: string, args: readonly string[], timeoutMs = 20_000): Promise<ChildProcess> {
+export async function startScript(
+  script: string,
+  args: readonly string[],
+  timeoutMs = 20_000,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env },
@@ -13,7 +17,10 @@ export async function startScript(script: string, args: readonly string[], timeo
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not get ready: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not get ready: ${stderr}`)),
+      timeoutMs,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);
@@ -29,7 +36,10 @@ export async function startScript(script: string, args: readonly string[], timeo
 }
 
 /** Kills with the signal and waits for the exit (bounded). */
-export async function killProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+export async function killProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);

@@ -1,4 +1,7 @@
-/** `flowgate hitl list|approve|reject|respond`: requests for people, read and decided straight in the database. */
+/**
+ * `flowgate hitl list|approve|reject|respond`: requests for people, read and decided straight in
+ * the database.
+ */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import type { Flowgate } from '../../app/flowgate.js';
@@ -6,6 +9,7 @@ import type { HitlRequestView } from '../../app/views.js';
 import { HitlStatus } from '../../engine/statuses.js';
 import { cliActor } from '../cli-actor.js';
 import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { asOption, dbOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { formatTable } from '../format-table.js';
@@ -52,13 +56,16 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
     .action(async (options: ListOptions) => {
       const db = resolveDbUrl(options.db, ctx.env);
       const requests = await withClient(db, (flowgate) => listRequests(flowgate, options));
-      console.log(options.json ? JSON.stringify(requests, null, 2) : formatRequests(requests, options.status));
+      console.log(
+        options.json ? JSON.stringify(requests, null, 2) : formatRequests(requests, options.status),
+      );
       ctx.setExitCode(ExitCode.ok);
     });
 
-  const decideAction = (kind: DecisionKind) => async (requestId: string, options: DecideOptions) => {
-    ctx.setExitCode(await decide(kind, requestId, options, ctx));
-  };
+  const decideAction =
+    (kind: DecisionKind) => async (requestId: string, options: DecideOptions) => {
+      ctx.setExitCode(await decide(kind, requestId, options, ctx));
+    };
   hitl
     .command('approve')
     .description('approve a request')
@@ -90,7 +97,8 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
 
 function parseLimit(text: string): number {
   const limit = Number(text);
-  if (!/^\d+$/.test(text) || limit < 1) throw new InvalidArgumentError('must be a whole number, 1 or more');
+  if (!/^\d+$/.test(text) || limit < 1)
+    throw new InvalidArgumentError('must be a whole number, 1 or more');
   return limit;
 }
 
@@ -111,14 +119,24 @@ async function listRequests(flowgate: Flowgate, options: ListOptions): Promise<H
     } while (cursor !== undefined && found.length < options.limit);
   }
   return found
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.requestId.localeCompare(b.requestId))
+    .sort(
+      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.requestId.localeCompare(b.requestId),
+    )
     .slice(0, options.limit);
 }
 
 function formatRequests(requests: readonly HitlRequestView[], status: string): string {
   if (requests.length === 0) return status === 'all' ? 'No requests.' : `No ${status} requests.`;
   const decided = requests.some((request) => request.respondedBy !== null);
-  const headers = ['REQUEST', 'WORKFLOW', 'NODE', 'STATUS', 'CREATED', ...(decided ? ['DECIDED BY'] : []), 'MESSAGE'];
+  const headers = [
+    'REQUEST',
+    'WORKFLOW',
+    'NODE',
+    'STATUS',
+    'CREATED',
+    ...(decided ? ['DECIDED BY'] : []),
+    'MESSAGE',
+  ];
   const rows = requests.map((request) => [
     request.requestId,
     request.workflowId,
@@ -143,8 +161,16 @@ async function decide(
 ): Promise<number> {
   const db = resolveDbUrl(options.db, ctx.env);
   const by = resolveUser(options.as, ctx.env);
-  const value = options.value === undefined ? undefined : await parseJsonOption(options.value, '--value');
-  const edits = options.edits === undefined ? undefined : await parseJsonOption(options.edits, '--edits');
+  const value =
+    options.value === undefined ? undefined : await parseJsonOption(options.value, '--value');
+  const edits =
+    options.edits === undefined ? undefined : await parseJsonOption(options.edits, '--edits');
+  if (
+    edits !== undefined &&
+    (edits === null || typeof edits !== 'object' || Array.isArray(edits))
+  ) {
+    throw new CliError('--edits must be a JSON object of path → new value, as {"amount": 100}');
+  }
   return withClient(db, async (flowgate) => {
     const result = await flowgate.decide(requestId, await cliActor(flowgate, by), {
       kind,
@@ -160,7 +186,8 @@ async function decide(
     } else {
       const done = result.status === 'completed' ? 'answered' : result.status;
       console.log(
-        `Request ${requestId} ${done} by ${by}. Run ${result.workflowId} goes on in a worker (flowgate serve).`,
+        `Request ${requestId} ${done} by ${by}. ` +
+          `Run ${result.workflowId} goes on in a worker (flowgate serve).`,
       );
     }
     return ExitCode.ok;

@@ -1,4 +1,7 @@
-/** `flowgate migrate`: brings the database schema up to date (opening the database applies pending migrations). */
+/**
+ * `flowgate migrate`: brings the database schema up to date (opening the database applies pending
+ * migrations).
+ */
 import type { Command } from 'commander';
 
 import type { CliContext } from '../cli-context.js';

@@ -1,4 +1,7 @@
-/** `flowgate run FILE`: runs one DAG file to its end in the terminal, with live progress and prompts. */
+/**
+ * `flowgate run FILE`: runs one DAG file to its end in the terminal, with live progress and
+ * prompts.
+ */
 import { Option, type Command } from 'commander';
 
 import { createFlowgate } from '../../app/flowgate.js';
@@ -9,21 +12,23 @@ import { CliError } from '../cli-error.js';
 import { asOption, dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { followRun, type FollowOutcome } from '../follow-run.js';
-import { formatWaitingHelp } from '../format-waiting-help.js';
+import { formatServeCommand, formatWaitingHelp } from '../format-waiting-help.js';
 import { loadPlugins } from '../load-plugins.js';
 import { parseJsonOption } from '../parse-json-option.js';
 import { errorCode, messageOf } from '../report-error.js';
 import { resolveDbUrl, resolveUser } from '../resolve-settings.js';
-import { redactDbUrl } from '../redact-db-url.js';
-import { shellQuote } from '../shell-quote.js';
 import { TerminalPrompt } from '../terminal-prompt.js';
 
 interface RunOptions {
   readonly input?: string;
   readonly db?: string;
-  readonly plugin: string[];
+  /** Absent when no --plugin is given. */
+  readonly plugin?: string[];
   readonly as?: string;
-  /** true: --prompt (hidden, for tests and scripts), false: --no-prompt, undefined: ask when stdin is a terminal. */
+  /**
+   * true: --prompt (hidden, for tests and scripts), false: --no-prompt, undefined: ask when stdin
+   * is a terminal.
+   */
   readonly prompt?: boolean;
 }
 
@@ -44,8 +49,11 @@ export function runCommand(program: Command, ctx: CliContext): Command {
       .addOption(dbOption())
       .addOption(pluginOption())
       .addOption(asOption('who starts the run and decides at prompts'))
-      // --prompt is declared before --no-prompt so that neither sets a default: unset means "ask on a terminal".
-      .addOption(new Option('--prompt', 'ask at human nodes even when stdin is not a terminal').hideHelp())
+      // --prompt is declared before --no-prompt so that neither sets a default: unset means "ask on
+      // a terminal".
+      .addOption(
+        new Option('--prompt', 'ask at human nodes even when stdin is not a terminal').hideHelp(),
+      )
       .option('--no-prompt', 'never ask: leave the run waiting, print how to decide it, and exit 3')
       .addHelpText('after', EXIT_CODES_HELP)
       .action(async (file: string, options: RunOptions) => {
@@ -57,8 +65,9 @@ export function runCommand(program: Command, ctx: CliContext): Command {
 async function runDagFile(file: string, options: RunOptions, ctx: CliContext): Promise<number> {
   const db = resolveDbUrl(options.db, ctx.env);
   const by = resolveUser(options.as, ctx.env);
-  const input = options.input === undefined ? null : await parseJsonOption(options.input, '--input');
-  const plugins = await loadPlugins(options.plugin);
+  const input =
+    options.input === undefined ? null : await parseJsonOption(options.input, '--input');
+  const plugins = await loadPlugins(options.plugin ?? []);
   const document = await readDag(file);
   const interactive = options.prompt ?? process.stdin.isTTY === true;
 
@@ -90,7 +99,7 @@ async function runDagFile(file: string, options: RunOptions, ctx: CliContext): P
       actor: await cliActor(flowgate, by),
       ...(prompt ? { prompt } : {}),
     });
-    return reportOutcome(outcome, workflowId, { db, plugins: options.plugin });
+    return reportOutcome(outcome, workflowId, { db, plugins: options.plugin ?? [] });
   } finally {
     prompt?.close();
     process.off('SIGINT', interrupt);
@@ -104,7 +113,8 @@ async function readDag(file: string): Promise<unknown> {
     return await readDagFile(file);
   } catch (error) {
     // A missing file is a usage mistake here, not a missing object in the database.
-    if (errorCode(error) === 'NOT_FOUND') throw new CliError(messageOf(error), ExitCode.usage, { cause: error });
+    if (errorCode(error) === 'NOT_FOUND')
+      throw new CliError(messageOf(error), ExitCode.usage, { cause: error });
     throw error;
   }
 }
@@ -122,19 +132,20 @@ function reportOutcome(
         console.log(JSON.stringify(run.result ?? null, null, 2));
         return ExitCode.ok;
       }
-      const reason = run.status === 'failed' ? `failed: ${run.error ?? 'unknown error'}` : run.status;
+      const reason =
+        run.status === 'failed' ? `failed: ${run.error ?? 'unknown error'}` : run.status;
       console.error(`error: run ${workflowId} ${reason}`);
       return ExitCode.failed;
     }
     case 'waiting':
       console.log(formatWaitingHelp(outcome.requests, { workflowId, ...context }));
       return ExitCode.waiting;
-    case 'interrupted': {
-      const db = shellQuote(redactDbUrl(context.db));
+    case 'interrupted':
+      // On a line of its own: a question may be left open on the terminal.
       console.error(
-        `Interrupted. Run ${workflowId} stays in the database: \`npx flowgate serve --db ${db}\` carries it on.`,
+        `\nInterrupted. Run ${workflowId} stays in the database: ` +
+          `\`${formatServeCommand(context)}\` carries it on.`,
       );
       return ExitCode.interrupted;
-    }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `flowgate serve`: the database, migrated, with this process's workers running, and an HTTP server (for now the
- * health check; the REST API and web UI come later). Stops cleanly on SIGINT and SIGTERM.
+ * `flowgate serve`: the database, migrated, with this process's workers running, and an HTTP server
+ * (for now the health check; the REST API and web UI come later). Stops cleanly on SIGINT and
+ * SIGTERM.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,8 @@ interface ServeOptions {
   readonly db?: string;
   readonly port?: string;
   readonly host: string;
-  readonly plugin: string[];
+  /** Absent when no --plugin is given. */
+  readonly plugin?: string[];
 }
 
 export function serveCommand(program: Command, ctx: CliContext): Command {
@@ -42,7 +44,7 @@ export function serveCommand(program: Command, ctx: CliContext): Command {
 async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
   const db = resolveDbUrl(options.db, ctx.env);
   const port = resolvePort(options.port, ctx.env);
-  const plugins = await loadPlugins(options.plugin);
+  const plugins = await loadPlugins(options.plugin ?? []);
   const flowgate = await createFlowgate({
     db,
     plugins,
@@ -61,8 +63,8 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
   console.log(`Database ${redactDbUrl(db)}; workers running.`);
 
   const signal = await nextSignal();
-  // A second signal while shutting down means "now": running nodes are taken again by another worker once their
-  // lease runs out, so nothing is lost but time.
+  // A second signal while shutting down means "now": running nodes are taken again by another
+  // worker once their lease runs out, so nothing is lost but time.
   const force = () => {
     console.error('Stopping at once.');
     process.exit(ExitCode.failed);

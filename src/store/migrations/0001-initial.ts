@@ -205,7 +205,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     ['idx_hitl_requests_status', 'hitl_requests', ['status']],
     ['idx_hitl_requests_created_at', 'hitl_requests', ['created_at']],
     // The pending list's order: the first page of 10,000 pending requests without a sort.
-    ['idx_hitl_requests_status_created_at', 'hitl_requests', ['status', 'created_at', 'request_id']],
+    [
+      'idx_hitl_requests_status_created_at',
+      'hitl_requests',
+      ['status', 'created_at', 'request_id'],
+    ],
     ['idx_plans_user_id', 'plans', ['user_id']],
     ['idx_plans_status', 'plans', ['status']],
     ['idx_plans_created_at', 'plans', ['created_at']],

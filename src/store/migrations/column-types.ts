@@ -1,4 +1,9 @@
-import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Expression } from 'kysely';
+import {
+  sql,
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Expression,
+} from 'kysely';
 
 import type { Dialect } from '../port.js';
 
@@ -7,7 +12,10 @@ export interface ColumnTypes {
   readonly json: Expression<unknown>;
   /** A timestamp default in the same ISO 8601 UTC text the app writes. */
   readonly nowIso: Expression<unknown>;
-  addAutoId<T extends string>(table: CreateTableBuilder<T, never>, name?: string): CreateTableBuilder<T, never>;
+  addAutoId<T extends string>(
+    table: CreateTableBuilder<T, never>,
+    name?: string,
+  ): CreateTableBuilder<T, never>;
 }
 
 export function columnTypes(dialect: Dialect): ColumnTypes {
@@ -16,7 +24,9 @@ export function columnTypes(dialect: Dialect): ColumnTypes {
       json: sql`text`,
       nowIso: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
       addAutoId: (table, name = 'id') =>
-        table.addColumn(name, 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement()),
+        table.addColumn(name, 'integer', (c: ColumnDefinitionBuilder) =>
+          c.primaryKey().autoIncrement(),
+        ),
     };
   }
   return {

@@ -1,4 +1,5 @@
 import type { Tx } from '../port.js';
+import { insertRows, type ColumnSpec } from './sql-dialect.js';
 
 export interface NewAgentExecution {
   readonly executionId: string;
@@ -17,30 +18,45 @@ export interface NewAgentExecution {
   readonly durationMs: number;
 }
 
-const INSERT_CHUNK = 400;
+const executionColumns: ColumnSpec[] = [
+  { name: 'execution_id', kind: 'text' },
+  { name: 'agent_id', kind: 'text' },
+  { name: 'kind', kind: 'text' },
+  { name: 'workflow_id', kind: 'text' },
+  { name: 'node_id', kind: 'text' },
+  { name: 'attempt', kind: 'integer' },
+  { name: 'input', kind: 'json' },
+  { name: 'output', kind: 'json' },
+  { name: 'status', kind: 'text' },
+  { name: 'error', kind: 'text' },
+  { name: 'started_at', kind: 'text' },
+  { name: 'completed_at', kind: 'text' },
+  { name: 'duration_ms', kind: 'integer' },
+];
 
 /** One row per attempt, written in the same commit as the attempt's result. */
-export async function insertAgentExecutions(tx: Tx, rows: readonly NewAgentExecution[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    await tx
-      .insertInto('agent_executions')
-      .values(
-        rows.slice(start, start + INSERT_CHUNK).map((row) => ({
-          execution_id: row.executionId,
-          agent_id: row.agentId,
-          kind: row.kind,
-          workflow_id: row.workflowId,
-          node_id: row.nodeId,
-          attempt: row.attempt,
-          input: row.input,
-          output: row.output,
-          status: row.status,
-          error: row.error,
-          started_at: row.startedAt,
-          completed_at: row.completedAt,
-          duration_ms: row.durationMs,
-        })),
-      )
-      .execute();
-  }
+export async function insertAgentExecutions(
+  tx: Tx,
+  rows: readonly NewAgentExecution[],
+): Promise<void> {
+  await insertRows(
+    tx,
+    'agent_executions',
+    executionColumns,
+    rows.map((r) => [
+      r.executionId,
+      r.agentId,
+      r.kind,
+      r.workflowId,
+      r.nodeId,
+      r.attempt,
+      r.input,
+      r.output,
+      r.status,
+      r.error,
+      r.startedAt,
+      r.completedAt,
+      r.durationMs,
+    ]),
+  );
 }

@@ -41,7 +41,10 @@ export interface NewDagVersion {
  * Stores a new immutable version of a DAG; returns its number. When the latest version has the same checksum, that
  * version is returned instead: storing the same document twice makes no new version.
  */
-export async function insertDagVersion(tx: Tx, dag: NewDagVersion): Promise<{ version: number; created: boolean }> {
+export async function insertDagVersion(
+  tx: Tx,
+  dag: NewDagVersion,
+): Promise<{ version: number; created: boolean }> {
   const current = await tx
     .selectFrom('dags')
     .select(['latest_version', 'archived_at'])
@@ -115,24 +118,33 @@ export async function getDagVersion(
       ? query.orderBy('version', 'desc').limit(1)
       : query.where('version', '=', version);
   const row = await query.executeTakeFirst();
-  return row && {
-    dagId: row.dag_id,
-    version: row.version,
-    format: row.format,
-    definition: row.definition,
-    source: row.source,
-    checksum: row.checksum,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-  };
+  return (
+    row && {
+      dagId: row.dag_id,
+      version: row.version,
+      format: row.format,
+      definition: row.definition,
+      source: row.source,
+      checksum: row.checksum,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+    }
+  );
 }
 
 export async function getDag(tx: Tx, dagId: string): Promise<DagRecord | undefined> {
-  const row = await tx.selectFrom('dags').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
+  const row = await tx
+    .selectFrom('dags')
+    .selectAll()
+    .where('dag_id', '=', dagId)
+    .executeTakeFirst();
   return row && toDagRecord(row);
 }
 
-export async function listDags(tx: Tx, options: { includeArchived?: boolean } = {}): Promise<DagRecord[]> {
+export async function listDags(
+  tx: Tx,
+  options: { includeArchived?: boolean } = {},
+): Promise<DagRecord[]> {
   let query = tx.selectFrom('dags').selectAll().orderBy('dag_id');
   if (!options.includeArchived) query = query.where('archived_at', 'is', null);
   return (await query.execute()).map(toDagRecord);

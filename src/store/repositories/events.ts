@@ -1,4 +1,5 @@
 import type { Tx } from '../port.js';
+import { insertRows, type ColumnSpec } from './sql-dialect.js';
 
 export interface NewEvent {
   readonly workflowId: string;
@@ -15,22 +16,20 @@ export interface EventRecord {
   readonly createdAt: string;
 }
 
-const INSERT_CHUNK = 500;
+const eventColumns: ColumnSpec[] = [
+  { name: 'workflow_id', kind: 'text' },
+  { name: 'event_type', kind: 'text' },
+  { name: 'event_data', kind: 'json' },
+  { name: 'created_at', kind: 'text' },
+];
 
 export async function insertEvents(tx: Tx, events: readonly NewEvent[]): Promise<void> {
-  for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-    await tx
-      .insertInto('workflow_events')
-      .values(
-        events.slice(start, start + INSERT_CHUNK).map((event) => ({
-          workflow_id: event.workflowId,
-          event_type: event.type,
-          event_data: event.data,
-          created_at: event.createdAt,
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    tx,
+    'workflow_events',
+    eventColumns,
+    events.map((e) => [e.workflowId, e.type, e.data, e.createdAt]),
+  );
 }
 
 /** A run's events, oldest first (ids grow with commit order within a run). */

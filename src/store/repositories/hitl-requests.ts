@@ -92,7 +92,10 @@ function toRecord(row: Row): HitlRequestRecord {
   };
 }
 
-export async function insertHitlRequests(tx: Tx, requests: readonly NewHitlRequest[]): Promise<void> {
+export async function insertHitlRequests(
+  tx: Tx,
+  requests: readonly NewHitlRequest[],
+): Promise<void> {
   if (requests.length === 0) return;
   await tx
     .insertInto('hitl_requests')
@@ -136,7 +139,11 @@ export interface RequestClosing {
 }
 
 /** Compare-and-set: closes the request only if it is still pending; false when someone else closed it first. */
-export async function closeHitlRequest(tx: Tx, requestId: string, closing: RequestClosing): Promise<boolean> {
+export async function closeHitlRequest(
+  tx: Tx,
+  requestId: string,
+  closing: RequestClosing,
+): Promise<boolean> {
   const result = await tx
     .updateTable('hitl_requests')
     .set({
@@ -161,7 +168,10 @@ export interface HitlListFilter {
 }
 
 /** Oldest first (the longest waiting on top), keyset-paginated on (created_at, request_id). */
-export async function listHitlRequests(tx: Tx, filter: HitlListFilter): Promise<HitlRequestRecord[]> {
+export async function listHitlRequests(
+  tx: Tx,
+  filter: HitlListFilter,
+): Promise<HitlRequestRecord[]> {
   let query = tx
     .selectFrom('hitl_requests')
     .select(columns)
@@ -183,7 +193,10 @@ export async function listHitlRequests(tx: Tx, filter: HitlListFilter): Promise<
 }
 
 /** Pending requests of a run. */
-export async function listPendingHitlRequests(tx: Tx, workflowId: string): Promise<HitlRequestRecord[]> {
+export async function listPendingHitlRequests(
+  tx: Tx,
+  workflowId: string,
+): Promise<HitlRequestRecord[]> {
   const rows = await tx
     .selectFrom('hitl_requests')
     .select(columns)
@@ -194,7 +207,11 @@ export async function listPendingHitlRequests(tx: Tx, workflowId: string): Promi
 }
 
 /** Pending requests whose timeout has passed, oldest deadline first. */
-export async function findExpiredHitlRequests(tx: Tx, now: string, limit: number): Promise<string[]> {
+export async function findExpiredHitlRequests(
+  tx: Tx,
+  now: string,
+  limit: number,
+): Promise<string[]> {
   const rows = await tx
     .selectFrom('hitl_requests')
     .select('request_id')
@@ -252,7 +269,16 @@ export async function insertHitlDecision(tx: Tx, decision: NewHitlDecision): Pro
 export async function listHitlDecisions(tx: Tx, requestId: string): Promise<HitlDecisionRecord[]> {
   const rows = await tx
     .selectFrom('hitl_decisions')
-    .select(['user_id', 'decision', 'comment', 'value', 'edits', 'channel', 'metadata', 'created_at'])
+    .select([
+      'user_id',
+      'decision',
+      'comment',
+      'value',
+      'edits',
+      'channel',
+      'metadata',
+      'created_at',
+    ])
     .where('request_id', '=', requestId)
     .orderBy('id')
     .execute();

@@ -28,7 +28,14 @@ export async function findUser(tx: Tx, idOrUsername: string): Promise<UserRecord
 
 export async function insertUser(
   tx: Tx,
-  user: { userId: string; username: string; role: string; email?: string; fullName?: string; now: string },
+  user: {
+    userId: string;
+    username: string;
+    role: string;
+    email?: string;
+    fullName?: string;
+    now: string;
+  },
 ): Promise<void> {
   await tx
     .insertInto('users')

@@ -2,6 +2,14 @@ import type { Tx } from '../port.js';
 import type { Selectable, Updateable } from 'kysely';
 
 import type { WorkflowNodesTable } from '../schema.js';
+import {
+  execute,
+  ident,
+  isPostgres,
+  valuesList,
+  type ColumnKind,
+  type ColumnSpec,
+} from './sql-dialect.js';
 
 export interface NodeRecord {
   /** The row's key: the engine's handle on one node of one run. */
@@ -34,18 +42,18 @@ export interface NewNode {
 }
 
 export type NodeChanges = Pick<
-    Updateable<WorkflowNodesTable>,
-    | 'status'
-    | 'ready_at'
-    | 'result'
-    | 'error'
-    | 'started_at'
-    | 'completed_at'
-    | 'lease_owner'
-    | 'lease_expires_at'
-    | 'failures'
-    | 'child_workflow_id'
-  >;
+  Updateable<WorkflowNodesTable>,
+  | 'status'
+  | 'ready_at'
+  | 'result'
+  | 'error'
+  | 'started_at'
+  | 'completed_at'
+  | 'lease_owner'
+  | 'lease_expires_at'
+  | 'failures'
+  | 'child_workflow_id'
+>;
 
 export interface NodeUpdate {
   readonly id: number;
@@ -124,7 +132,7 @@ export async function insertNodes(tx: Tx, nodes: readonly NewNode[]): Promise<vo
   }
 }
 
-/** Every node of the given runs. */
+/** Every node of the given runs, in definition order (for showing them). */
 export async function loadNodes(tx: Tx, workflowIds: readonly string[]): Promise<NodeRecord[]> {
   if (workflowIds.length === 0) return [];
   const rows = await tx
@@ -136,7 +144,58 @@ export async function loadNodes(tx: Tx, workflowIds: readonly string[]): Promise
   return rows.map(toRecord);
 }
 
-export async function getNode(tx: Tx, workflowId: string, nodeId: string): Promise<NodeRecord | undefined> {
+/** What the engine decides on: a node's state, without what only a person looks at. */
+export interface NodeState {
+  readonly id: number;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly status: string;
+  readonly attempt: number;
+  readonly readyAt: string | null;
+  readonly result: string | null;
+  readonly error: string | null;
+  readonly childWorkflowId: string | null;
+}
+
+/**
+ * The states of every node of the given runs: read for every batch of transitions, so it reads only the columns
+ * the engine decides on (materialising a row costs more than finding it).
+ */
+export async function loadNodeStates(tx: Tx, workflowIds: readonly string[]): Promise<NodeState[]> {
+  if (workflowIds.length === 0) return [];
+  const rows = await tx
+    .selectFrom('workflow_nodes')
+    .select([
+      'id',
+      'workflow_id',
+      'node_id',
+      'status',
+      'attempt',
+      'ready_at',
+      'result',
+      'error',
+      'child_workflow_id',
+    ])
+    .where('workflow_id', 'in', [...new Set(workflowIds)])
+    .execute();
+  return rows.map((row) => ({
+    id: Number(row.id),
+    workflowId: row.workflow_id,
+    nodeId: row.node_id,
+    status: row.status,
+    attempt: row.attempt,
+    readyAt: row.ready_at,
+    result: row.result,
+    error: row.error,
+    childWorkflowId: row.child_workflow_id,
+  }));
+}
+
+export async function getNode(
+  tx: Tx,
+  workflowId: string,
+  nodeId: string,
+): Promise<NodeRecord | undefined> {
   const row = await tx
     .selectFrom('workflow_nodes')
     .select(columns)
@@ -146,19 +205,112 @@ export async function getNode(tx: Tx, workflowId: string, nodeId: string): Promi
   return row && toRecord(row);
 }
 
-/** Applies each update (fenced by its `expect`); returns the ids of the rows that changed. */
+const changeKinds: Record<keyof NodeChanges, ColumnKind> = {
+  status: 'text',
+  ready_at: 'text',
+  result: 'json',
+  error: 'text',
+  started_at: 'text',
+  completed_at: 'text',
+  lease_owner: 'text',
+  lease_expires_at: 'text',
+  failures: 'integer',
+  child_workflow_id: 'text',
+};
+
+/** Rows per set-based UPDATE: a few hundred keeps the statement's parameters well inside both limits. */
+const UPDATE_CHUNK = 200;
+
+/**
+ * Applies each update (fenced by its `expect`); returns the ids of the rows that changed. Updates of the same shape
+ * (the same columns set, the same fence) go in one set-based statement, so a batch of transitions costs a handful
+ * of statements rather than one per node. A row updated twice in one call gets its updates merged in order.
+ */
 export async function updateNodes(tx: Tx, updates: readonly NodeUpdate[]): Promise<Set<number>> {
   const changed = new Set<number>();
-  for (const update of updates) {
-    let query = tx.updateTable('workflow_nodes').set(update.set).where('id', '=', update.id);
+  const groups = new Map<string, NodeUpdate[]>();
+  for (const update of mergeUpdates(updates)) {
+    const columns = (Object.keys(update.set) as (keyof NodeChanges)[]).sort();
+    if (columns.length === 0) continue;
     const expect = update.expect;
-    if (expect?.statuses) query = query.where('status', 'in', expect.statuses);
-    if (expect?.leaseOwner !== undefined) query = query.where('lease_owner', '=', expect.leaseOwner);
-    if (expect?.attempt !== undefined) query = query.where('attempt', '=', expect.attempt);
-    const result = await query.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) changed.add(update.id);
+    const shape = [
+      columns.join(','),
+      expect?.statuses?.join('|') ?? '',
+      expect?.leaseOwner !== undefined ? 'owner' : '',
+      expect?.attempt !== undefined ? 'attempt' : '',
+    ].join(';');
+    const group = groups.get(shape) ?? [];
+    group.push(update);
+    groups.set(shape, group);
+  }
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.length; start += UPDATE_CHUNK) {
+      for (const id of await updateSameShape(tx, group.slice(start, start + UPDATE_CHUNK)))
+        changed.add(id);
+    }
   }
   return changed;
+}
+
+/** Several updates of one row (made ready, then started, in one transaction) become one. */
+function mergeUpdates(updates: readonly NodeUpdate[]): NodeUpdate[] {
+  const slotById = new Map<number, number>();
+  const merged: NodeUpdate[] = [];
+  for (const update of updates) {
+    const slot = slotById.get(update.id);
+    const earlier = slot === undefined ? undefined : merged[slot];
+    // A fenced update must be checked on its own; only plain ones merge.
+    if (slot !== undefined && earlier && !earlier.expect && !update.expect) {
+      merged[slot] = { id: update.id, set: { ...earlier.set, ...update.set } };
+    } else {
+      slotById.set(update.id, merged.length);
+      merged.push(update);
+    }
+  }
+  return merged;
+}
+
+async function updateSameShape(tx: Tx, updates: readonly NodeUpdate[]): Promise<number[]> {
+  const first = updates[0]!;
+  const columns = (Object.keys(first.set) as (keyof NodeChanges)[]).sort();
+  const expect = first.expect;
+  const fenceOwner = expect?.leaseOwner !== undefined;
+  const fenceAttempt = expect?.attempt !== undefined;
+  const postgres = isPostgres(tx);
+  const params: unknown[] = [];
+  const specs: ColumnSpec[] = [
+    { name: 'id', kind: 'bigint' },
+    ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
+    ...(fenceOwner ? [{ name: 'expect_owner', kind: 'text' as const }] : []),
+    ...(fenceAttempt ? [{ name: 'expect_attempt', kind: 'integer' as const }] : []),
+  ];
+  const values = valuesList(
+    postgres,
+    specs,
+    updates.map((u) => [
+      u.id,
+      ...columns.map((name) => u.set[name] ?? null),
+      ...(fenceOwner ? [u.expect?.leaseOwner ?? null] : []),
+      ...(fenceAttempt ? [u.expect?.attempt ?? null] : []),
+    ]),
+    params,
+  );
+  const fence = ['workflow_nodes.id = v.id'];
+  if (expect?.statuses) {
+    const slots = expect.statuses.map((status) => {
+      params.push(status);
+      return postgres ? `$${params.length}` : '?';
+    });
+    fence.push(`workflow_nodes.status in (${slots.join(', ')})`);
+  }
+  if (fenceOwner) fence.push('workflow_nodes.lease_owner = v.expect_owner');
+  if (fenceAttempt) fence.push('workflow_nodes.attempt = v.expect_attempt');
+  const text =
+    `with v (${specs.map((c) => ident(c.name)).join(', ')}) as (values ${values}) ` +
+    `update workflow_nodes set ${columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ')} ` +
+    `from v where ${fence.join(' and ')} returning workflow_nodes.id`;
+  const rows = await execute<{ id: number }>(tx, text, params);
+  return rows.map((row) => Number(row.id));
 }
 
 export interface ClaimOptions {
@@ -168,6 +320,11 @@ export interface ClaimOptions {
   readonly limit: number;
   /** PostgreSQL: skip rows other workers are claiming instead of waiting for them. */
   readonly skipLocked: boolean;
+  /**
+   * What this worker can run: agent nodes of these agents (and agent nodes naming none, which fail with a clear
+   * error), tool nodes of these tools, and timers. A process with other plugins leaves the rest to its peers.
+   */
+  readonly runnable: { readonly agents: readonly string[]; readonly tools: readonly string[] };
 }
 
 /**
@@ -175,7 +332,15 @@ export interface ClaimOptions {
  * fencing token (a completion must name it). Ready means pending with `ready_at` due; the partial index on
  * claimable rows keeps this scan independent of how much history the table holds.
  */
-export async function claimReadyNodes(tx: Tx, options: ClaimOptions): Promise<NodeRecord[]> {
+export interface ClaimedNode {
+  readonly id: number;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly attempt: number;
+  readonly failures: number;
+}
+
+export async function claimReadyNodes(tx: Tx, options: ClaimOptions): Promise<ClaimedNode[]> {
   if (options.limit <= 0) return [];
   let due = tx
     .selectFrom('workflow_nodes')
@@ -183,6 +348,23 @@ export async function claimReadyNodes(tx: Tx, options: ClaimOptions): Promise<No
     .where('status', '=', 'pending')
     .where('ready_at', 'is not', null)
     .where('ready_at', '<=', options.now)
+    .where((eb) =>
+      eb.or([
+        eb('node_type', '=', 'timer'),
+        eb.and([
+          eb('node_type', '=', 'agent'),
+          eb.or([
+            eb('agent_id', 'is', null),
+            ...(options.runnable.agents.length > 0
+              ? [eb('agent_id', 'in', options.runnable.agents)]
+              : []),
+          ]),
+        ]),
+        ...(options.runnable.tools.length > 0
+          ? [eb.and([eb('node_type', '=', 'tool'), eb('tool_name', 'in', options.runnable.tools)])]
+          : []),
+      ]),
+    )
     .orderBy('ready_at')
     .limit(options.limit);
   if (options.skipLocked) due = due.forUpdate().skipLocked();
@@ -197,9 +379,15 @@ export async function claimReadyNodes(tx: Tx, options: ClaimOptions): Promise<No
       ready_at: null,
     }))
     .where('id', 'in', due)
-    .returning(columns)
+    .returning(['id', 'workflow_id', 'node_id', 'attempt', 'failures'])
     .execute();
-  return rows.map(toRecord);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    workflowId: row.workflow_id,
+    nodeId: row.node_id,
+    attempt: row.attempt,
+    failures: row.failures,
+  }));
 }
 
 /** When the next pending node becomes due (a timer, a retry's backoff), if any. */
@@ -236,7 +424,11 @@ export async function renewLeases(
  * Nodes whose worker stopped renewing its lease (it died, or lost the database): made ready again, so another
  * worker runs them. The old worker is fenced out by the attempt number the next claim increments.
  */
-export async function requeueExpiredLeases(tx: Tx, now: string, limit: number): Promise<NodeRecord[]> {
+export async function requeueExpiredLeases(
+  tx: Tx,
+  now: string,
+  limit: number,
+): Promise<NodeRecord[]> {
   const expired = tx
     .selectFrom('workflow_nodes')
     .select('id')

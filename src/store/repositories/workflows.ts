@@ -5,25 +5,29 @@ import type { Selectable, Updateable } from 'kysely';
 
 import type { WorkflowsTable } from '../schema.js';
 
-export interface WorkflowRecord {
+/** What a state transition needs of a run (read for every batch, so kept narrow). */
+export interface RunHeader {
   readonly workflowId: string;
   readonly dagId: string;
   readonly dagVersion: number;
-  readonly name: string | null;
-  readonly description: string | null;
   readonly status: string;
   readonly pauseReason: string | null;
   readonly input: string | null;
+  readonly createdBy: string | null;
+  readonly parentWorkflowId: string | null;
+  readonly parentNodeId: string | null;
+}
+
+export interface WorkflowRecord extends RunHeader {
+  readonly name: string | null;
+  readonly description: string | null;
   readonly result: string | null;
   readonly error: string | null;
-  readonly createdBy: string | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly completedAt: string | null;
   readonly updatedAt: string | null;
   readonly deadlineAt: string | null;
-  readonly parentWorkflowId: string | null;
-  readonly parentNodeId: string | null;
 }
 
 export interface NewWorkflow {
@@ -128,6 +132,18 @@ export async function getWorkflow(tx: Tx, workflowId: string): Promise<WorkflowR
   return row && toRecord(row);
 }
 
+const headerColumns = [
+  'workflow_id',
+  'dag_id',
+  'dag_version',
+  'status',
+  'pause_reason',
+  'input',
+  'created_by',
+  'parent_workflow_id',
+  'parent_node_id',
+] as const;
+
 /**
  * Reads runs for a state transition. With `lock`, the rows stay locked until the transaction ends, taken in id
  * order so that two transactions locking overlapping sets cannot deadlock; every transition of a run goes through
@@ -137,12 +153,27 @@ export async function lockWorkflows(
   tx: Tx,
   workflowIds: readonly string[],
   lock: boolean,
-): Promise<WorkflowRecord[]> {
+): Promise<RunHeader[]> {
   if (workflowIds.length === 0) return [];
   const ids = [...new Set(workflowIds)].sort();
-  let query = tx.selectFrom('workflows').select(columns).where('workflow_id', 'in', ids).orderBy('workflow_id');
+  let query = tx
+    .selectFrom('workflows')
+    .select(headerColumns)
+    .where('workflow_id', 'in', ids)
+    .orderBy('workflow_id');
   if (lock) query = query.forUpdate();
-  return (await query.execute()).map(toRecord);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    workflowId: row.workflow_id,
+    dagId: row.dag_id,
+    dagVersion: row.dag_version,
+    status: row.status,
+    pauseReason: row.pause_reason,
+    input: row.input,
+    createdBy: row.created_by,
+    parentWorkflowId: row.parent_workflow_id,
+    parentNodeId: row.parent_node_id,
+  }));
 }
 
 /** Applies changes to one run when it is still in one of `expectedStatuses`; true when it was. */
@@ -201,7 +232,10 @@ export async function findOverdueWorkflows(tx: Tx, now: string, limit: number): 
   return rows.map((row) => row.workflow_id);
 }
 
-export async function listChildWorkflows(tx: Tx, parentWorkflowId: string): Promise<WorkflowRecord[]> {
+export async function listChildWorkflows(
+  tx: Tx,
+  parentWorkflowId: string,
+): Promise<WorkflowRecord[]> {
   const rows = await tx
     .selectFrom('workflows')
     .select(columns)
