@@ -317,7 +317,7 @@ export class Worker {
         dagId: run.dagId,
         dagVersion: run.dagVersion,
         input: fromJson(run.input) ?? null,
-        nodes: nodes.get(run.workflowId) ?? new Map(),
+        nodes: nodes.get(run.workflowId) ?? new Map<string, { status: string; output: unknown }>(),
       });
     }
     return states;
