@@ -307,7 +307,8 @@ export class Worker {
     const nodes = new Map<string, Map<string, { status: string; output: unknown }>>();
     for (const node of await loadNodeStates(tx, ids)) {
       let byId = nodes.get(node.workflowId);
-      if (!byId) nodes.set(node.workflowId, (byId = new Map()));
+      if (!byId)
+        nodes.set(node.workflowId, (byId = new Map<string, { status: string; output: unknown }>()));
       const output =
         node.status === NodeStatus.completed ? (fromJson(node.result) ?? null) : undefined;
       byId.set(node.nodeId, { status: node.status, output });
