@@ -6,7 +6,7 @@ import {
 import { insertEvents, type NewEvent } from '../store/repositories/events.js';
 import { insertHitlRequests, type NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { updateNodes, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
-import { updateWorkflow, type WorkflowChanges } from '../store/repositories/workflows.js';
+import { updateWorkflows, type WorkflowChanges } from '../store/repositories/workflows.js';
 import { toJson } from '../shared/json.js';
 import type { EventType } from './statuses.js';
 
@@ -24,6 +24,19 @@ export interface SettledRun {
   readonly nodes: ReadonlyMap<string, { readonly status: string; readonly output: unknown }>;
 }
 
+/** A worker node made ready in this transaction, which the worker committing it may lease on the spot. */
+export interface ReadiedNode {
+  readonly id: number;
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly type: 'agent' | 'tool';
+  readonly name: string | undefined;
+  readonly attempt: number;
+  readonly failures: number;
+  /** Where its `ready_at` update sits in `nodeUpdates`, to be turned into a lease instead. */
+  readonly updateIndex: number;
+}
+
 /**
  * The writes of one transaction's transitions, collected while the engine decides and written together at the end,
  * so that a batch of many steps costs a few multi-row statements rather than a few statements per step.
@@ -35,6 +48,8 @@ export class Changes {
   readonly executions: NewAgentExecution[] = [];
   readonly runUpdates = new Map<string, WorkflowChanges>();
   readonly finished: FinishedRun[] = [];
+  /** Worker nodes made ready in this transaction (not yet written). */
+  readonly readied: ReadiedNode[] = [];
   /** Runs settled in this transaction, as they now stand. */
   readonly settledRuns = new Map<string, SettledRun>();
   /** Work became ready that any worker (here or in another process) may take. */
@@ -59,12 +74,13 @@ export class Changes {
    * the end of a transaction, and before a step that must read its own writes back.
    */
   async flush(tx: Tx): Promise<void> {
+    this.readied.length = 0;
     await updateNodes(tx, this.nodeUpdates.splice(0));
     await insertHitlRequests(tx, this.requests.splice(0));
     await insertAgentExecutions(tx, this.executions.splice(0));
-    const runUpdates = [...this.runUpdates];
+    const runUpdates = new Map(this.runUpdates);
     this.runUpdates.clear();
-    for (const [workflowId, changes] of runUpdates) await updateWorkflow(tx, workflowId, changes);
+    await updateWorkflows(tx, runUpdates);
     await insertEvents(tx, this.events.splice(0));
   }
 }

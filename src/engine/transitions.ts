@@ -300,6 +300,16 @@ async function startNode(
   switch (node.type) {
     case 'agent':
     case 'tool':
+      changes.readied.push({
+        id: live.record.id,
+        workflowId,
+        nodeId: node.id,
+        type: node.type,
+        name: node.type === 'agent' ? node.agentId : node.toolName,
+        attempt: live.record.attempt,
+        failures: live.record.failures,
+        updateIndex: changes.nodeUpdates.length,
+      });
       changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: changes.now } });
       live.ready = true;
       changes.wakeWorkers = true;

@@ -186,8 +186,13 @@ export class Worker {
       const changes = new Changes(toIso(now));
       if (maintain) await this.#maintain(tx, changes, now);
       if (finished.length > 0) await completeAttempts(tx, env, changes, this.id, finished);
+      const handedOff = capacity > 0 ? this.#takeReadied(changes, capacity, now) : [];
       await changes.flush(tx);
-      const claimed = capacity > 0 ? await this.#claim(tx, changes, capacity, now) : [];
+      const records =
+        capacity > handedOff.length
+          ? handedOff.concat(await this.#claimReady(tx, changes, capacity - handedOff.length, now))
+          : handedOff;
+      const claimed = await this.#prepare(tx, changes, records);
       await changes.flush(tx);
       const idle = claimed.length < capacity;
       const nextDue = idle ? await this.#findNextDue(tx, now) : undefined;
@@ -240,16 +245,57 @@ export class Worker {
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  async #claim(tx: Tx, changes: Changes, capacity: number, now: number): Promise<Claimed[]> {
-    const env = this.#env;
-    const records = await claimReadyNodes(tx, {
+  /**
+   * Leases nodes this very transaction made ready (the successors of the results it commits) to this worker: their
+   * pending update becomes the lease, which saves a write and the claim's scan, and a run's next step starts on the
+   * worker that finished the one before.
+   */
+  #takeReadied(changes: Changes, capacity: number, now: number): ClaimedNode[] {
+    const taken: ClaimedNode[] = [];
+    for (const node of changes.readied) {
+      if (taken.length >= capacity) break;
+      const runnable =
+        node.name !== undefined &&
+        (node.type === 'agent'
+          ? this.#registry.hasAgent(node.name)
+          : this.#registry.hasTool(node.name));
+      if (!runnable) continue;
+      changes.nodeUpdates[node.updateIndex] = {
+        id: node.id,
+        set: {
+          status: NodeStatus.running,
+          ready_at: null,
+          attempt: node.attempt + 1,
+          lease_owner: this.id,
+          lease_expires_at: toIso(now + this.#leaseMs),
+          started_at: changes.now,
+        },
+      };
+      taken.push({
+        id: node.id,
+        workflowId: node.workflowId,
+        nodeId: node.nodeId,
+        attempt: node.attempt + 1,
+        failures: node.failures,
+      });
+    }
+    return taken;
+  }
+
+  #claimReady(tx: Tx, changes: Changes, capacity: number, now: number): Promise<ClaimedNode[]> {
+    return claimReadyNodes(tx, {
       owner: this.id,
       now: changes.now,
       leaseExpiresAt: toIso(now + this.#leaseMs),
       limit: capacity,
-      skipLocked: env.store.capabilities.skipLocked,
+      skipLocked: this.#env.store.capabilities.skipLocked,
       runnable: { agents: this.#registry.agentNames(), tools: this.#registry.toolNames() },
     });
+  }
+
+  /** The input and context of each leased node, and its `node_started` event. */
+  async #prepare(tx: Tx, changes: Changes, records: readonly ClaimedNode[]): Promise<Claimed[]> {
+    const env = this.#env;
     if (records.length === 0) return [];
     const runs = await this.#runStates(tx, changes, records);
     const claimed: Claimed[] = [];

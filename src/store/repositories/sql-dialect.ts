@@ -76,3 +76,23 @@ export async function insertRows(
     await execute(tx, head + values, params);
   }
 }
+
+/**
+ * A membership test against a list bound as one parameter: `= any($n::text[])` on PostgreSQL, a `json_each` over a
+ * JSON array on SQLite. The statement text stays the same whatever the list's length, so it is prepared once, and a
+ * list of hundreds of ids costs one parameter, not hundreds.
+ */
+export function inList(
+  postgres: boolean,
+  column: string,
+  values: readonly (string | number)[],
+  kind: 'text' | 'bigint',
+  params: unknown[],
+): string {
+  if (postgres) {
+    params.push(values);
+    return `${column} = any($${params.length}::${kind === 'text' ? 'text' : 'int8'}[])`;
+  }
+  params.push(JSON.stringify(values));
+  return `${column} in (select value from json_each(?))`;
+}

@@ -5,6 +5,7 @@ import type { WorkflowNodesTable } from '../schema.js';
 import {
   execute,
   ident,
+  inList,
   isPostgres,
   valuesList,
   type ColumnKind,
@@ -52,6 +53,7 @@ export type NodeChanges = Pick<
   | 'lease_owner'
   | 'lease_expires_at'
   | 'failures'
+  | 'attempt'
   | 'child_workflow_id'
 >;
 
@@ -151,6 +153,7 @@ export interface NodeState {
   readonly nodeId: string;
   readonly status: string;
   readonly attempt: number;
+  readonly failures: number;
   readonly readyAt: string | null;
   readonly result: string | null;
   readonly error: string | null;
@@ -163,27 +166,32 @@ export interface NodeState {
  */
 export async function loadNodeStates(tx: Tx, workflowIds: readonly string[]): Promise<NodeState[]> {
   if (workflowIds.length === 0) return [];
-  const rows = await tx
-    .selectFrom('workflow_nodes')
-    .select([
-      'id',
-      'workflow_id',
-      'node_id',
-      'status',
-      'attempt',
-      'ready_at',
-      'result',
-      'error',
-      'child_workflow_id',
-    ])
-    .where('workflow_id', 'in', [...new Set(workflowIds)])
-    .execute();
+  const params: unknown[] = [];
+  const runs = inList(isPostgres(tx), 'workflow_id', [...new Set(workflowIds)], 'text', params);
+  const rows = await execute<{
+    id: number;
+    workflow_id: string;
+    node_id: string;
+    status: string;
+    attempt: number;
+    failures: number;
+    ready_at: string | null;
+    result: string | null;
+    error: string | null;
+    child_workflow_id: string | null;
+  }>(
+    tx,
+    `select id, workflow_id, node_id, status, attempt, failures, ready_at, result, error, child_workflow_id
+       from workflow_nodes where ${runs}`,
+    params,
+  );
   return rows.map((row) => ({
     id: Number(row.id),
     workflowId: row.workflow_id,
     nodeId: row.node_id,
     status: row.status,
     attempt: row.attempt,
+    failures: row.failures,
     readyAt: row.ready_at,
     result: row.result,
     error: row.error,
@@ -215,6 +223,7 @@ const changeKinds: Record<keyof NodeChanges, ColumnKind> = {
   lease_owner: 'text',
   lease_expires_at: 'text',
   failures: 'integer',
+  attempt: 'integer',
   child_workflow_id: 'text',
 };
 

@@ -4,6 +4,15 @@ import type { Tx } from '../port.js';
 import type { Selectable, Updateable } from 'kysely';
 
 import type { WorkflowsTable } from '../schema.js';
+import {
+  execute,
+  ident,
+  inList,
+  isPostgres,
+  valuesList,
+  type ColumnKind,
+  type ColumnSpec,
+} from './sql-dialect.js';
 
 /** What a state transition needs of a run (read for every batch, so kept narrow). */
 export interface RunHeader {
@@ -155,14 +164,14 @@ export async function lockWorkflows(
   lock: boolean,
 ): Promise<RunHeader[]> {
   if (workflowIds.length === 0) return [];
+  const params: unknown[] = [];
   const ids = [...new Set(workflowIds)].sort();
-  let query = tx
-    .selectFrom('workflows')
-    .select(headerColumns)
-    .where('workflow_id', 'in', ids)
-    .orderBy('workflow_id');
-  if (lock) query = query.forUpdate();
-  const rows = await query.execute();
+  const where = inList(isPostgres(tx), 'workflow_id', ids, 'text', params);
+  const rows = await execute<Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>>(
+    tx,
+    `select ${headerColumns.join(', ')} from workflows where ${where} order by workflow_id${lock ? ' for update' : ''}`,
+    params,
+  );
   return rows.map((row) => ({
     workflowId: row.workflow_id,
     dagId: row.dag_id,
@@ -174,6 +183,60 @@ export async function lockWorkflows(
     parentWorkflowId: row.parent_workflow_id,
     parentNodeId: row.parent_node_id,
   }));
+}
+
+const changeKinds: Record<keyof WorkflowChanges, ColumnKind> = {
+  status: 'text',
+  pause_reason: 'text',
+  result: 'json',
+  error: 'text',
+  started_at: 'text',
+  completed_at: 'text',
+  updated_at: 'text',
+};
+
+/**
+ * Applies the changes of many runs; runs changed the same way (the same columns) share one set-based statement.
+ * Unlike `updateWorkflow`, unconditional: the caller holds the runs locked.
+ */
+export async function updateWorkflows(
+  tx: Tx,
+  updates: ReadonlyMap<string, WorkflowChanges>,
+): Promise<void> {
+  const groups = new Map<string, [string, WorkflowChanges][]>();
+  for (const entry of updates) {
+    const shape = Object.keys(entry[1]).sort().join(',');
+    if (shape === '') continue;
+    const group = groups.get(shape) ?? [];
+    group.push(entry);
+    groups.set(shape, group);
+  }
+  const postgres = isPostgres(tx);
+  for (const group of groups.values()) {
+    const columns = (Object.keys(group[0]![1]) as (keyof WorkflowChanges)[]).sort();
+    for (let start = 0; start < group.length; start += 200) {
+      const params: unknown[] = [];
+      const specs: ColumnSpec[] = [
+        { name: 'id', kind: 'text' },
+        ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
+      ];
+      const values = valuesList(
+        postgres,
+        specs,
+        group
+          .slice(start, start + 200)
+          .map(([id, set]) => [id, ...columns.map((c) => set[c] ?? null)]),
+        params,
+      );
+      await execute(
+        tx,
+        `with v (${specs.map((c) => ident(c.name)).join(', ')}) as (values ${values}) ` +
+          `update workflows set ${columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ')} ` +
+          `from v where workflows.workflow_id = v.id`,
+        params,
+      );
+    }
+  }
 }
 
 /** Applies changes to one run when it is still in one of `expectedStatuses`; true when it was. */
