@@ -203,13 +203,13 @@ export class Flowgate {
     const { result: runs, finished } = await this.#transact(async (tx, changes) => {
       const version = ref.version ?? (await this.#env.dags.latestVersion(tx, ref.dagId));
       const definition = await this.#env.dags.get(tx, ref.dagId, version);
-      const runs = await createRuns(
+      const { runs, nodes } = await createRuns(
         tx,
         this.#env,
         changes,
         inputs.map((input) => ({ dag: definition, version, input, createdBy })),
       );
-      await settleRuns(tx, this.#env, changes, runs);
+      await settleRuns(tx, this.#env, changes, runs, nodes);
       return runs;
     });
     const finishedById = new Map(finished.map((f) => [f.workflowId, f.status]));

@@ -98,16 +98,16 @@ export async function settleRuns(
   env: EngineEnv,
   changes: Changes,
   runs: readonly RunHeader[],
+  /** The nodes of runs just created, which need no reading back. */
+  known: readonly NodeState[] = [],
 ): Promise<void> {
   // Settling reads nodes back from the database: what this transaction has collected so far must be there.
   await changes.flush(tx);
   const queue = [...runs];
   const settled = new Set<string>();
-  const records = await loadNodeStates(
-    tx,
-    runs.map((r) => r.workflowId),
-  );
-  const nodesByRun = groupByRun(records);
+  const nodesByRun = groupByRun(known);
+  const unknown = runs.map((r) => r.workflowId).filter((id) => !nodesByRun.has(id));
+  for (const [id, nodes] of groupByRun(await loadNodeStates(tx, unknown))) nodesByRun.set(id, nodes);
   while (queue.length > 0) {
     const run = queue.shift()!;
     if (settled.has(run.workflowId)) continue;
@@ -453,7 +453,9 @@ async function startChildRun(
     config.input !== undefined
       ? await renderTemplates(config.input, scope)
       : defaultInput(node, parent.input, scope);
-  const [child] = await createRuns(tx, env, changes, [
+  const {
+    runs: [child],
+  } = await createRuns(tx, env, changes, [
     {
       dag,
       version: latest,
@@ -490,7 +492,7 @@ export async function createRuns(
   env: EngineEnv,
   changes: Changes,
   runs: readonly NewRun[],
-): Promise<RunHeader[]> {
+): Promise<{ runs: RunHeader[]; nodes: NodeState[] }> {
   const now = env.clock.now();
   const records: RunHeader[] = [];
   const rows = runs.map((run) => {
@@ -532,7 +534,7 @@ export async function createRuns(
     };
   });
   await insertWorkflows(tx, rows);
-  await insertNodes(
+  const nodes = await insertNodes(
     tx,
     runs.flatMap((run, i) =>
       run.dag.nodes.map((node) => ({
@@ -545,7 +547,7 @@ export async function createRuns(
       })),
     ),
   );
-  return records;
+  return { runs: records, nodes };
 }
 
 /**

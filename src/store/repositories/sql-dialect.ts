@@ -59,22 +59,29 @@ export async function execute<R>(tx: Tx, text: string, params: readonly unknown[
   return result.rows;
 }
 
-/** `INSERT INTO table (columns) VALUES …` in chunks that stay within both databases' parameter limits. */
-export async function insertRows(
+/**
+ * `INSERT INTO table (columns) VALUES …` in chunks that stay within both databases' parameter limits; with
+ * `returning`, the inserted rows' columns.
+ */
+export async function insertRows<R = never>(
   tx: Tx,
   table: string,
   columns: readonly ColumnSpec[],
   rows: readonly (readonly unknown[])[],
-): Promise<void> {
-  if (rows.length === 0) return;
+  returning?: string,
+): Promise<R[]> {
+  if (rows.length === 0) return [];
   const postgres = isPostgres(tx);
   const chunk = Math.max(1, Math.floor(30_000 / columns.length));
   const head = `insert into ${ident(table)} (${columns.map((c) => ident(c.name)).join(', ')}) values `;
+  const tail = returning ? ` returning ${returning}` : '';
+  const out: R[] = [];
   for (let start = 0; start < rows.length; start += chunk) {
     const params: unknown[] = [];
     const values = valuesList(postgres, columns, rows.slice(start, start + chunk), params);
-    await execute(tx, head + values, params);
+    out.push(...(await execute<R>(tx, head + values + tail, params)));
   }
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   execute,
   ident,
   inList,
+  insertRows,
   isPostgres,
   valuesList,
   type ColumnKind,
@@ -112,26 +113,37 @@ function toRecord(row: Row): NodeRecord {
   };
 }
 
-/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's limits on bound parameters. */
-const INSERT_CHUNK = 500;
+const newNodeColumns: ColumnSpec[] = [
+  { name: 'workflow_id', kind: 'text' },
+  { name: 'node_id', kind: 'text' },
+  { name: 'node_type', kind: 'text' },
+  { name: 'agent_id', kind: 'text' },
+  { name: 'tool_name', kind: 'text' },
+  { name: 'config', kind: 'json' },
+  { name: 'status', kind: 'text' },
+];
 
-export async function insertNodes(tx: Tx, nodes: readonly NewNode[]): Promise<void> {
-  for (let start = 0; start < nodes.length; start += INSERT_CHUNK) {
-    await tx
-      .insertInto('workflow_nodes')
-      .values(
-        nodes.slice(start, start + INSERT_CHUNK).map((node) => ({
-          workflow_id: node.workflowId,
-          node_id: node.nodeId,
-          node_type: node.nodeType,
-          agent_id: node.agentId,
-          tool_name: node.toolName,
-          config: node.config,
-          status: 'pending',
-        })),
-      )
-      .execute();
-  }
+/** Inserts the nodes of new runs, all pending; returns their states (with the keys the database gave them). */
+export async function insertNodes(tx: Tx, nodes: readonly NewNode[]): Promise<NodeState[]> {
+  const rows = await insertRows<{ id: number; workflow_id: string; node_id: string }>(
+    tx,
+    'workflow_nodes',
+    newNodeColumns,
+    nodes.map((n) => [n.workflowId, n.nodeId, n.nodeType, n.agentId, n.toolName, n.config, 'pending']),
+    'id, workflow_id, node_id',
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    workflowId: row.workflow_id,
+    nodeId: row.node_id,
+    status: 'pending',
+    attempt: 0,
+    failures: 0,
+    readyAt: null,
+    result: null,
+    error: null,
+    childWorkflowId: null,
+  }));
 }
 
 /** Every node of the given runs, in definition order (for showing them). */

@@ -8,6 +8,7 @@ import {
   execute,
   ident,
   inList,
+  insertRows,
   isPostgres,
   valuesList,
   type ColumnKind,
@@ -106,30 +107,47 @@ function toRecord(row: Row): WorkflowRecord {
   };
 }
 
+const newRunColumns: ColumnSpec[] = [
+  { name: 'workflow_id', kind: 'text' },
+  { name: 'dag_id', kind: 'text' },
+  { name: 'dag_version', kind: 'integer' },
+  { name: 'name', kind: 'text' },
+  { name: 'description', kind: 'text' },
+  { name: 'status', kind: 'text' },
+  { name: 'input', kind: 'json' },
+  { name: 'graph_json', kind: 'json' },
+  { name: 'created_by', kind: 'text' },
+  { name: 'created_at', kind: 'text' },
+  { name: 'started_at', kind: 'text' },
+  { name: 'updated_at', kind: 'text' },
+  { name: 'deadline_at', kind: 'text' },
+  { name: 'parent_workflow_id', kind: 'text' },
+  { name: 'parent_node_id', kind: 'text' },
+];
+
 export async function insertWorkflows(tx: Tx, runs: readonly NewWorkflow[]): Promise<void> {
-  if (runs.length === 0) return;
-  await tx
-    .insertInto('workflows')
-    .values(
-      runs.map((run) => ({
-        workflow_id: run.workflowId,
-        dag_id: run.dagId,
-        dag_version: run.dagVersion,
-        name: run.name,
-        description: run.description,
-        status: run.status,
-        input: run.input,
-        graph_json: run.graphJson,
-        created_by: run.createdBy,
-        created_at: run.now,
-        started_at: run.now,
-        updated_at: run.now,
-        deadline_at: run.deadlineAt,
-        parent_workflow_id: run.parentWorkflowId,
-        parent_node_id: run.parentNodeId,
-      })),
-    )
-    .execute();
+  await insertRows(
+    tx,
+    'workflows',
+    newRunColumns,
+    runs.map((run) => [
+      run.workflowId,
+      run.dagId,
+      run.dagVersion,
+      run.name,
+      run.description,
+      run.status,
+      run.input,
+      run.graphJson,
+      run.createdBy,
+      run.now,
+      run.now,
+      run.now,
+      run.deadlineAt,
+      run.parentWorkflowId,
+      run.parentNodeId,
+    ]),
+  );
 }
 
 export async function getWorkflow(tx: Tx, workflowId: string): Promise<WorkflowRecord | undefined> {
