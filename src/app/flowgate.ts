@@ -95,7 +95,7 @@ export class Flowgate {
   readonly registry: Registry;
   readonly #env: EngineEnv;
   readonly #worker: Worker | undefined;
-  readonly #finishWaiters = new Map<string, Set<() => void>>();
+  readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
 
   /** @internal Use `createFlowgate`. */
@@ -114,7 +114,7 @@ export class Flowgate {
         this.#env,
         registry,
         {
-          onRunsFinished: (runs) => this.#announce(runs),
+          onRunsChanged: (workflowIds) => this.#announce(workflowIds),
           onError: options.onError ?? (() => undefined),
         },
         options.workers ?? {},
@@ -384,15 +384,26 @@ export class Flowgate {
       options.until ? options.until.includes(status) : isTerminalRun(status);
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     for (;;) {
-      const run = await this.getWorkflow(workflowId);
-      if (reached(run.status)) return run;
-      const left = deadline - Date.now();
-      if (left <= 0) {
+      // Listen before reading, so that a change committed while the read runs is not missed.
+      const change = this.#waitForChange(
+        workflowId,
+        Math.max(0, Math.min(deadline - Date.now(), options.pollMs ?? 200)),
+      );
+      const run = await this.getWorkflow(workflowId).catch((error: unknown) => {
+        change.cancel();
+        throw error;
+      });
+      if (reached(run.status)) {
+        change.cancel();
+        return run;
+      }
+      if (deadline - Date.now() <= 0) {
+        change.cancel();
         throw new FlowgateError('CONFLICT', `Workflow ${workflowId} is still ${run.status}`, {
           details: { status: run.status },
         });
       }
-      await this.#waitForChange(workflowId, Math.min(left, options.pollMs ?? 200));
+      await change.changed;
     }
   }
 
@@ -430,45 +441,48 @@ export class Flowgate {
   async #transact<T>(
     work: (tx: Tx, changes: Changes) => Promise<T>,
   ): Promise<{ result: T; finished: FinishedRun[] }> {
-    const { result, changes } = await this.store.transaction(async (tx) => {
+    const { result, changes, leased } = await this.store.transaction(async (tx) => {
       const changes = new Changes(toIso(this.#env.clock.now()));
       const result = await work(tx, changes);
+      // What this commit makes ready runs here at once: a decision's next step starts on the deciding process.
+      const leased = this.#worker ? await this.#worker.leaseReadied(tx, changes) : [];
       await changes.flush(tx);
       if (changes.wakeWorkers || changes.finished.length > 0) await this.store.notify(tx);
-      return { result, changes };
+      return { result, changes, leased };
     });
-    if (changes.finished.length > 0) this.#announce(changes.finished);
-    this.#announceChange();
+    this.#worker?.adopt(leased);
+    this.#announce([...changes.changedRuns]);
     return { result, finished: changes.finished };
   }
 
-  #announce(runs: readonly FinishedRun[]): void {
-    for (const run of runs) this.#wakeWaiters(run.workflowId);
+  #announce(workflowIds: readonly string[]): void {
+    for (const workflowId of workflowIds) {
+      const waiters = this.#runWaiters.get(workflowId);
+      if (!waiters) continue;
+      this.#runWaiters.delete(workflowId);
+      for (const wake of waiters) wake();
+    }
   }
 
-  #announceChange(): void {
-    for (const id of this.#finishWaiters.keys()) this.#wakeWaiters(id);
-  }
-
-  #wakeWaiters(workflowId: string): void {
-    const waiters = this.#finishWaiters.get(workflowId);
-    if (!waiters) return;
-    this.#finishWaiters.delete(workflowId);
-    for (const wake of waiters) wake();
-  }
-
-  #waitForChange(workflowId: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let waiters = this.#finishWaiters.get(workflowId);
-      if (!waiters) this.#finishWaiters.set(workflowId, (waiters = new Set()));
-      const done = () => {
+  /** Resolves when the run changes in this process, or after `ms` (for changes made by other processes). */
+  #waitForChange(workflowId: string, ms: number): { changed: Promise<void>; cancel(): void } {
+    let waiters = this.#runWaiters.get(workflowId);
+    if (!waiters) this.#runWaiters.set(workflowId, (waiters = new Set()));
+    const registered = waiters;
+    let done: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => {
+      done = () => {
         clearTimeout(timer);
-        waiters.delete(done);
+        registered.delete(done);
+        if (registered.size === 0 && this.#runWaiters.get(workflowId) === registered) {
+          this.#runWaiters.delete(workflowId);
+        }
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
     });
+    const timer = setTimeout(done, ms);
+    registered.add(done);
+    return { changed, cancel: done };
   }
 }
 

@@ -61,7 +61,11 @@ export class Changes {
     this.events.push({ workflowId, type, data: toJson(data), createdAt: this.now });
   }
 
+  /** Runs whose status this transaction changed, to wake whoever waits on them after the commit. */
+  readonly changedRuns = new Set<string>();
+
   updateRun(workflowId: string, changes: WorkflowChanges): void {
+    if (changes.status !== undefined) this.changedRuns.add(workflowId);
     this.runUpdates.set(workflowId, {
       ...this.runUpdates.get(workflowId),
       ...changes,

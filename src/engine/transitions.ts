@@ -107,7 +107,8 @@ export async function settleRuns(
   const settled = new Set<string>();
   const nodesByRun = groupByRun(known);
   const unknown = runs.map((r) => r.workflowId).filter((id) => !nodesByRun.has(id));
-  for (const [id, nodes] of groupByRun(await loadNodeStates(tx, unknown))) nodesByRun.set(id, nodes);
+  for (const [id, nodes] of groupByRun(await loadNodeStates(tx, unknown)))
+    nodesByRun.set(id, nodes);
   while (queue.length > 0) {
     const run = queue.shift()!;
     if (settled.has(run.workflowId)) continue;

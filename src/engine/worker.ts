@@ -27,7 +27,7 @@ import { findOverdueWorkflows, lockWorkflows } from '../store/repositories/workf
 import { toIso } from '../shared/clock.js';
 import { FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
-import { Changes, type FinishedRun, type SettledRun } from './changes.js';
+import { Changes, type SettledRun } from './changes.js';
 import { completeAttempts, type AttemptOutcome, type FinishedAttempt } from './complete-nodes.js';
 import { planOf } from './dag-plan.js';
 import { expireRequest } from './decisions.js';
@@ -52,12 +52,12 @@ export interface WorkerOptions {
 }
 
 export interface WorkerHooks {
-  /** Runs that ended, reported after their commit. */
-  onRunsFinished(runs: readonly FinishedRun[]): void;
+  /** Runs whose status changed (started, paused, resumed, ended), reported after their commit. */
+  onRunsChanged(workflowIds: readonly string[]): void;
   onError(error: unknown): void;
 }
 
-interface Claimed {
+export interface Claimed {
   readonly record: ClaimedNode;
   readonly node: NodeDefinition;
   readonly dag: DagDefinition;
@@ -114,6 +114,23 @@ export class Worker {
     if (this.#loop) return;
     this.#unsubscribe = this.#env.store.onWakeup(() => this.notify());
     this.#loop = this.#run();
+  }
+
+  /**
+   * Inside another component's transaction (a decision, new runs): leases the worker nodes that transaction made
+   * ready to this worker, so that the next step starts the moment it commits, with no wake-up and no claim.
+   * Pass the result to `adopt` after the commit; if the transaction rolls back, drop it.
+   */
+  async leaseReadied(tx: Tx, changes: Changes): Promise<readonly Claimed[]> {
+    if (this.#stopping || !this.#loop) return [];
+    const capacity = this.#concurrency - this.#inflight.size;
+    if (capacity <= 0 || changes.readied.length === 0) return [];
+    return this.#prepare(tx, changes, this.#takeReadied(changes, capacity, this.#env.clock.now()));
+  }
+
+  /** Runs what `leaseReadied` leased, once its transaction has committed. */
+  adopt(claimed: readonly Claimed[]): void {
+    for (const node of claimed) this.#execute(node);
   }
 
   /** Tells the worker that work may be ready (a decision, a new run, a clock moved in a test). */
@@ -197,7 +214,14 @@ export class Worker {
       const idle = claimed.length < capacity;
       const nextDue = idle ? await this.#findNextDue(tx, now) : undefined;
       if (changes.wakeWorkers && env.store.capabilities.listenNotify) await env.store.notify(tx);
-      return { claimed, finished: changes.finished, wake: changes.wakeWorkers, idle, nextDue };
+      return {
+        claimed,
+        finished: changes.finished,
+        changed: [...changes.changedRuns],
+        wake: changes.wakeWorkers,
+        idle,
+        nextDue,
+      };
     });
     if (maintain) this.#nextMaintenance = now + Math.min(this.#leaseMs / 3, this.#pollMs);
     if (result.nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, result.nextDue);
@@ -210,7 +234,7 @@ export class Worker {
         }
       }
     }
-    if (result.finished.length > 0) this.#hooks.onRunsFinished(result.finished);
+    if (result.changed.length > 0) this.#hooks.onRunsChanged(result.changed);
     for (const claimed of result.claimed) this.#execute(claimed);
   }
 

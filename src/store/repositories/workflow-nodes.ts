@@ -129,7 +129,15 @@ export async function insertNodes(tx: Tx, nodes: readonly NewNode[]): Promise<No
     tx,
     'workflow_nodes',
     newNodeColumns,
-    nodes.map((n) => [n.workflowId, n.nodeId, n.nodeType, n.agentId, n.toolName, n.config, 'pending']),
+    nodes.map((n) => [
+      n.workflowId,
+      n.nodeId,
+      n.nodeType,
+      n.agentId,
+      n.toolName,
+      n.config,
+      'pending',
+    ]),
     'id, workflow_id, node_id',
   );
   return rows.map((row) => ({
