@@ -92,3 +92,20 @@ describe('humanNodeSpec', () => {
     });
   });
 });
+
+describe('seed 002 chat args', () => {
+  it('read args.message as the question and args.expectedResponse as the options', () => {
+    const spec = humanNodeSpec({
+      id: 'ask',
+      type: 'human_in_loop',
+      sourceType: 'human_in_loop',
+      config: { outputTypes: ['chat'], args: { message: 'Ship it?', expectedResponse: ['yes', 'no'] } },
+      dependencies: [],
+      edgeConditions: {},
+      triggerRule: 'all_success',
+    });
+    expect(spec.message).toBe('Ship it?');
+    expect(spec.options.map((o) => o.value)).toEqual(['yes', 'no']);
+    expect(spec.outputTypes).toEqual(['chat']);
+  });
+});

@@ -177,16 +177,23 @@ export function humanNodeSpec(node: NodeDefinition): HumanNodeSpec {
   const quorum = isPlainObject(config.quorum) ? config.quorum : {};
   const mode = isOneOf(quorum.mode, QUORUM_MODES) ? quorum.mode : 'any';
   const form = config.form;
+  // Seed 002's chat args: `message` is the question and `expectedResponse` the answers it expects.
+  const args = isPlainObject(config.args) ? config.args : {};
+  const message =
+    typeof config.message === 'string'
+      ? config.message
+      : typeof args.message === 'string'
+        ? args.message
+        : `Approve ${node.name ?? node.id}?`;
   return {
-    message:
-      typeof config.message === 'string' ? config.message : `Approve ${node.name ?? node.id}?`,
+    message,
     approvers: readApprovers(config.approvers),
     quorum:
       mode === 'count' && typeof quorum.count === 'number'
         ? { mode, count: quorum.count }
         : { mode },
     allowSelfApproval: config.allowSelfApproval !== false,
-    options: readOptions(config.options),
+    options: readOptions(config.options ?? args.expectedResponse),
     ...(isPlainObject(form) ? { form } : {}),
     editable: Array.isArray(config.editable)
       ? config.editable.filter((path): path is string => typeof path === 'string')

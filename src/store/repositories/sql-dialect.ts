@@ -33,25 +33,36 @@ export function ident(name: string): string {
 }
 
 /**
- * `(?, ?), (?, ?)` for SQLite, `($1::int8, $2::text), …` for PostgreSQL (which cannot infer the types of
- * parameters inside VALUES). Appends the values to `params`.
+ * A list of rows as a relation named `v` with the given columns. On PostgreSQL the rows are bound as one array per
+ * column and unnested: the statement's text does not depend on the number of rows (prepared once), and a batch of
+ * hundreds of rows is one round trip with a handful of parameters. On SQLite, where binding is a cheap in-process
+ * call, a VALUES list measured faster than unpacking one JSON parameter with `json_each` (~7,300 against ~6,100
+ * steps/s on W1).
  */
-export function valuesList(
+export function rowsCte(
   postgres: boolean,
   columns: readonly ColumnSpec[],
   rows: readonly (readonly unknown[])[],
   params: unknown[],
 ): string {
-  const tuples: string[] = [];
-  for (const row of rows) {
-    const slots: string[] = [];
-    for (let i = 0; i < columns.length; i++) {
-      params.push(row[i] ?? null);
-      slots.push(postgres ? `$${params.length}::${pgTypes[columns[i]!.kind]}` : '?');
-    }
-    tuples.push(`(${slots.join(', ')})`);
+  const names = columns.map((c) => ident(c.name)).join(', ');
+  if (postgres) {
+    const arrays = columns.map((column, i) => {
+      params.push(rows.map((row) => row[i] ?? null));
+      return `$${params.length}::${pgTypes[column.kind]}[]`;
+    });
+    return `with v (${names}) as (select * from unnest(${arrays.join(', ')}))`;
   }
-  return tuples.join(', ');
+  const tuples = rows.map((row) => {
+    for (let i = 0; i < columns.length; i++) params.push(row[i] ?? null);
+    return `(${columns.map(() => '?').join(', ')})`;
+  });
+  return `with v (${names}) as (values ${tuples.join(', ')})`;
+}
+
+/** Rows per statement that keep a SQLite VALUES list under its 32,766 bound parameters. */
+export function batchSize(postgres: boolean, columns: number): number {
+  return postgres ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(30_000 / columns));
 }
 
 export async function execute<R>(tx: Tx, text: string, params: readonly unknown[]): Promise<R[]> {
@@ -59,10 +70,7 @@ export async function execute<R>(tx: Tx, text: string, params: readonly unknown[
   return result.rows;
 }
 
-/**
- * `INSERT INTO table (columns) VALUES …` in chunks that stay within both databases' parameter limits; with
- * `returning`, the inserted rows' columns.
- */
+/** Inserts rows in one statement; with `returning`, the inserted rows' columns. */
 export async function insertRows<R = never>(
   tx: Tx,
   table: string,
@@ -72,14 +80,15 @@ export async function insertRows<R = never>(
 ): Promise<R[]> {
   if (rows.length === 0) return [];
   const postgres = isPostgres(tx);
-  const chunk = Math.max(1, Math.floor(30_000 / columns.length));
-  const head = `insert into ${ident(table)} (${columns.map((c) => ident(c.name)).join(', ')}) values `;
+  const names = columns.map((c) => ident(c.name)).join(', ');
   const tail = returning ? ` returning ${returning}` : '';
+  const size = batchSize(postgres, columns.length);
   const out: R[] = [];
-  for (let start = 0; start < rows.length; start += chunk) {
+  for (let start = 0; start < rows.length; start += size) {
     const params: unknown[] = [];
-    const values = valuesList(postgres, columns, rows.slice(start, start + chunk), params);
-    out.push(...(await execute<R>(tx, head + values + tail, params)));
+    const source = rowsCte(postgres, columns, rows.slice(start, start + size), params);
+    const text = `${source} insert into ${ident(table)} (${names}) select ${names} from v${tail}`;
+    out.push(...(await execute<R>(tx, text, params)));
   }
   return out;
 }

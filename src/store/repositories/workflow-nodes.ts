@@ -8,7 +8,8 @@ import {
   inList,
   insertRows,
   isPostgres,
-  valuesList,
+  batchSize,
+  rowsCte,
   type ColumnKind,
   type ColumnSpec,
 } from './sql-dialect.js';
@@ -247,9 +248,6 @@ const changeKinds: Record<keyof NodeChanges, ColumnKind> = {
   child_workflow_id: 'text',
 };
 
-/** Rows per set-based UPDATE: a few hundred keeps the statement's parameters well inside both limits. */
-const UPDATE_CHUNK = 200;
-
 /**
  * Applies each update (fenced by its `expect`); returns the ids of the rows that changed. Updates of the same shape
  * (the same columns set, the same fence) go in one set-based statement, so a batch of transitions costs a handful
@@ -272,10 +270,12 @@ export async function updateNodes(tx: Tx, updates: readonly NodeUpdate[]): Promi
     group.push(update);
     groups.set(shape, group);
   }
+  const postgres = isPostgres(tx);
   for (const group of groups.values()) {
-    for (let start = 0; start < group.length; start += UPDATE_CHUNK) {
-      for (const id of await updateSameShape(tx, group.slice(start, start + UPDATE_CHUNK)))
-        changed.add(id);
+    // Ids, up to 11 changed columns and 2 fence values per row.
+    const size = batchSize(postgres, 14);
+    for (let start = 0; start < group.length; start += size) {
+      for (const id of await updateSameShape(tx, group.slice(start, start + size))) changed.add(id);
     }
   }
   return changed;
@@ -313,7 +313,7 @@ async function updateSameShape(tx: Tx, updates: readonly NodeUpdate[]): Promise<
     ...(fenceOwner ? [{ name: 'expect_owner', kind: 'text' as const }] : []),
     ...(fenceAttempt ? [{ name: 'expect_attempt', kind: 'integer' as const }] : []),
   ];
-  const values = valuesList(
+  const source = rowsCte(
     postgres,
     specs,
     updates.map((u) => [
@@ -330,13 +330,14 @@ async function updateSameShape(tx: Tx, updates: readonly NodeUpdate[]): Promise<
       params.push(status);
       return postgres ? `$${params.length}` : '?';
     });
-    fence.push(`workflow_nodes.status in (${slots.join(', ')})`);
+    // On SQLite, `+` keeps the planner from driving the update from the status index (scanning every running
+    // node, then the batch for each) instead of looking each batch row up by its key.
+    fence.push(`${postgres ? '' : '+'}workflow_nodes.status in (${slots.join(', ')})`);
   }
   if (fenceOwner) fence.push('workflow_nodes.lease_owner = v.expect_owner');
   if (fenceAttempt) fence.push('workflow_nodes.attempt = v.expect_attempt');
   const text =
-    `with v (${specs.map((c) => ident(c.name)).join(', ')}) as (values ${values}) ` +
-    `update workflow_nodes set ${columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ')} ` +
+    `${source} update workflow_nodes set ${columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ')} ` +
     `from v where ${fence.join(' and ')} returning workflow_nodes.id`;
   const rows = await execute<{ id: number }>(tx, text, params);
   return rows.map((row) => Number(row.id));

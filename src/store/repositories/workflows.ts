@@ -10,7 +10,8 @@ import {
   inList,
   insertRows,
   isPostgres,
-  valuesList,
+  batchSize,
+  rowsCte,
   type ColumnKind,
   type ColumnSpec,
 } from './sql-dialect.js';
@@ -232,25 +233,23 @@ export async function updateWorkflows(
   const postgres = isPostgres(tx);
   for (const group of groups.values()) {
     const columns = (Object.keys(group[0]![1]) as (keyof WorkflowChanges)[]).sort();
-    for (let start = 0; start < group.length; start += 200) {
+    const specs: ColumnSpec[] = [
+      { name: 'id', kind: 'text' },
+      ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
+    ];
+    const assignments = columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ');
+    const size = batchSize(postgres, specs.length);
+    for (let start = 0; start < group.length; start += size) {
       const params: unknown[] = [];
-      const specs: ColumnSpec[] = [
-        { name: 'id', kind: 'text' },
-        ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
-      ];
-      const values = valuesList(
+      const source = rowsCte(
         postgres,
         specs,
-        group
-          .slice(start, start + 200)
-          .map(([id, set]) => [id, ...columns.map((c) => set[c] ?? null)]),
+        group.slice(start, start + size).map(([id, set]) => [id, ...columns.map((c) => set[c] ?? null)]),
         params,
       );
       await execute(
         tx,
-        `with v (${specs.map((c) => ident(c.name)).join(', ')}) as (values ${values}) ` +
-          `update workflows set ${columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ')} ` +
-          `from v where workflows.workflow_id = v.id`,
+        `${source} update workflows set ${assignments} from v where workflows.workflow_id = v.id`,
         params,
       );
     }
