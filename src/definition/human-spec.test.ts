@@ -99,7 +99,10 @@ describe('seed 002 chat args', () => {
       id: 'ask',
       type: 'human_in_loop',
       sourceType: 'human_in_loop',
-      config: { outputTypes: ['chat'], args: { message: 'Ship it?', expectedResponse: ['yes', 'no'] } },
+      config: {
+        outputTypes: ['chat'],
+        args: { message: 'Ship it?', expectedResponse: ['yes', 'no'] },
+      },
       dependencies: [],
       edgeConditions: {},
       triggerRule: 'all_success',

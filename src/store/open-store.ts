@@ -6,6 +6,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } 
 import pg from 'pg';
 
 import { FlowgateError } from '../shared/errors.js';
+import { closeDirectLine, openDirectLine } from './direct-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Dialect, Store, StoreCapabilities, Tx } from './port.js';
 import type { Database } from './schema.js';
@@ -95,9 +96,9 @@ function openSqlite(path: string, options: StoreOptions): Store {
   handle.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Another process (the CLI deciding a request, a second `flowgate run`) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(handle) }),
-  });
+  const cached = withStatementCache(handle);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const line = { statement: (text: string) => cached.prepare(text) };
   const wakeups = new Wakeups();
 
   // `data_version` changes when another connection commits: a cheap way to notice other processes' decisions.
@@ -124,6 +125,7 @@ function openSqlite(path: string, options: StoreOptions): Store {
     transaction: (work) =>
       db.connection().execute(async (conn) => {
         await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+        openDirectLine(conn, line);
         try {
           const result = await work(conn);
           await conn.executeQuery(CompiledQuery.raw('commit'));
@@ -131,6 +133,8 @@ function openSqlite(path: string, options: StoreOptions): Store {
         } catch (error) {
           if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
           throw error;
+        } finally {
+          closeDirectLine(conn);
         }
       }),
     read: (work) => work(db),

@@ -1,5 +1,6 @@
 import { CompiledQuery, PostgresAdapter } from 'kysely';
 
+import { directLine } from '../direct-sqlite.js';
 import type { Tx } from '../port.js';
 
 /**
@@ -33,44 +34,65 @@ export function ident(name: string): string {
 }
 
 /**
- * A list of rows as a relation named `v` with the given columns. On PostgreSQL the rows are bound as one array per
- * column and unnested: the statement's text does not depend on the number of rows (prepared once), and a batch of
- * hundreds of rows is one round trip with a handful of parameters. On SQLite, where binding is a cheap in-process
- * call, a VALUES list measured faster than unpacking one JSON parameter with `json_each` (~7,300 against ~6,100
- * steps/s on W1).
+ * A list of rows as a relation named `v` with the given columns, for PostgreSQL: one array per column, unnested.
+ * The statement's text does not depend on the number of rows (prepared once), and a batch of hundreds of rows is one
+ * round trip with a handful of parameters.
  */
-export function rowsCte(
-  postgres: boolean,
+export function unnestCte(
   columns: readonly ColumnSpec[],
   rows: readonly (readonly unknown[])[],
   params: unknown[],
 ): string {
   const names = columns.map((c) => ident(c.name)).join(', ');
-  if (postgres) {
-    const arrays = columns.map((column, i) => {
-      params.push(rows.map((row) => row[i] ?? null));
-      return `$${params.length}::${pgTypes[column.kind]}[]`;
-    });
-    return `with v (${names}) as (select * from unnest(${arrays.join(', ')}))`;
-  }
-  const tuples = rows.map((row) => {
-    for (let i = 0; i < columns.length; i++) params.push(row[i] ?? null);
-    return `(${columns.map(() => '?').join(', ')})`;
+  const arrays = columns.map((column, i) => {
+    params.push(rows.map((row) => row[i] ?? null));
+    return `$${params.length}::${pgTypes[column.kind]}[]`;
   });
-  return `with v (${names}) as (values ${tuples.join(', ')})`;
+  return `with v (${names}) as (select * from unnest(${arrays.join(', ')}))`;
 }
 
-/** Rows per statement that keep a SQLite VALUES list under its 32,766 bound parameters. */
-export function batchSize(postgres: boolean, columns: number): number {
-  return postgres ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(30_000 / columns));
+/**
+ * Runs one statement once per row of parameters, for SQLite, where a cached prepared statement per row beats any
+ * multi-row form (measured: VALUES lists re-prepare for every batch size, `json_each` unpacking costs more than it
+ * saves). Returns the `RETURNING` rows, or for each row how many rows it changed.
+ */
+export async function runPerRow<R>(
+  tx: Tx,
+  text: string,
+  rows: readonly (readonly unknown[])[],
+): Promise<{ returned: R[]; changes: number[] }> {
+  const returned: R[] = [];
+  const changes: number[] = [];
+  const line = directLine(tx);
+  if (line) {
+    const statement = line.statement(text);
+    for (const row of rows) {
+      if (statement.reader) returned.push(...(statement.all(...row) as R[]));
+      else changes.push(statement.run(...row).changes);
+    }
+    return { returned, changes };
+  }
+  for (const row of rows) {
+    const result = await tx.executeQuery<R>(CompiledQuery.raw(text, [...row]));
+    returned.push(...result.rows);
+    changes.push(Number(result.numAffectedRows ?? 0));
+  }
+  return { returned, changes };
 }
 
 export async function execute<R>(tx: Tx, text: string, params: readonly unknown[]): Promise<R[]> {
+  const line = directLine(tx);
+  if (line) {
+    const statement = line.statement(text);
+    if (statement.reader) return statement.all(...params) as R[];
+    statement.run(...params);
+    return [];
+  }
   const result = await tx.executeQuery<R>(CompiledQuery.raw(text, [...params]));
   return result.rows;
 }
 
-/** Inserts rows in one statement; with `returning`, the inserted rows' columns. */
+/** Inserts rows: one statement on PostgreSQL, a cached single-row statement per row on SQLite. */
 export async function insertRows<R = never>(
   tx: Tx,
   table: string,
@@ -79,18 +101,20 @@ export async function insertRows<R = never>(
   returning?: string,
 ): Promise<R[]> {
   if (rows.length === 0) return [];
-  const postgres = isPostgres(tx);
   const names = columns.map((c) => ident(c.name)).join(', ');
   const tail = returning ? ` returning ${returning}` : '';
-  const size = batchSize(postgres, columns.length);
-  const out: R[] = [];
-  for (let start = 0; start < rows.length; start += size) {
-    const params: unknown[] = [];
-    const source = rowsCte(postgres, columns, rows.slice(start, start + size), params);
-    const text = `${source} insert into ${ident(table)} (${names}) select ${names} from v${tail}`;
-    out.push(...(await execute<R>(tx, text, params)));
+  if (!isPostgres(tx)) {
+    const slots = columns.map(() => '?').join(', ');
+    const text = `insert into ${ident(table)} (${names}) values (${slots})${tail}`;
+    return (await runPerRow<R>(tx, text, rows)).returned;
   }
-  return out;
+  const params: unknown[] = [];
+  const source = unnestCte(columns, rows, params);
+  return execute<R>(
+    tx,
+    `${source} insert into ${ident(table)} (${names}) select ${names} from v${tail}`,
+    params,
+  );
 }
 
 /**

@@ -8,8 +8,8 @@ import {
   inList,
   insertRows,
   isPostgres,
-  batchSize,
-  rowsCte,
+  runPerRow,
+  unnestCte,
   type ColumnKind,
   type ColumnSpec,
 } from './sql-dialect.js';
@@ -270,13 +270,8 @@ export async function updateNodes(tx: Tx, updates: readonly NodeUpdate[]): Promi
     group.push(update);
     groups.set(shape, group);
   }
-  const postgres = isPostgres(tx);
   for (const group of groups.values()) {
-    // Ids, up to 11 changed columns and 2 fence values per row.
-    const size = batchSize(postgres, 14);
-    for (let start = 0; start < group.length; start += size) {
-      for (const id of await updateSameShape(tx, group.slice(start, start + size))) changed.add(id);
-    }
+    for (const id of await updateSameShape(tx, group)) changed.add(id);
   }
   return changed;
 }
@@ -305,34 +300,48 @@ async function updateSameShape(tx: Tx, updates: readonly NodeUpdate[]): Promise<
   const expect = first.expect;
   const fenceOwner = expect?.leaseOwner !== undefined;
   const fenceAttempt = expect?.attempt !== undefined;
-  const postgres = isPostgres(tx);
-  const params: unknown[] = [];
-  const specs: ColumnSpec[] = [
-    { name: 'id', kind: 'bigint' },
-    ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
-    ...(fenceOwner ? [{ name: 'expect_owner', kind: 'text' as const }] : []),
-    ...(fenceAttempt ? [{ name: 'expect_attempt', kind: 'integer' as const }] : []),
+  const statuses = expect?.statuses ?? [];
+  const rowOf = (u: NodeUpdate) => [
+    u.id,
+    ...columns.map((name) => u.set[name] ?? null),
+    ...(fenceOwner ? [u.expect?.leaseOwner ?? null] : []),
+    ...(fenceAttempt ? [u.expect?.attempt ?? null] : []),
   ];
-  const source = rowsCte(
-    postgres,
-    specs,
-    updates.map((u) => [
-      u.id,
-      ...columns.map((name) => u.set[name] ?? null),
-      ...(fenceOwner ? [u.expect?.leaseOwner ?? null] : []),
-      ...(fenceAttempt ? [u.expect?.attempt ?? null] : []),
-    ]),
+
+  if (!isPostgres(tx)) {
+    const fence = ['id = ?'];
+    if (statuses.length > 0) fence.push(`status in (${statuses.map(() => '?').join(', ')})`);
+    if (fenceOwner) fence.push('lease_owner = ?');
+    if (fenceAttempt) fence.push('attempt = ?');
+    const text =
+      `update workflow_nodes set ${columns.map((c) => `${ident(c)} = ?`).join(', ')} ` +
+      `where ${fence.join(' and ')}`;
+    const { changes } = await runPerRow(
+      tx,
+      text,
+      updates.map((u) => {
+        const [id, ...rest] = rowOf(u);
+        return [...rest.slice(0, columns.length), id, ...statuses, ...rest.slice(columns.length)];
+      }),
+    );
+    return updates.filter((_, i) => changes[i] === 1).map((u) => u.id);
+  }
+
+  const params: unknown[] = [];
+  const source = unnestCte(
+    [
+      { name: 'id', kind: 'bigint' },
+      ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
+      ...(fenceOwner ? [{ name: 'expect_owner', kind: 'text' as const }] : []),
+      ...(fenceAttempt ? [{ name: 'expect_attempt', kind: 'integer' as const }] : []),
+    ],
+    updates.map(rowOf),
     params,
   );
   const fence = ['workflow_nodes.id = v.id'];
-  if (expect?.statuses) {
-    const slots = expect.statuses.map((status) => {
-      params.push(status);
-      return postgres ? `$${params.length}` : '?';
-    });
-    // On SQLite, `+` keeps the planner from driving the update from the status index (scanning every running
-    // node, then the batch for each) instead of looking each batch row up by its key.
-    fence.push(`${postgres ? '' : '+'}workflow_nodes.status in (${slots.join(', ')})`);
+  if (statuses.length > 0) {
+    params.push(statuses);
+    fence.push(`workflow_nodes.status = any($${params.length}::text[])`);
   }
   if (fenceOwner) fence.push('workflow_nodes.lease_owner = v.expect_owner');
   if (fenceAttempt) fence.push('workflow_nodes.attempt = v.expect_attempt');

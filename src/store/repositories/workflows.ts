@@ -10,8 +10,8 @@ import {
   inList,
   insertRows,
   isPostgres,
-  batchSize,
-  rowsCte,
+  runPerRow,
+  unnestCte,
   type ColumnKind,
   type ColumnSpec,
 } from './sql-dialect.js';
@@ -233,26 +233,31 @@ export async function updateWorkflows(
   const postgres = isPostgres(tx);
   for (const group of groups.values()) {
     const columns = (Object.keys(group[0]![1]) as (keyof WorkflowChanges)[]).sort();
-    const specs: ColumnSpec[] = [
-      { name: 'id', kind: 'text' },
-      ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
-    ];
-    const assignments = columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ');
-    const size = batchSize(postgres, specs.length);
-    for (let start = 0; start < group.length; start += size) {
-      const params: unknown[] = [];
-      const source = rowsCte(
-        postgres,
-        specs,
-        group.slice(start, start + size).map(([id, set]) => [id, ...columns.map((c) => set[c] ?? null)]),
-        params,
-      );
-      await execute(
+    const rows = group.map(([id, set]) => [id, ...columns.map((c) => set[c] ?? null)]);
+    if (!postgres) {
+      const text = `update workflows set ${columns.map((c) => `${ident(c)} = ?`).join(', ')} where workflow_id = ?`;
+      await runPerRow(
         tx,
-        `${source} update workflows set ${assignments} from v where workflows.workflow_id = v.id`,
-        params,
+        text,
+        rows.map(([id, ...values]) => [...values, id]),
       );
+      continue;
     }
+    const params: unknown[] = [];
+    const source = unnestCte(
+      [
+        { name: 'id', kind: 'text' },
+        ...columns.map((name) => ({ name: `set_${name}`, kind: changeKinds[name] })),
+      ],
+      rows,
+      params,
+    );
+    const assignments = columns.map((c) => `${ident(c)} = v.${ident(`set_${c}`)}`).join(', ');
+    await execute(
+      tx,
+      `${source} update workflows set ${assignments} from v where workflows.workflow_id = v.id`,
+      params,
+    );
   }
 }
 
