@@ -447,10 +447,11 @@ export class Flowgate {
       // What this commit makes ready runs here at once: a decision's next step starts on the deciding process.
       const leased = this.#worker ? await this.#worker.leaseReadied(tx, changes) : [];
       await changes.flush(tx);
-      if (changes.wakeWorkers || changes.finished.length > 0) await this.store.notify(tx);
+      if (changes.wakeWorkers) await this.store.notify(tx);
       return { result, changes, leased };
     });
     this.#worker?.adopt(leased);
+    if (Number.isFinite(changes.dueAt)) this.#worker?.expectDue(changes.dueAt);
     this.#announce([...changes.changedRuns]);
     return { result, finished: changes.finished };
   }

@@ -54,6 +54,8 @@ export class Changes {
   readonly settledRuns = new Map<string, SettledRun>();
   /** Work became ready that any worker (here or in another process) may take. */
   wakeWorkers = false;
+  /** The earliest time a node made pending here falls due (a timer, a retry's backoff). */
+  dueAt = Number.POSITIVE_INFINITY;
 
   constructor(readonly now: string) {}
 
@@ -78,6 +80,8 @@ export class Changes {
    * the end of a transaction, and before a step that must read its own writes back.
    */
   async flush(tx: Tx): Promise<void> {
+    // Ready nodes no worker of this transaction took are for whichever worker wakes first.
+    if (this.readied.length > 0) this.wakeWorkers = true;
     this.readied.length = 0;
     await updateNodes(tx, this.nodeUpdates.splice(0));
     await insertHitlRequests(tx, this.requests.splice(0));

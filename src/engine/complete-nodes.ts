@@ -84,6 +84,7 @@ export async function completeAttempts(
     if (outcome.retriable && record.failures < policy.maxRetries) {
       verdicts.set(record.id, 'retry');
       const delay = outcome.retryAfterMs ?? backoffDelay(policy, record.failures + 1, env.random());
+      changes.dueAt = Math.min(changes.dueAt, now + delay);
       updates.push({
         id: record.id,
         expect: fence,

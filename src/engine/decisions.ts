@@ -16,8 +16,8 @@ import {
   listHitlDecisions,
   type HitlRequestRecord,
 } from '../store/repositories/hitl-requests.js';
-import { getNode } from '../store/repositories/workflow-nodes.js';
-import { lockWorkflows } from '../store/repositories/workflows.js';
+import { updateNodeWhere } from '../store/repositories/workflow-nodes.js';
+import { lockRunOfRequest, type RunHeader } from '../store/repositories/workflows.js';
 import { describeActor, SYSTEM_ACTOR, type Actor } from '../shared/actor.js';
 import { FlowgateError } from '../shared/errors.js';
 import { fromJson, toJson } from '../shared/json.js';
@@ -62,13 +62,18 @@ const refusalMessages = {
   self_approval: 'You may not approve a run you started',
 } as const;
 
-/** Reads the request, then locks its run and the request in that order (the order every transition uses). */
-async function lockRequest(tx: Tx, env: EngineEnv, requestId: string): Promise<HitlRequestRecord> {
-  const unlocked = await getHitlRequest(tx, requestId);
-  if (!unlocked) throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
-  if (!env.store.capabilities.rowLocks) return unlocked;
-  await lockWorkflows(tx, [unlocked.workflowId], true);
-  return (await getHitlRequest(tx, requestId, { lock: true }))!;
+/** Locks a request's run, then the request: the order every transition locks in. */
+async function lockRequest(
+  tx: Tx,
+  env: EngineEnv,
+  requestId: string,
+): Promise<{ request: HitlRequestRecord; run: RunHeader }> {
+  const lock = env.store.capabilities.rowLocks;
+  const run = await lockRunOfRequest(tx, requestId, lock);
+  const request = run && (await getHitlRequest(tx, requestId, { lock }));
+  if (!run || !request)
+    throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
+  return { request, run };
 }
 
 function notPending(request: HitlRequestRecord): FlowgateError {
@@ -89,7 +94,7 @@ export async function decideRequest(
   actor: Actor,
   input: DecisionInput,
 ): Promise<DecisionResult> {
-  const request = await lockRequest(tx, env, requestId);
+  const { request, run } = await lockRequest(tx, env, requestId);
   if (request.status !== HitlStatus.pending) throw notPending(request);
   const spec = fromJson<HumanNodeSpec>(request.spec)!;
   const refusal = refusalFor(actor, spec, request.runStartedBy);
@@ -172,7 +177,7 @@ export async function decideRequest(
     decidedBy: actor.username ?? actor.userId,
     decidedAt: changes.now,
   };
-  await closeRequest(tx, env, changes, request, spec, outcome.status, output, actor);
+  await closeRequest(tx, env, changes, { request, run }, spec, outcome.status, output, actor);
   return { requestId, workflowId: request.workflowId, status: outcome.status };
 }
 
@@ -185,7 +190,7 @@ async function closeRequest(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
-  request: HitlRequestRecord,
+  { request, run }: { request: HitlRequestRecord; run: RunHeader },
   spec: HumanNodeSpec,
   status: string,
   output: HumanOutput,
@@ -220,10 +225,6 @@ async function closeRequest(
     by: describeActor(actor),
   });
 
-  const [run] = await lockWorkflows(tx, [request.workflowId], env.store.capabilities.rowLocks);
-  const node = await getNode(tx, request.workflowId, request.nodeId);
-  if (!run || !node || node.status !== NodeStatus.waitingHitl) return;
-
   const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
   const routed =
     !options.alwaysFail &&
@@ -231,12 +232,15 @@ async function closeRequest(
       (planOf(dag).successors.get(request.nodeId) ?? []).some(
         (next) => planOf(dag).byId.get(next)?.edgeConditions[request.nodeId] !== undefined,
       ));
+  const finish = (set: Parameters<typeof updateNodeWhere>[4]) =>
+    updateNodeWhere(tx, request.workflowId, request.nodeId, NodeStatus.waitingHitl, set);
   if (output.approved || routed) {
-    changes.nodeUpdates.push({
-      id: node.id,
-      set: { status: NodeStatus.completed, result: toJson(output), completed_at: changes.now },
-      expect: { statuses: [NodeStatus.waitingHitl] },
+    const done = await finish({
+      status: NodeStatus.completed,
+      result: toJson(output),
+      completed_at: changes.now,
     });
+    if (!done) return;
     changes.event(request.workflowId, EventType.nodeCompleted, {
       node_id: request.nodeId,
       node_type: 'human_in_loop',
@@ -246,26 +250,20 @@ async function closeRequest(
     const reason = output.expired
       ? 'the request expired'
       : `rejected by ${output.decidedBy}${output.response ? `: ${output.response}` : ''}`;
-    changes.nodeUpdates.push({
-      id: node.id,
-      set: {
-        status: NodeStatus.failed,
-        result: toJson(output),
-        error: reason,
-        completed_at: changes.now,
-      },
-      expect: { statuses: [NodeStatus.waitingHitl] },
+    const done = await finish({
+      status: NodeStatus.failed,
+      result: toJson(output),
+      error: reason,
+      completed_at: changes.now,
     });
+    if (!done) return;
     changes.event(request.workflowId, EventType.nodeFailed, {
       node_id: request.nodeId,
       node_type: 'human_in_loop',
       error: { code: output.expired ? 'HITL_EXPIRED' : 'HITL_REJECTED', message: reason },
     });
   }
-  // Settling re-reads the run's nodes, so this node's new state must be written first.
-  await changes.flush(tx);
   await settleRuns(tx, env, changes, [run]);
-  changes.wakeWorkers = true;
 }
 
 /** A request whose timeout passed: closed with the node's chosen outcome. */
@@ -275,7 +273,7 @@ export async function expireRequest(
   changes: Changes,
   requestId: string,
 ): Promise<void> {
-  const request = await lockRequest(tx, env, requestId);
+  const { request, run } = await lockRequest(tx, env, requestId);
   if (request.status !== HitlStatus.pending) return;
   const spec = fromJson<HumanNodeSpec>(request.spec)!;
   const outcome = spec.timeout?.outcome ?? 'expire';
@@ -295,7 +293,7 @@ export async function expireRequest(
       : outcome === 'reject'
         ? HitlStatus.rejected
         : HitlStatus.expired;
-  await closeRequest(tx, env, changes, request, spec, status, output, SYSTEM_ACTOR, {
+  await closeRequest(tx, env, changes, { request, run }, spec, status, output, SYSTEM_ACTOR, {
     alwaysFail: outcome === 'fail',
   });
 }
@@ -309,7 +307,7 @@ export async function cancelRequest(
   actor: Actor,
   reason?: string,
 ): Promise<void> {
-  const request = await lockRequest(tx, env, requestId);
+  const { request, run } = await lockRequest(tx, env, requestId);
   if (request.status !== HitlStatus.pending) throw notPending(request);
   const spec = fromJson<HumanNodeSpec>(request.spec)!;
   const output: HumanOutput = {
@@ -320,7 +318,17 @@ export async function cancelRequest(
     decidedBy: actor.username ?? actor.userId,
     decidedAt: changes.now,
   };
-  await closeRequest(tx, env, changes, request, spec, HitlStatus.cancelled, output, actor, {
-    alwaysFail: true,
-  });
+  await closeRequest(
+    tx,
+    env,
+    changes,
+    { request, run },
+    spec,
+    HitlStatus.cancelled,
+    output,
+    actor,
+    {
+      alwaysFail: true,
+    },
+  );
 }

@@ -313,12 +313,12 @@ async function startNode(
       });
       changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: changes.now } });
       live.ready = true;
-      changes.wakeWorkers = true;
       return false;
     case 'timer': {
       const firesAt = await timerFiresAt(node, scope, now);
       changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: toIso(firesAt) } });
       live.ready = true;
+      changes.dueAt = Math.min(changes.dueAt, firesAt);
       changes.wakeWorkers = true;
       return false;
     }

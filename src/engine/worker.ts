@@ -133,6 +133,13 @@ export class Worker {
     for (const node of claimed) this.#execute(node);
   }
 
+  /** Another component's commit scheduled a node (a timer, say) for this time. */
+  expectDue(at: number): void {
+    if (at >= this.#nextDue) return;
+    this.#nextDue = at;
+    this.#wake?.();
+  }
+
   /** Tells the worker that work may be ready (a decision, a new run, a clock moved in a test). */
   notify(): void {
     this.#wanted = true;
@@ -185,7 +192,7 @@ export class Worker {
       const finished = this.#finished;
       this.#finished = [];
       try {
-        await this.#turn(now, finished, claim ? capacity : 0, maintain);
+        await this.#turn(now, finished, capacity, claim, maintain);
       } catch (error) {
         // Nothing of that turn was committed: its results are kept for the next turn.
         this.#finished = finished.concat(this.#finished);
@@ -196,7 +203,17 @@ export class Worker {
     if (this.#abandoned) await this.#releaseLeases();
   }
 
-  async #turn(now: number, finished: FinishedAttempt[], capacity: number, maintain: boolean) {
+  /**
+   * One transaction: maintenance when due, the results that finished, the successors they made ready leased to
+   * this worker on the spot, and (when woken) more ready nodes claimed from the database.
+   */
+  async #turn(
+    now: number,
+    finished: FinishedAttempt[],
+    capacity: number,
+    claimFromDatabase: boolean,
+    maintain: boolean,
+  ) {
     const env = this.#env;
     const wakeupsBefore = this.#wakeups;
     const result = await env.store.transaction(async (tx) => {
@@ -205,28 +222,27 @@ export class Worker {
       if (finished.length > 0) await completeAttempts(tx, env, changes, this.id, finished);
       const handedOff = capacity > 0 ? this.#takeReadied(changes, capacity, now) : [];
       await changes.flush(tx);
-      const records =
-        capacity > handedOff.length
-          ? handedOff.concat(await this.#claimReady(tx, changes, capacity - handedOff.length, now))
-          : handedOff;
-      const claimed = await this.#prepare(tx, changes, records);
+      const room = capacity - handedOff.length;
+      const fromDatabase =
+        claimFromDatabase && room > 0 ? await this.#claimReady(tx, changes, room, now) : [];
+      const claimed = await this.#prepare(tx, changes, handedOff.concat(fromDatabase));
       await changes.flush(tx);
-      const idle = claimed.length < capacity;
-      const nextDue = idle ? await this.#findNextDue(tx, now) : undefined;
+      // Timers and retries of other processes are found by the periodic look; this process's own are known.
+      const dueAt = maintain ? await this.#findNextDue(tx, now) : undefined;
       if (changes.wakeWorkers && env.store.capabilities.listenNotify) await env.store.notify(tx);
       return {
         claimed,
         finished: changes.finished,
         changed: [...changes.changedRuns],
         wake: changes.wakeWorkers,
-        idle,
-        nextDue,
+        drained: claimFromDatabase && fromDatabase.length < room,
+        dueAt: Math.min(dueAt ?? Number.POSITIVE_INFINITY, changes.dueAt),
       };
     });
     if (maintain) this.#nextMaintenance = now + Math.min(this.#leaseMs / 3, this.#pollMs);
-    if (result.nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, result.nextDue);
-    if (result.idle && !result.wake && this.#wakeups === wakeupsBefore) this.#wanted = false;
+    this.#nextDue = Math.min(this.#nextDue, result.dueAt);
     if (result.wake) this.#wanted = true;
+    else if (result.drained && this.#wakeups === wakeupsBefore) this.#wanted = false;
     for (const run of result.finished) {
       for (const flight of this.#inflight.values()) {
         if (flight.workflowId === run.workflowId) {
@@ -276,14 +292,17 @@ export class Worker {
    */
   #takeReadied(changes: Changes, capacity: number, now: number): ClaimedNode[] {
     const taken: ClaimedNode[] = [];
+    const left: typeof changes.readied = [];
     for (const node of changes.readied) {
-      if (taken.length >= capacity) break;
       const runnable =
         node.name !== undefined &&
         (node.type === 'agent'
           ? this.#registry.hasAgent(node.name)
           : this.#registry.hasTool(node.name));
-      if (!runnable) continue;
+      if (!runnable || taken.length >= capacity) {
+        left.push(node);
+        continue;
+      }
       changes.nodeUpdates[node.updateIndex] = {
         id: node.id,
         set: {
@@ -303,6 +322,7 @@ export class Worker {
         failures: node.failures,
       });
     }
+    changes.readied.splice(0, changes.readied.length, ...left);
     return taken;
   }
 

@@ -14,10 +14,7 @@ CREATE INDEX "idx_hitl_requests_created_at" on "hitl_requests" ("created_at");
 CREATE INDEX "idx_hitl_requests_pending_expiry" on "hitl_requests" ("expires_at") where status = 'pending' and expires_at is not null;
 
 -- index idx_hitl_requests_status on hitl_requests
-CREATE INDEX "idx_hitl_requests_status" on "hitl_requests" ("status");
-
--- index idx_hitl_requests_status_created_at on hitl_requests
-CREATE INDEX "idx_hitl_requests_status_created_at" on "hitl_requests" ("status", "created_at", "request_id");
+CREATE INDEX "idx_hitl_requests_status" on "hitl_requests" ("status", "created_at", "request_id");
 
 -- index idx_hitl_requests_workflow_id on hitl_requests
 CREATE INDEX "idx_hitl_requests_workflow_id" on "hitl_requests" ("workflow_id");

@@ -202,14 +202,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     ['idx_workflow_events_event_type', 'workflow_events', ['event_type']],
     ['idx_workflow_events_created_at', 'workflow_events', ['created_at']],
     ['idx_hitl_requests_workflow_id', 'hitl_requests', ['workflow_id']],
-    ['idx_hitl_requests_status', 'hitl_requests', ['status']],
+    // Seed 001's index on status, extended so that the pending list is read in order without a sort (and the
+    // planner has no status-only index to prefer when its statistics are stale after a bulk start).
+    ['idx_hitl_requests_status', 'hitl_requests', ['status', 'created_at', 'request_id']],
     ['idx_hitl_requests_created_at', 'hitl_requests', ['created_at']],
-    // The pending list's order: the first page of 10,000 pending requests without a sort.
-    [
-      'idx_hitl_requests_status_created_at',
-      'hitl_requests',
-      ['status', 'created_at', 'request_id'],
-    ],
     ['idx_plans_user_id', 'plans', ['user_id']],
     ['idx_plans_status', 'plans', ['status']],
     ['idx_plans_created_at', 'plans', ['created_at']],

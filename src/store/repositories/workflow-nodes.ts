@@ -352,6 +352,24 @@ async function updateSameShape(tx: Tx, updates: readonly NodeUpdate[]): Promise<
   return rows.map((row) => Number(row.id));
 }
 
+/** Changes one node, found by its run and id, if it is still in `expected` status; true when it was. */
+export async function updateNodeWhere(
+  tx: Tx,
+  workflowId: string,
+  nodeId: string,
+  expected: string,
+  set: NodeChanges,
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('workflow_nodes')
+    .set(set)
+    .where('workflow_id', '=', workflowId)
+    .where('node_id', '=', nodeId)
+    .where('status', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export interface ClaimOptions {
   readonly owner: string;
   readonly now: string;

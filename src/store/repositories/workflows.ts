@@ -261,6 +261,35 @@ export async function updateWorkflows(
   }
 }
 
+/** The run of a HITL request, locked (on PostgreSQL) before the request itself, in the order transitions lock. */
+export async function lockRunOfRequest(
+  tx: Tx,
+  requestId: string,
+  lock: boolean,
+): Promise<RunHeader | undefined> {
+  const postgres = isPostgres(tx);
+  const [row] = await execute<Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>>(
+    tx,
+    `select ${headerColumns.join(', ')} from workflows where workflow_id = ` +
+      `(select workflow_id from hitl_requests where request_id = ${postgres ? '$1' : '?'})` +
+      (lock ? ' for update' : ''),
+    [requestId],
+  );
+  return (
+    row && {
+      workflowId: row.workflow_id,
+      dagId: row.dag_id,
+      dagVersion: row.dag_version,
+      status: row.status,
+      pauseReason: row.pause_reason,
+      input: row.input,
+      createdBy: row.created_by,
+      parentWorkflowId: row.parent_workflow_id,
+      parentNodeId: row.parent_node_id,
+    }
+  );
+}
+
 /** Applies changes to one run when it is still in one of `expectedStatuses`; true when it was. */
 export async function updateWorkflow(
   tx: Tx,
