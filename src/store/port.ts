@@ -37,6 +37,11 @@ export interface Store {
   notify(tx: Tx): Promise<void>;
   /** Calls `listener` when another process (or this one) may have made work. Returns the unsubscribe function. */
   onWakeup(listener: () => void): () => void;
+  /**
+   * Refreshes the planner's statistics after a bulk change (thousands of runs started at once), so that queries
+   * planned while the tables were small do not keep scanning and sorting. A no-op where the planner needs none.
+   */
+  refreshStatistics(): Promise<void>;
   migrateToLatest(): Promise<void>;
   migrateDown(): Promise<void>;
   close(): Promise<void>;

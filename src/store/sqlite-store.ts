@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import SqliteDatabase from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+
+import { closeDirectLine, openDirectLine } from './direct-sqlite.js';
+import type { StoreOptions } from './open-store.js';
+import type { Store, StoreCapabilities } from './port.js';
+import type { Database } from './schema.js';
+import { runMigrations, Wakeups } from './store-common.js';
+
+export function openSqlite(path: string, options: StoreOptions): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const handle = new SqliteDatabase(path);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // Another process (the CLI deciding a request, a second `flowgate run`) may hold the write lock briefly.
+  handle.pragma('busy_timeout = 5000');
+  const cached = withStatementCache(handle);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const line = { statement: (text: string) => cached.prepare(text) };
+  const wakeups = new Wakeups();
+
+  // `data_version` changes when another connection commits: a cheap way to notice other processes' decisions.
+  let dataVersion = handle.pragma('data_version', { simple: true });
+  const poll = setInterval(() => {
+    const current = handle.pragma('data_version', { simple: true });
+    if (current !== dataVersion) {
+      dataVersion = current;
+      wakeups.emit();
+    }
+  }, options.pollMs ?? 200);
+  poll.unref();
+
+  const capabilities: StoreCapabilities = {
+    skipLocked: false,
+    rowLocks: false,
+    listenNotify: false,
+    transactionalDdl: true,
+  };
+
+  return {
+    dialect: 'sqlite',
+    capabilities,
+    transaction: (work) =>
+      db.connection().execute(async (conn) => {
+        await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+        openDirectLine(conn, line);
+        try {
+          const result = await work(conn);
+          await conn.executeQuery(CompiledQuery.raw('commit'));
+          return result;
+        } catch (error) {
+          if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
+          throw error;
+        } finally {
+          closeDirectLine(conn);
+        }
+      }),
+    read: (work) => work(db),
+    notify: () => {
+      setImmediate(() => wakeups.emit());
+      return Promise.resolve();
+    },
+    onWakeup: (listener) => wakeups.add(listener),
+    // SQLite plans these queries from the schema alone; ANALYZE would only add work.
+    refreshStatistics: () => Promise.resolve(),
+    migrateToLatest: () => runMigrations(db, 'sqlite', 'up'),
+    migrateDown: () => runMigrations(db, 'sqlite', 'down'),
+    close: async () => {
+      clearInterval(poll);
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every query it runs; parsing and planning the same SQL again costs more than running it. The engine
+ * runs a few dozen distinct statements, so a small cache of prepared statements keyed by SQL text removes that cost.
+ * Statements are only run with `all`/`run`, never iterated, so one statement object is never in use twice at once.
+ */
+function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = handle.prepare.bind(handle);
+  return new Proxy(handle, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown;
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          // Multi-row inserts make one text per row count; a bound keeps those from growing the cache forever.
+          if (cache.size >= 1000) cache.clear();
+          statement = prepare(source);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
