@@ -17,6 +17,9 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   handle.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Another process (the CLI deciding a request, a second `flowgate run`) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
+  // better-sqlite3 defaults to a 16 MiB page cache; the engine's working set (ready and recent nodes, pending
+  // requests) fits in a few, and the memory counts against every process (W4: 10,000 paused runs).
+  handle.pragma('cache_size = -4000');
   const cached = withStatementCache(handle);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   const line = { statement: (text: string) => cached.prepare(text) };
@@ -75,6 +78,9 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   };
 }
 
+const MAX_CACHED_STATEMENTS = 200;
+const MAX_CACHED_TEXT = 2_000;
+
 /**
  * Kysely prepares every query it runs; parsing and planning the same SQL again costs more than running it. The engine
  * runs a few dozen distinct statements, so a small cache of prepared statements keyed by SQL text removes that cost.
@@ -89,10 +95,13 @@ function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Dat
       return (source: string) => {
         let statement = cache.get(source);
         if (!statement) {
-          // Multi-row inserts make one text per row count; a bound keeps those from growing the cache forever.
-          if (cache.size >= 1000) cache.clear();
           statement = prepare(source);
-          cache.set(source, statement);
+          // A statement whose text varies with its data (a multi-row list) would be used once and holds its
+          // compiled program (tens of KB for hundreds of rows): only short texts are kept, and only so many.
+          if (source.length <= MAX_CACHED_TEXT) {
+            if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+            cache.set(source, statement);
+          }
         }
         return statement;
       };

@@ -2,6 +2,7 @@ import type { Tx } from '../port.js';
 import type { Selectable } from 'kysely';
 
 import type { HitlRequestsTable } from '../schema.js';
+import { insertRows, type ColumnSpec } from './sql-dialect.js';
 
 export interface HitlRequestRecord {
   readonly requestId: string;
@@ -92,31 +93,46 @@ function toRecord(row: Row): HitlRequestRecord {
   };
 }
 
+const newRequestColumns: ColumnSpec[] = [
+  { name: 'request_id', kind: 'text' },
+  { name: 'workflow_id', kind: 'text' },
+  { name: 'node_id', kind: 'text' },
+  { name: 'dag_id', kind: 'text' },
+  { name: 'attempt', kind: 'integer' },
+  { name: 'message', kind: 'text' },
+  { name: 'status', kind: 'text' },
+  { name: 'spec', kind: 'json' },
+  { name: 'context', kind: 'json' },
+  { name: 'run_started_by', kind: 'text' },
+  { name: 'expires_at', kind: 'text' },
+  { name: 'created_at', kind: 'text' },
+  { name: 'updated_at', kind: 'text' },
+];
+
 export async function insertHitlRequests(
   tx: Tx,
   requests: readonly NewHitlRequest[],
 ): Promise<void> {
-  if (requests.length === 0) return;
-  await tx
-    .insertInto('hitl_requests')
-    .values(
-      requests.map((r) => ({
-        request_id: r.requestId,
-        workflow_id: r.workflowId,
-        node_id: r.nodeId,
-        dag_id: r.dagId,
-        attempt: r.attempt,
-        message: r.message,
-        status: 'pending',
-        spec: r.spec,
-        context: r.context,
-        run_started_by: r.runStartedBy,
-        expires_at: r.expiresAt,
-        created_at: r.now,
-        updated_at: r.now,
-      })),
-    )
-    .execute();
+  await insertRows(
+    tx,
+    'hitl_requests',
+    newRequestColumns,
+    requests.map((r) => [
+      r.requestId,
+      r.workflowId,
+      r.nodeId,
+      r.dagId,
+      r.attempt,
+      r.message,
+      'pending',
+      r.spec,
+      r.context,
+      r.runStartedBy,
+      r.expiresAt,
+      r.now,
+      r.now,
+    ]),
+  );
 }
 
 export async function getHitlRequest(
