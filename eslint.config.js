@@ -7,7 +7,9 @@ const drivers = ['kysely', 'pg', 'better-sqlite3', 'fastify', 'commander', 'reac
 const banDrivers = {
   'no-restricted-imports': [
     'error',
-    { paths: drivers.map((name) => ({ name, message: 'Only src/store may talk to the database.' })) },
+    {
+      paths: drivers.map((name) => ({ name, message: 'Only src/store may talk to the database.' })),
+    },
   ],
 };
 
@@ -25,12 +27,18 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
     },
   },
   // The layers of DESIGN.md, enforced: only the store knows SQL and drivers.
-  { files: ['src/engine/**', 'src/hitl/**', 'src/definition/**', 'src/shared/**'], rules: banDrivers },
+  {
+    files: ['src/engine/**', 'src/hitl/**', 'src/definition/**', 'src/shared/**'],
+    rules: banDrivers,
+  },
   {
     files: ['src/shared/**'],
     rules: {
