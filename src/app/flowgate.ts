@@ -146,9 +146,15 @@ export class Flowgate {
     return { dagId: dag.dagId, ...stored };
   }
 
-  /** The normalized definition, or DAG_INVALID listing every problem. */
+  /**
+   * The normalized definition, or DAG_INVALID listing every problem. Agent and tool names are checked against this
+   * process's registry, unless it registers nothing itself (a client whose workers run elsewhere).
+   */
   validateDag(document: unknown): DagDefinition {
-    const parsed = parseDag(document, { registry: this.registry });
+    const parsed = parseDag(
+      document,
+      this.registry.hasOnlyBuiltIns ? {} : { registry: this.registry },
+    );
     if (!parsed.ok) throw dagInvalid(parsed.problems);
     return parsed.dag;
   }

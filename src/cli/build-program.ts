@@ -7,6 +7,7 @@ import { hitlCommand } from './commands/hitl-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { workerCommand } from './commands/worker-command.js';
 
 /** The `flowgate` command tree (API.md "Command line"). */
 export function buildProgram(ctx: CliContext): Command {
@@ -19,6 +20,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(add --help for usage)');
   runCommand(program, ctx);
   serveCommand(program, ctx);
+  workerCommand(program, ctx);
   migrateCommand(program, ctx);
   hitlCommand(program, ctx);
   return program;

@@ -61,6 +61,13 @@ export class Registry implements RegistryView {
     for (const plugin of plugins) this.register(plugin);
   }
 
+  /** True when nothing but the built-ins is registered (a client whose workers run elsewhere). */
+  get hasOnlyBuiltIns(): boolean {
+    return (
+      this.#tools.size === 0 && [...this.#agents.keys()].every((name) => name in BUILT_IN_AGENTS)
+    );
+  }
+
   register(plugin: Plugin): void {
     for (const [kind, entries, target] of [
       ['agent', plugin.agents, this.#agents],

@@ -19,6 +19,7 @@ import { loadPlugins } from '../load-plugins.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
 import { resolveDbUrl, resolvePort } from '../resolve-settings.js';
+import { nextSignal } from '../next-signal.js';
 
 interface ServeOptions {
   readonly db?: string;
@@ -96,18 +97,6 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       server.off('error', onError);
       resolve();
     });
-  });
-}
-
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
   });
 }
 

@@ -1,0 +1,64 @@
+/**
+ * `flowgate worker`: workers only, for scale-out. Any number of them share one PostgreSQL database with
+ * `flowgate serve`; they claim ready nodes with SKIP LOCKED and wake on LISTEN/NOTIFY. On SIGINT or
+ * SIGTERM a worker finishes what it runs (or hands it back) before it exits.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+
+import { createFlowgate } from '../../app/flowgate.js';
+import type { CliContext } from '../cli-context.js';
+import { dbOption, pluginOption } from '../common-options.js';
+import { ExitCode } from '../exit-code.js';
+import { loadPlugins } from '../load-plugins.js';
+import { nextSignal } from '../next-signal.js';
+import { redactDbUrl } from '../redact-db-url.js';
+import { messageOf } from '../report-error.js';
+import { resolveDbUrl } from '../resolve-settings.js';
+
+interface WorkerCommandOptions {
+  readonly db?: string;
+  readonly plugin?: string[];
+  readonly concurrency?: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more');
+  return n;
+}
+
+export function workerCommand(program: Command, ctx: CliContext): Command {
+  return program
+    .command('worker')
+    .description(
+      'run workers only, against the database that `flowgate serve` uses (for scale-out)',
+    )
+    .addOption(dbOption())
+    .addOption(pluginOption())
+    .option('--concurrency <n>', 'nodes this worker runs at once (default 50)', positiveInteger)
+    .action(async (options: WorkerCommandOptions) => {
+      ctx.setExitCode(await runWorker(options, ctx));
+    });
+}
+
+async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promise<number> {
+  const db = resolveDbUrl(options.db, ctx.env);
+  const plugins = await loadPlugins(options.plugin ?? []);
+  const flowgate = await createFlowgate({
+    db,
+    plugins,
+    workers: options.concurrency === undefined ? {} : { concurrency: options.concurrency },
+    onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
+  });
+  if (flowgate.store.dialect === 'sqlite') {
+    console.log(
+      'Note: on SQLite one `flowgate serve` already runs the workers; extra workers add little.',
+    );
+  }
+  console.log(`Flowgate worker running on ${redactDbUrl(db)}.`);
+  const signal = await nextSignal();
+  console.log(`${signal}: finishing running nodes and closing the database…`);
+  await flowgate.close();
+  console.log('Worker stopped.');
+  return ExitCode.ok;
+}
