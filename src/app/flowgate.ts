@@ -148,13 +148,11 @@ export class Flowgate {
 
   /**
    * The normalized definition, or DAG_INVALID listing every problem. Agent and tool names are checked against this
-   * process's registry, unless it registers nothing itself (a client whose workers run elsewhere).
+   * process's registry, unless it is a client that registers nothing (its workers run elsewhere).
    */
   validateDag(document: unknown): DagDefinition {
-    const parsed = parseDag(
-      document,
-      this.registry.hasOnlyBuiltIns ? {} : { registry: this.registry },
-    );
+    const isBareClient = this.#worker === undefined && this.registry.hasOnlyBuiltIns;
+    const parsed = parseDag(document, isBareClient ? {} : { registry: this.registry });
     if (!parsed.ok) throw dagInvalid(parsed.problems);
     return parsed.dag;
   }
