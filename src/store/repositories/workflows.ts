@@ -172,6 +172,22 @@ const headerColumns = [
   'parent_node_id',
 ] as const;
 
+type HeaderRow = Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>;
+
+function toRunHeader(row: HeaderRow): RunHeader {
+  return {
+    workflowId: row.workflow_id,
+    dagId: row.dag_id,
+    dagVersion: row.dag_version,
+    status: row.status,
+    pauseReason: row.pause_reason,
+    input: row.input,
+    createdBy: row.created_by,
+    parentWorkflowId: row.parent_workflow_id,
+    parentNodeId: row.parent_node_id,
+  };
+}
+
 /**
  * Reads runs for a state transition. With `lock`, the rows stay locked until the transaction ends, taken in id
  * order so that two transactions locking overlapping sets cannot deadlock; every transition of a run goes through
@@ -186,22 +202,12 @@ export async function lockWorkflows(
   const params: unknown[] = [];
   const ids = [...new Set(workflowIds)].sort();
   const where = inList(isPostgres(tx), 'workflow_id', ids, 'text', params);
-  const rows = await execute<Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>>(
+  const rows = await execute<HeaderRow>(
     tx,
     `select ${headerColumns.join(', ')} from workflows where ${where} order by workflow_id${lock ? ' for update' : ''}`,
     params,
   );
-  return rows.map((row) => ({
-    workflowId: row.workflow_id,
-    dagId: row.dag_id,
-    dagVersion: row.dag_version,
-    status: row.status,
-    pauseReason: row.pause_reason,
-    input: row.input,
-    createdBy: row.created_by,
-    parentWorkflowId: row.parent_workflow_id,
-    parentNodeId: row.parent_node_id,
-  }));
+  return rows.map(toRunHeader);
 }
 
 const changeKinds: Record<keyof WorkflowChanges, ColumnKind> = {
@@ -268,26 +274,14 @@ export async function lockRunOfRequest(
   lock: boolean,
 ): Promise<RunHeader | undefined> {
   const postgres = isPostgres(tx);
-  const [row] = await execute<Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>>(
+  const [row] = await execute<HeaderRow>(
     tx,
     `select ${headerColumns.join(', ')} from workflows where workflow_id = ` +
       `(select workflow_id from hitl_requests where request_id = ${postgres ? '$1' : '?'})` +
       (lock ? ' for update' : ''),
     [requestId],
   );
-  return (
-    row && {
-      workflowId: row.workflow_id,
-      dagId: row.dag_id,
-      dagVersion: row.dag_version,
-      status: row.status,
-      pauseReason: row.pause_reason,
-      input: row.input,
-      createdBy: row.created_by,
-      parentWorkflowId: row.parent_workflow_id,
-      parentNodeId: row.parent_node_id,
-    }
-  );
+  return row && toRunHeader(row);
 }
 
 /** Applies changes to one run when it is still in one of `expectedStatuses`; true when it was. */
