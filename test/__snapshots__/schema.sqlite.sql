@@ -77,7 +77,7 @@ CREATE INDEX "idx_workflows_session_id" on "workflows" ("session_id");
 CREATE INDEX "idx_workflows_status" on "workflows" ("status");
 
 -- table agent_executions
-CREATE TABLE "agent_executions" ("id" integer primary key autoincrement, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer);
+CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer);
 
 -- table dag_versions
 CREATE TABLE "dag_versions" ("dag_id" text not null, "version" integer not null, "format" text not null, "definition" text not null, "source" text, "checksum" text not null, "created_by" text, "created_at" text not null, constraint "dag_versions_pkey" primary key ("dag_id", "version"));
@@ -110,7 +110,7 @@ CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null,
 CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text);
 
 -- table workflow_events
-CREATE TABLE "workflow_events" ("id" integer primary key autoincrement, "workflow_id" text not null, "event_type" text not null, "event_data" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+CREATE TABLE "workflow_events" ("id" integer primary key, "workflow_id" text not null, "event_type" text not null, "event_data" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
 
 -- table workflow_nodes
 CREATE TABLE "workflow_nodes" ("id" integer primary key autoincrement, "workflow_id" text not null, "node_id" text not null, "node_type" text, "agent_id" text, "status" text default 'pending', "started_at" text, "completed_at" text, "result" text, "error" text, "config" text, "tool_name" text, "attempt" integer default 0 not null, "failures" integer default 0 not null, "ready_at" text, "lease_owner" text, "lease_expires_at" text, "child_workflow_id" text, constraint "workflow_nodes_workflow_id_node_id_key" unique ("workflow_id", "node_id"));

@@ -83,7 +83,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
 
   await t
-    .addAutoId(db.schema.createTable('workflow_events'))
+    .addAutoId(db.schema.createTable('workflow_events'), { appendOnly: true })
     .addColumn('workflow_id', 'text', (c) => c.notNull())
     .addColumn('event_type', 'text', (c) => c.notNull())
     .addColumn('event_data', t.json)
@@ -91,7 +91,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
 
   await t
-    .addAutoId(db.schema.createTable('agent_executions'))
+    .addAutoId(db.schema.createTable('agent_executions'), { appendOnly: true })
     .addColumn('execution_id', 'text', (c) => c.unique().notNull())
     .addColumn('agent_id', 'text', (c) => c.notNull())
     .addColumn('workflow_id', 'text')
