@@ -17,7 +17,9 @@ export interface NodeView {
 export type Resolution =
   | { readonly nodeId: string; readonly action: 'ready' }
   | { readonly nodeId: string; readonly action: 'skip'; readonly reason: 'condition' | 'upstream' }
-  | { readonly nodeId: string; readonly action: 'fail'; readonly upstream: string };
+  | { readonly nodeId: string; readonly action: 'fail'; readonly upstream: string }
+  /** A condition on the node or one of its edges could not be evaluated. */
+  | { readonly nodeId: string; readonly action: 'error'; readonly message: string };
 
 export interface ResolveInput {
   readonly dag: DagDefinition;
@@ -49,30 +51,34 @@ export async function resolveNodes(input: ResolveInput): Promise<Resolution[]> {
     const state = states.get(node.id);
     if (!state || state.status !== NodeStatus.pending || state.ready) continue;
 
-    const upstream: { id: string; outcome: Upstream }[] = [];
-    for (const dep of node.dependencies) {
-      upstream.push({
-        id: dep,
-        outcome: await upstreamOutcome(dep, node, states, input.condition),
-      });
-    }
-    const verdict = applyTriggerRule(node, upstream);
-    if (verdict === 'wait') continue;
-
     let resolution: Resolution;
-    if (verdict === 'ready') {
-      if (node.condition !== undefined && !(await input.condition(node.condition, undefined))) {
-        resolution = { nodeId: node.id, action: 'skip', reason: 'condition' };
-      } else if (isWorkerNode(node) && capacity <= 0) {
-        continue;
-      } else {
-        if (isWorkerNode(node)) capacity--;
-        resolution = { nodeId: node.id, action: 'ready' };
+    try {
+      const upstream: { id: string; outcome: Upstream }[] = [];
+      for (const dep of node.dependencies) {
+        upstream.push({
+          id: dep,
+          outcome: await upstreamOutcome(dep, node, states, input.condition),
+        });
       }
-    } else if (verdict === 'skip') {
-      resolution = { nodeId: node.id, action: 'skip', reason: 'upstream' };
-    } else {
-      resolution = { nodeId: node.id, action: 'fail', upstream: verdict.failed };
+      const verdict = applyTriggerRule(node, upstream);
+      if (verdict === 'wait') continue;
+      if (verdict === 'ready') {
+        if (node.condition !== undefined && !(await input.condition(node.condition, undefined))) {
+          resolution = { nodeId: node.id, action: 'skip', reason: 'condition' };
+        } else if (isWorkerNode(node) && capacity <= 0) {
+          continue;
+        } else {
+          if (isWorkerNode(node)) capacity--;
+          resolution = { nodeId: node.id, action: 'ready' };
+        }
+      } else if (verdict === 'skip') {
+        resolution = { nodeId: node.id, action: 'skip', reason: 'upstream' };
+      } else {
+        resolution = { nodeId: node.id, action: 'fail', upstream: verdict.failed };
+      }
+    } catch (error) {
+      // A condition that cannot be evaluated fails its node, not the transaction that settles the run.
+      resolution = { nodeId: node.id, action: 'error', message: errorMessage(error) };
     }
     resolutions.push(resolution);
     states.set(node.id, {
@@ -87,6 +93,10 @@ export async function resolveNodes(input: ResolveInput): Promise<Resolution[]> {
     });
   }
   return resolutions;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function upstreamOutcome(

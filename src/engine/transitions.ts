@@ -29,6 +29,7 @@ import {
 } from '../store/repositories/workflows.js';
 import type { Clock } from '../shared/clock.js';
 import { toIso } from '../shared/clock.js';
+import { FlowgateError } from '../shared/errors.js';
 import { fromJson, toJson } from '../shared/json.js';
 import type { Changes } from './changes.js';
 import type { DagCache } from './dag-cache.js';
@@ -266,13 +267,40 @@ async function resolveOnce(
         });
         break;
       }
+      case 'error':
+        failNode(changes, state.run.workflowId, node, live, 'CONDITION_FAILED', resolution.message);
+        break;
       case 'ready':
-        progressed =
-          (await startNode(tx, env, changes, state, node, live, scope, related)) || progressed;
+        try {
+          progressed =
+            (await startNode(tx, env, changes, state, node, live, scope, related)) || progressed;
+        } catch (error) {
+          // An expression that cannot be evaluated (a message, a timer, a decision) or a sub-DAG that does not
+          // exist fails its node, not the whole transaction, which would stop every run this batch settles.
+          // Anything else (the database) is thrown, and the transaction is tried again.
+          if (!(error instanceof FlowgateError)) throw error;
+          failNode(changes, state.run.workflowId, node, live, error.code, error.message);
+        }
         break;
     }
   }
   return progressed;
+}
+
+function failNode(
+  changes: Changes,
+  workflowId: string,
+  node: NodeDefinition,
+  live: LiveNode,
+  code: string,
+  message: string,
+): void {
+  setNode(changes, live, { status: NodeStatus.failed, error: message, completed_at: changes.now });
+  changes.event(workflowId, EventType.nodeFailed, {
+    node_id: node.id,
+    node_type: node.type,
+    error: { code, message },
+  });
 }
 
 function setNode(

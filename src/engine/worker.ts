@@ -64,6 +64,8 @@ export interface Claimed {
   readonly input: unknown;
   readonly outputs: Record<string, unknown>;
   readonly runInput: unknown;
+  /** The node's input template could not be rendered: the attempt fails at once. */
+  readonly inputError?: FlowgateError;
 }
 
 interface InFlight {
@@ -130,6 +132,8 @@ export class Worker {
 
   /** Runs what `leaseReadied` leased, once its transaction has committed. */
   adopt(claimed: readonly Claimed[]): void {
+    // Once stopped, nothing would commit the results: the leases run out and another worker takes the nodes.
+    if (!this.#loop) return;
     for (const node of claimed) this.#execute(node);
   }
 
@@ -353,6 +357,7 @@ export class Worker {
       }
       const configured = node.config.input;
       let input: unknown;
+      let inputError: FlowgateError | undefined;
       if (configured !== undefined && !hasTemplates(configured)) {
         input = configured;
       } else {
@@ -361,10 +366,16 @@ export class Worker {
           run.input,
           [...run.nodes].map(([nodeId, state]) => ({ nodeId, ...state })),
         );
-        input =
-          configured === undefined
-            ? defaultInput(node, run.input, scope)
-            : await renderTemplates(configured, scope);
+        try {
+          input =
+            configured === undefined
+              ? defaultInput(node, run.input, scope)
+              : await renderTemplates(configured, scope);
+        } catch (error) {
+          // The attempt fails (without retries: the same input would fail again), not the whole turn.
+          if (!(error instanceof FlowgateError)) throw error;
+          inputError = error;
+        }
       }
       changes.event(record.workflowId, EventType.nodeStarted, {
         node_id: node.id,
@@ -374,7 +385,15 @@ export class Worker {
         ...(node.agentId ? { agent_id: node.agentId } : {}),
         ...(node.toolName ? { tool_name: node.toolName } : {}),
       });
-      claimed.push({ record, node, dag, input, outputs, runInput: run.input });
+      claimed.push({
+        record,
+        node,
+        dag,
+        input,
+        outputs,
+        runInput: run.input,
+        ...(inputError ? { inputError } : {}),
+      });
     }
     return claimed;
   }
@@ -439,8 +458,12 @@ export class Worker {
     const { record, node } = claimed;
     let timer: NodeJS.Timeout | undefined;
     try {
-      if (node.type === 'timer')
+      if (claimed.inputError) {
+        return { ok: false, error: serializeError(claimed.inputError), retriable: false };
+      }
+      if (node.type === 'timer') {
         return { ok: true, output: { firedAt: toIso(this.#env.clock.now()) } };
+      }
       const step = this.#stepFor(node);
       const ctx: StepContext = {
         workflowId: record.workflowId,

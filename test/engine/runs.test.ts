@@ -353,3 +353,38 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: expressions that fail at run time`, () => {
+    let t: TestFlowgate | undefined;
+    afterEach(async () => {
+      await t?.close();
+      t = undefined;
+    });
+
+    it('fail their node with the error, and other runs go on', async () => {
+      t = await startTestFlowgate(dialect);
+      // JSONata refuses to add a string to a number: valid syntax, an error only when evaluated.
+      const badCondition = await t.flowgate.start(
+        plan('bad_condition', [{ id: 'a' }, { id: 'b', deps: ['a'], condition: "input.n + 'x'" }]),
+        { input: { n: 1 } },
+      );
+      const badInput = await t.flowgate.start(
+        plan('bad_input', [{ id: 'a', config: { input: { v: "{{ input.n + 'x' }}" } } }]),
+        { input: { n: 1 } },
+      );
+      const fine = await t.flowgate.start(plan('fine', [{ id: 'a' }]), { input: { n: 1 } });
+
+      const [c, i, f] = await Promise.all(
+        [badCondition, badInput, fine].map((r) =>
+          t!.flowgate.waitFor(r.workflowId, { timeoutMs: 10_000 }),
+        ),
+      );
+      expect(f!.status).toBe('completed');
+      expect(c!.status).toBe('failed');
+      expect(c!.nodes!.find((n) => n.nodeId === 'b')!.error).toMatch(/./);
+      expect(i!.status).toBe('failed');
+      expect(i!.nodes![0]!.attempt).toBe(1);
+    });
+  });
+}
