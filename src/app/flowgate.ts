@@ -406,7 +406,7 @@ export class Flowgate {
       }
       if (deadline - Date.now() <= 0) {
         change.cancel();
-        throw new FlowgateError('CONFLICT', `Workflow ${workflowId} is still ${run.status}`, {
+        throw new FlowgateError('WAIT_TIMEOUT', `Workflow ${workflowId} is still ${run.status}`, {
           details: { status: run.status },
         });
       }

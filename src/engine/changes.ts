@@ -76,14 +76,18 @@ export class Changes {
   }
 
   /**
-   * Writes what has been collected and empties the buffers (what finished stays, for after the commit). Called at
-   * the end of a transaction, and before a step that must read its own writes back.
+   * Writes the node changes collected so far: before a step that reads nodes back (settling, claiming). Ready nodes
+   * not yet leased are written as ready, for whichever worker wakes first.
    */
-  async flush(tx: Tx): Promise<void> {
-    // Ready nodes no worker of this transaction took are for whichever worker wakes first.
+  async flushNodes(tx: Tx): Promise<void> {
     if (this.readied.length > 0) this.wakeWorkers = true;
     this.readied.length = 0;
     await updateNodes(tx, this.nodeUpdates.splice(0));
+  }
+
+  /** Writes everything collected and empties the buffers (what finished stays, for after the commit). */
+  async flush(tx: Tx): Promise<void> {
+    await this.flushNodes(tx);
     await insertHitlRequests(tx, this.requests.splice(0));
     await insertAgentExecutions(tx, this.executions.splice(0));
     const runUpdates = new Map(this.runUpdates);

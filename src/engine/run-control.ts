@@ -71,7 +71,6 @@ export async function resumeRun(
     reason: PauseReason.user,
     by: describeActor(actor),
   });
-  await changes.flush(tx);
   await settleRuns(tx, env, changes, [{ ...run, status: RunStatus.running, pauseReason: null }]);
 }
 
@@ -144,6 +143,5 @@ export async function retryRun(
     nodes: again.map((n) => n.nodeId),
     by: describeActor(actor),
   });
-  await changes.flush(tx);
   await settleRuns(tx, env, changes, [{ ...run, status: RunStatus.running, pauseReason: null }]);
 }

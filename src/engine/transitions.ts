@@ -102,8 +102,8 @@ export async function settleRuns(
   /** The nodes of runs just created, which need no reading back. */
   known: readonly NodeState[] = [],
 ): Promise<void> {
-  // Settling reads nodes back from the database: what this transaction has collected so far must be there.
-  await changes.flush(tx);
+  // Settling reads nodes back from the database: the node changes collected so far must be there.
+  await changes.flushNodes(tx);
   const queue = [...runs];
   const settled = new Set<string>();
   const nodesByRun = groupByRun(known);
@@ -605,6 +605,9 @@ export async function failRun(
     });
     changes.event(run.workflowId, EventType.nodeCancelled, { node_id: live.record.nodeId });
   }
+  // A request this very transaction raised for the run must be written before it can be cancelled with the rest.
+  if (changes.requests.some((request) => request.workflowId === run.workflowId))
+    await changes.flush(tx);
   for (const request of await listPendingHitlRequests(tx, run.workflowId)) {
     await closeHitlRequest(tx, request.requestId, {
       status: HitlStatus.cancelled,
@@ -684,6 +687,6 @@ async function finishParentNode(
     });
   }
   // The parent is settled after these writes land: its nodes are re-read then.
-  await changes.flush(tx);
+  await changes.flushNodes(tx);
   return [parent];
 }

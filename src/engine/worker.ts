@@ -225,7 +225,8 @@ export class Worker {
       if (maintain) await this.#maintain(tx, changes, now);
       if (finished.length > 0) await completeAttempts(tx, env, changes, this.id, finished);
       const handedOff = capacity > 0 ? this.#takeReadied(changes, capacity, now) : [];
-      await changes.flush(tx);
+      // The claim below must not find (and lease twice) what was just handed off, nor miss what was not.
+      await changes.flushNodes(tx);
       const room = capacity - handedOff.length;
       const fromDatabase =
         claimFromDatabase && room > 0 ? await this.#claimReady(tx, changes, room, now) : [];

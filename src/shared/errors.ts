@@ -15,6 +15,7 @@ export const ERROR_CATALOG = {
   DAG_INVALID: { status: 422, message: 'The DAG is invalid.' },
   VALIDATION_FAILED: { status: 422, message: 'The value does not match its schema.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests.' },
+  WAIT_TIMEOUT: { status: 504, message: 'Gave up waiting.' },
   NODE_FAILED: { status: 500, message: 'A node failed.' },
   NODE_TIMEOUT: { status: 500, message: 'A node timed out.' },
   RUN_TIMEOUT: { status: 500, message: 'The run timed out.' },

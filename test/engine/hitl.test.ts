@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/shared/clock.js';
+import { NonRetriableError } from '../../src/shared/errors.js';
 import { insertUser } from '../../src/store/repositories/users.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
@@ -335,6 +336,39 @@ for (const dialect of DIALECTS) {
       expect(ended[1]!.result).toMatchObject({ approved: false });
       const types = (await t.flowgate.listEvents(runs[2]!)).map((e) => e.type);
       expect(types).toContain('hitl_expired');
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: a run that fails while a gate opens`, () => {
+    let t: TestFlowgate | undefined;
+    afterEach(async () => {
+      await t?.close();
+      t = undefined;
+    });
+
+    it('cancels the request raised in the same commit', async () => {
+      t = await startTestFlowgate(dialect, {
+        tools: {
+          boom: () => {
+            throw new NonRetriableError('boom');
+          },
+        },
+      });
+      // `gate` and `broken` become ready together; the failure of `broken` dooms the run in the commit that
+      // raises the gate's request.
+      const { workflowId } = await t.flowgate.start(
+        plan('doomed', [
+          { id: 'start' },
+          { id: 'gate', type: 'human_in_loop', deps: ['start'] },
+          { id: 'broken', tool: 'boom', deps: ['start'] },
+        ]),
+      );
+      const run = await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
+      expect(run.status).toBe('failed');
+      const requests = (await t.flowgate.listHitl({ workflowId, status: 'all' })).items;
+      expect(requests.every((r) => r.status !== 'pending')).toBe(true);
     });
   });
 }
