@@ -1,4 +1,6 @@
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+
+import type jsonataModule from 'jsonata';
 
 import { FlowgateError } from '../shared/errors.js';
 import { isPlainObject } from './document-path.js';
@@ -21,7 +23,7 @@ const LIMITS = { timeout: 1000, stack: 250 };
 // Distinct expressions come from stored DAG versions, so the set is small in practice; the bound keeps a
 // stream of generated plans from growing it without end.
 const CACHE_SIZE = 2000;
-const compiled = new Map<string, jsonata.Expression | JsonataFault>();
+const compiled = new Map<string, jsonataModule.Expression | JsonataFault>();
 
 interface JsonataFault {
   readonly message: string;
@@ -33,10 +35,22 @@ interface JsonataFault {
 /** Variables bound besides the scope's fields, so `$input` still works where the context has moved on. */
 const BOUND_NAMES = ['input', 'nodes', 'workflow'] as const;
 
-function compile(expression: string): jsonata.Expression | JsonataFault {
+type Jsonata = typeof jsonataModule;
+let loaded: Jsonata | undefined;
+
+/**
+ * JSONata is loaded on the first expression, not at start: a process whose DAGs use none (most workers) saves its
+ * memory (~12 MB). It is a CommonJS module, so it loads synchronously for the synchronous syntax check.
+ */
+function jsonata(expression: string, options: Parameters<Jsonata>[1]): jsonataModule.Expression {
+  loaded ??= createRequire(import.meta.url)('jsonata') as Jsonata;
+  return loaded(expression, options);
+}
+
+function compile(expression: string): jsonataModule.Expression | JsonataFault {
   const cached = compiled.get(expression);
   if (cached) return cached;
-  let result: jsonata.Expression | JsonataFault;
+  let result: jsonataModule.Expression | JsonataFault;
   try {
     result = jsonata(expression, LIMITS);
   } catch (error) {
@@ -50,7 +64,7 @@ function compile(expression: string): jsonata.Expression | JsonataFault {
   return result;
 }
 
-function isFault(value: jsonata.Expression | JsonataFault): value is JsonataFault {
+function isFault(value: jsonataModule.Expression | JsonataFault): value is JsonataFault {
   return !('evaluate' in value);
 }
 
@@ -109,7 +123,7 @@ export async function evaluateExpression(expression: string, scope: object): Pro
       details: { expression },
     });
   }
-  const program = compile(expression) as jsonata.Expression;
+  const program = compile(expression) as jsonataModule.Expression;
   const bindings: Record<string, unknown> = {};
   for (const name of BOUND_NAMES) {
     if (name in scope) bindings[name] = (scope as Record<string, unknown>)[name];
