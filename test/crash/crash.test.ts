@@ -173,6 +173,36 @@ for (const dialect of DIALECTS) {
   });
 }
 
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: a decision made by another process`, () => {
+    let db: TestDatabase;
+    let client: Flowgate | undefined;
+    afterEach(async () => {
+      await killAll();
+      await client?.close();
+      client = undefined;
+      await db.drop();
+    });
+
+    it('is noticed by a running worker process, which finishes the run', async () => {
+      db = await createTestDatabase(dialect);
+      // This process decides, as the CLI or the server would; the worker runs in a process of its own.
+      client = await createFlowgate({ db: db.url, workers: false });
+      const log = join(db.dir, 'steps.log');
+      writeFileSync(log, '');
+      await client.putDag(gated);
+      await startScript(WORKER, [db.url, log, '5000', '5']);
+      const { workflowId } = await client.start('gated');
+      await client.waitFor(workflowId, { until: ['paused'], timeoutMs: 20_000 });
+      const [request] = (await client.listHitl({ workflowId })).items;
+      await client.approve(request!.requestId, 'approver');
+      // SQLite: the worker polls the file's data_version; PostgreSQL: LISTEN/NOTIFY wakes it.
+      const run = await client.waitFor(workflowId, { timeoutMs: 20_000 });
+      expect(run.status).toBe('completed');
+    });
+  });
+}
+
 describe.skipIf(!DIALECTS.includes('postgres'))(
   'postgres: two worker processes on one database',
   () => {
