@@ -225,7 +225,9 @@ async function resolveOnce(
 ): Promise<boolean> {
   const { dag } = state;
   const plan = planOf(dag);
-  const scope = scopeOf(state);
+  // Built only when an expression needs it: most steps (agents and tools without conditions) never do.
+  let built: ExpressionScope | undefined;
+  const scope = () => (built ??= scopeOf(state));
   const limit = dag.settings.concurrency;
   let busy = 0;
   if (limit !== undefined) {
@@ -241,7 +243,7 @@ async function resolveOnce(
     condition: (expression, source) =>
       evaluateCondition(
         expression,
-        source === undefined ? scope : scopeWithSource(scope, state.nodes.get(source)?.output),
+        source === undefined ? scope() : scopeWithSource(scope(), state.nodes.get(source)?.output),
       ),
   });
 
@@ -321,7 +323,7 @@ async function startNode(
   state: RunState,
   node: NodeDefinition,
   live: LiveNode,
-  scope: ExpressionScope,
+  scope: () => ExpressionScope,
   related: RunHeader[],
 ): Promise<boolean> {
   const workflowId = state.run.workflowId;
@@ -343,7 +345,7 @@ async function startNode(
       live.ready = true;
       return false;
     case 'timer': {
-      const firesAt = await timerFiresAt(node, scope, now);
+      const firesAt = await timerFiresAt(node, scope(), now);
       changes.nodeUpdates.push({ id: live.record.id, set: { ready_at: toIso(firesAt) } });
       live.ready = true;
       changes.dueAt = Math.min(changes.dueAt, firesAt);
@@ -355,7 +357,7 @@ async function startNode(
         requestId: env.newId(),
         node,
         attempt: live.record.attempt + 1,
-        scope,
+        scope: scope(),
         runStartedBy: state.run.createdBy,
         now,
       });
@@ -376,7 +378,7 @@ async function startNode(
       return false;
     }
     case 'decision': {
-      const output = await decide(node, scope);
+      const output = await decide(node, scope());
       setNode(changes, live, {
         status: NodeStatus.completed,
         result: toJson(output),
@@ -392,7 +394,7 @@ async function startNode(
       return true;
     }
     case 'sub_dag': {
-      const child = await startChildRun(tx, env, changes, state, node, scope);
+      const child = await startChildRun(tx, env, changes, state, node, scope());
       setNode(changes, live, {
         status: NodeStatus.running,
         started_at: changes.now,

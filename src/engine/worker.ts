@@ -297,6 +297,7 @@ export class Worker {
    */
   #takeReadied(changes: Changes, capacity: number, now: number): ClaimedNode[] {
     const taken: ClaimedNode[] = [];
+    const leaseExpiresAt = toIso(now + this.#leaseMs);
     const left: typeof changes.readied = [];
     for (const node of changes.readied) {
       const runnable =
@@ -315,7 +316,7 @@ export class Worker {
           ready_at: null,
           attempt: node.attempt + 1,
           lease_owner: this.id,
-          lease_expires_at: toIso(now + this.#leaseMs),
+          lease_expires_at: leaseExpiresAt,
           started_at: changes.now,
         },
       };
