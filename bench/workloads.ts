@@ -262,15 +262,8 @@ function gated(dagId: string) {
 }
 
 /** Runs per status, in one query (the API's listings hold at most 500 rows a page). */
-async function countByStatus(flowgate: Flowgate): Promise<Counts> {
-  const rows = await flowgate.store.read((db) =>
-    db
-      .selectFrom('workflows')
-      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
-      .groupBy('status')
-      .execute(),
-  );
-  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+function countByStatus(flowgate: Flowgate): Promise<Counts> {
+  return flowgate.countWorkflows();
 }
 
 /** Polls the run counts every POLL_MS until `done`; fails at once when a run failed or was cancelled. */

@@ -36,7 +36,11 @@ import {
   listPendingHitlRequests,
 } from '../store/repositories/hitl-requests.js';
 import { loadNodes } from '../store/repositories/workflow-nodes.js';
-import { getWorkflow, listWorkflows } from '../store/repositories/workflows.js';
+import {
+  countWorkflowsByStatus,
+  getWorkflow,
+  listWorkflows,
+} from '../store/repositories/workflows.js';
 import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
@@ -256,6 +260,11 @@ export class Flowgate {
       nextCursor:
         rows.length > limit && last ? encodeCursor([last.createdAt, last.workflowId]) : null,
     };
+  }
+
+  /** How many runs there are in each status (`{running: 3, paused: 1, ...}`). */
+  countWorkflows(): Promise<Record<string, number>> {
+    return this.store.read((db) => countWorkflowsByStatus(db));
   }
 
   /** A run's audit trail, oldest first. */

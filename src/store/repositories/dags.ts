@@ -150,16 +150,6 @@ export async function listDags(
   return (await query.execute()).map(toDagRecord);
 }
 
-export async function archiveDag(tx: Tx, dagId: string, now: string): Promise<boolean> {
-  const result = await tx
-    .updateTable('dags')
-    .set({ archived_at: now, updated_at: now })
-    .where('dag_id', '=', dagId)
-    .where('archived_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
 function toDagRecord(row: {
   dag_id: string;
   name: string | null;
