@@ -21,6 +21,14 @@ export interface UsersTable {
   role: string | null;
   created_at: Defaulted<string>;
   last_login: string | null;
+
+  /** An argon2id PHC string; null for an account that cannot log in with a password. */
+  password_hash: string | null;
+  /** 1 or 0 (an integer in both dialects); a deactivated user can neither log in nor use a token or key. */
+  is_active: Defaulted<number>;
+  /** Seed 004's preferences (theme, timezone, notifications), as JSON. */
+  preferences: string | null;
+  updated_at: string | null;
 }
 
 export interface SessionsTable {
@@ -32,6 +40,12 @@ export interface SessionsTable {
   updated_at: Defaulted<string>;
   completed_at: string | null;
   metadata: string | null;
+
+  ip: string | null;
+  user_agent: string | null;
+  /** The refresh-token family issued at the login that opened this session. */
+  refresh_family: string | null;
+  expires_at: string | null;
 }
 
 export interface WorkflowsTable {
@@ -198,6 +212,30 @@ export interface DagVersionsTable {
   created_at: string;
 }
 
+/** Refresh tokens, stored only as SHA-256 hashes; a rotation spends one and issues the next of its family. */
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  session_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** API keys, stored only as SHA-256 hashes; the prefix is kept to tell keys apart in a list. */
+export interface ApiKeysTable {
+  key_id: string;
+  user_id: string;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -211,6 +249,8 @@ export interface Database {
   planner_conversations: PlannerConversationsTable;
   dags: DagsTable;
   dag_versions: DagVersionsTable;
+  refresh_tokens: RefreshTokensTable;
+  api_keys: ApiKeysTable;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;

@@ -14,6 +14,16 @@ kind text not null default 'agent'::text
 attempt integer not null default 1
 duration_ms integer null
 
+-- table api_keys
+key_id text not null
+user_id text not null
+name text not null
+key_hash text not null
+prefix text not null
+created_at text not null
+last_used_at text null
+revoked_at text null
+
 -- table dag_versions
 dag_id text not null
 version integer not null
@@ -93,6 +103,16 @@ approved_at text null
 rejected_at text null
 rejection_reason text null
 
+-- table refresh_tokens
+token_hash text not null
+family_id text not null
+user_id text not null
+session_id text null
+created_at text not null
+expires_at text not null
+used_at text null
+revoked_at text null
+
 -- table sessions
 session_id text not null
 user_id text not null
@@ -102,6 +122,10 @@ created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-
 updated_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
 completed_at text null
 metadata jsonb null
+ip text null
+user_agent text null
+refresh_family text null
+expires_at text null
 
 -- table users
 user_id text not null
@@ -111,6 +135,10 @@ email text null
 role text null
 created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
 last_login text null
+password_hash text null
+is_active integer not null default 1
+preferences jsonb null
+updated_at text null
 
 -- table workflow_events
 id bigint not null
@@ -168,6 +196,9 @@ CREATE UNIQUE INDEX agent_executions_pkey ON public.agent_executions USING btree
 CREATE INDEX idx_agent_executions_agent_id ON public.agent_executions USING btree (agent_id);
 CREATE INDEX idx_agent_executions_status ON public.agent_executions USING btree (status);
 CREATE INDEX idx_agent_executions_workflow_id ON public.agent_executions USING btree (workflow_id);
+CREATE UNIQUE INDEX api_keys_key_hash_key ON public.api_keys USING btree (key_hash);
+CREATE UNIQUE INDEX api_keys_pkey ON public.api_keys USING btree (key_id);
+CREATE INDEX idx_api_keys_user_id ON public.api_keys USING btree (user_id, created_at);
 CREATE UNIQUE INDEX dag_versions_pkey ON public.dag_versions USING btree (dag_id, version);
 CREATE UNIQUE INDEX dags_pkey ON public.dags USING btree (dag_id);
 CREATE UNIQUE INDEX flowgate_migrations_pkey ON public.flowgate_migrations USING btree (name);
@@ -187,6 +218,9 @@ CREATE INDEX idx_plans_created_at ON public.plans USING btree (created_at);
 CREATE INDEX idx_plans_status ON public.plans USING btree (status);
 CREATE INDEX idx_plans_user_id ON public.plans USING btree (user_id);
 CREATE UNIQUE INDEX plans_pkey ON public.plans USING btree (plan_id);
+CREATE INDEX idx_refresh_tokens_family_id ON public.refresh_tokens USING btree (family_id);
+CREATE INDEX idx_refresh_tokens_user_id ON public.refresh_tokens USING btree (user_id);
+CREATE UNIQUE INDEX refresh_tokens_pkey ON public.refresh_tokens USING btree (token_hash);
 CREATE INDEX idx_sessions_user_id ON public.sessions USING btree (user_id);
 CREATE UNIQUE INDEX sessions_pkey ON public.sessions USING btree (session_id);
 CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);

@@ -7,6 +7,9 @@ CREATE INDEX "idx_agent_executions_status" on "agent_executions" ("status");
 -- index idx_agent_executions_workflow_id on agent_executions
 CREATE INDEX "idx_agent_executions_workflow_id" on "agent_executions" ("workflow_id");
 
+-- index idx_api_keys_user_id on api_keys
+CREATE INDEX "idx_api_keys_user_id" on "api_keys" ("user_id", "created_at");
+
 -- index idx_hitl_requests_created_at on hitl_requests
 CREATE INDEX "idx_hitl_requests_created_at" on "hitl_requests" ("created_at");
 
@@ -33,6 +36,12 @@ CREATE INDEX "idx_plans_status" on "plans" ("status");
 
 -- index idx_plans_user_id on plans
 CREATE INDEX "idx_plans_user_id" on "plans" ("user_id");
+
+-- index idx_refresh_tokens_family_id on refresh_tokens
+CREATE INDEX "idx_refresh_tokens_family_id" on "refresh_tokens" ("family_id");
+
+-- index idx_refresh_tokens_user_id on refresh_tokens
+CREATE INDEX "idx_refresh_tokens_user_id" on "refresh_tokens" ("user_id");
 
 -- index idx_sessions_user_id on sessions
 CREATE INDEX "idx_sessions_user_id" on "sessions" ("user_id");
@@ -79,6 +88,9 @@ CREATE INDEX "idx_workflows_status" on "workflows" ("status");
 -- table agent_executions
 CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer);
 
+-- table api_keys
+CREATE TABLE "api_keys" ("key_id" text primary key, "user_id" text not null, "name" text not null, "key_hash" text not null unique, "prefix" text not null, "created_at" text not null, "last_used_at" text, "revoked_at" text);
+
 -- table dag_versions
 CREATE TABLE "dag_versions" ("dag_id" text not null, "version" integer not null, "format" text not null, "definition" text not null, "source" text, "checksum" text not null, "created_by" text, "created_at" text not null, constraint "dag_versions_pkey" primary key ("dag_id", "version"));
 
@@ -103,11 +115,14 @@ CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_
 -- table plans
 CREATE TABLE "plans" ("plan_id" text primary key, "user_id" text not null, "request" text, "plan_json" text, "status" text default 'pending_approval', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "approved_at" text, "rejected_at" text, "rejection_reason" text);
 
+-- table refresh_tokens
+CREATE TABLE "refresh_tokens" ("token_hash" text primary key, "family_id" text not null, "user_id" text not null, "session_id" text, "created_at" text not null, "expires_at" text not null, "used_at" text, "revoked_at" text);
+
 -- table sessions
-CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null, "workflow_id" text, "status" text default 'active', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "updated_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "completed_at" text, "metadata" text);
+CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null, "workflow_id" text, "status" text default 'active', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "updated_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "completed_at" text, "metadata" text, "ip" text, "user_agent" text, "refresh_family" text, "expires_at" text);
 
 -- table users
-CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text);
+CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text);
 
 -- table workflow_events
 CREATE TABLE "workflow_events" ("id" integer primary key, "workflow_id" text not null, "event_type" text not null, "event_data" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));

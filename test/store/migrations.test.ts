@@ -33,6 +33,11 @@ for (const dialect of DIALECTS) {
       const names = tables.map((t) => t.name);
       for (const table of SEED_TABLES) expect(names).toContain(table);
 
+      // Each step down undoes one migration: 0002 (auth) first, then 0001 (the seed's tables).
+      await store.migrateDown();
+      const afterAuth = (await store.read((q) => q.introspection.getTables())).map((t) => t.name);
+      expect(afterAuth).not.toContain('api_keys');
+      for (const table of SEED_TABLES) expect(afterAuth).toContain(table);
       await store.migrateDown();
       const after = await store.read((q) => q.introspection.getTables());
       expect(after.map((t) => t.name).filter((n) => SEED_TABLES.includes(n))).toEqual([]);

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 import type { Dialect } from '../port.js';
 import * as initial from './0001-initial.js';
+import * as auth from './0002-auth.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -11,6 +12,7 @@ interface DialectMigration {
 /** Ordered by name; a new migration is a new entry, never an edit of an old one. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
+  '0002-auth': auth,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

@@ -1,4 +1,7 @@
+import type { Selectable } from 'kysely';
+
 import type { Tx } from '../port.js';
+import type { UsersTable } from '../schema.js';
 
 export interface UserRecord {
   readonly userId: string;
@@ -6,6 +9,17 @@ export interface UserRecord {
   readonly fullName: string | null;
   readonly email: string | null;
   readonly role: string | null;
+}
+
+/** A user with what sign-in needs: the password hash (never to leave the server), the active flag, preferences. */
+export interface UserAccountRecord extends UserRecord {
+  readonly passwordHash: string | null;
+  readonly isActive: boolean;
+  /** JSON text, as stored. */
+  readonly preferences: string | null;
+  readonly createdAt: string;
+  readonly lastLogin: string | null;
+  readonly updatedAt: string | null;
 }
 
 /** A user by id or by username. */
@@ -34,6 +48,8 @@ export async function insertUser(
     role: string;
     email?: string;
     fullName?: string;
+    passwordHash?: string;
+    preferences?: string;
     now: string;
   },
 ): Promise<void> {
@@ -45,7 +61,130 @@ export async function insertUser(
       role: user.role,
       email: user.email ?? null,
       full_name: user.fullName ?? null,
+      password_hash: user.passwordHash ?? null,
+      preferences: user.preferences ?? null,
       created_at: user.now,
+      updated_at: user.now,
     })
     .execute();
+}
+
+const accountColumns = [
+  'user_id',
+  'username',
+  'full_name',
+  'email',
+  'role',
+  'password_hash',
+  'is_active',
+  'preferences',
+  'created_at',
+  'last_login',
+  'updated_at',
+] as const;
+
+type AccountRow = Pick<Selectable<UsersTable>, (typeof accountColumns)[number]>;
+
+function toAccount(row: AccountRow): UserAccountRecord {
+  return {
+    userId: row.user_id,
+    username: row.username,
+    fullName: row.full_name,
+    email: row.email,
+    role: row.role,
+    passwordHash: row.password_hash,
+    isActive: Number(row.is_active) === 1,
+    preferences: row.preferences,
+    createdAt: row.created_at,
+    lastLogin: row.last_login,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** A user by exact username (the login name), with sign-in fields. */
+export async function findAccountByUsername(
+  tx: Tx,
+  username: string,
+): Promise<UserAccountRecord | undefined> {
+  const row = await tx
+    .selectFrom('users')
+    .select(accountColumns)
+    .where('username', '=', username)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+/** A user by id, with sign-in fields. */
+export async function findAccountById(
+  tx: Tx,
+  userId: string,
+): Promise<UserAccountRecord | undefined> {
+  const row = await tx
+    .selectFrom('users')
+    .select(accountColumns)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row && toAccount(row);
+}
+
+/** All users, by username. */
+export async function listAccounts(tx: Tx): Promise<UserAccountRecord[]> {
+  const rows = await tx.selectFrom('users').select(accountColumns).orderBy('username').execute();
+  return rows.map(toAccount);
+}
+
+export async function countUsers(tx: Tx): Promise<number> {
+  const row = await tx
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The fields of a user that may change; absent fields stay as they are. */
+export interface UserChanges {
+  readonly role?: string;
+  readonly isActive?: boolean;
+  readonly passwordHash?: string;
+  readonly email?: string | null;
+  readonly fullName?: string | null;
+  /** JSON text. */
+  readonly preferences?: string | null;
+}
+
+/** Returns false when there is no such user. */
+export async function updateAccount(
+  tx: Tx,
+  userId: string,
+  changes: UserChanges,
+  now: string,
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('users')
+    .set({
+      updated_at: now,
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.isActive !== undefined ? { is_active: changes.isActive ? 1 : 0 } : {}),
+      ...(changes.passwordHash !== undefined ? { password_hash: changes.passwordHash } : {}),
+      ...(changes.email !== undefined ? { email: changes.email } : {}),
+      ...(changes.fullName !== undefined ? { full_name: changes.fullName } : {}),
+      ...(changes.preferences !== undefined ? { preferences: changes.preferences } : {}),
+    })
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function recordLogin(tx: Tx, userId: string, now: string): Promise<void> {
+  await tx.updateTable('users').set({ last_login: now }).where('user_id', '=', userId).execute();
+}
+
+/** A unique constraint was violated (a second user with the same username, say), in either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
