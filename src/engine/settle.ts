@@ -7,7 +7,7 @@ import type { DagDefinition, NodeDefinition } from '../definition/index.js';
 import { planOf } from './dag-plan.js';
 import { NodeStatus } from './statuses.js';
 
-export interface NodeView {
+export interface NodeSnapshot {
   readonly status: string;
   /** Pending and already made ready (claimable now or at a later time). */
   readonly ready: boolean;
@@ -23,7 +23,7 @@ export type Resolution =
 
 export interface ResolveInput {
   readonly dag: DagDefinition;
-  readonly nodes: ReadonlyMap<string, NodeView>;
+  readonly nodes: ReadonlyMap<string, NodeSnapshot>;
   /** Evaluates a condition; `source` names the upstream node whose output is merged at the scope's top. */
   readonly condition: (expression: string, source: string | undefined) => Promise<boolean>;
   /** How many more agent or tool nodes may be made ready (the run's concurrency limit). */
@@ -102,7 +102,7 @@ function errorMessage(error: unknown): string {
 async function upstreamOutcome(
   depId: string,
   node: NodeDefinition,
-  states: ReadonlyMap<string, NodeView>,
+  states: ReadonlyMap<string, NodeSnapshot>,
   condition: ResolveInput['condition'],
 ): Promise<Upstream> {
   const dep = states.get(depId);
@@ -163,7 +163,10 @@ export type RunOutlook =
  * How the run stands once its nodes are settled. A failed leaf dooms the run at once (what is still in flight is
  * cancelled); a run whose only open nodes wait for people is paused; otherwise it ends when every node has.
  */
-export function assessRun(dag: DagDefinition, nodes: ReadonlyMap<string, NodeView>): RunOutlook {
+export function assessRun(
+  dag: DagDefinition,
+  nodes: ReadonlyMap<string, NodeSnapshot>,
+): RunOutlook {
   const plan = planOf(dag);
   const failedLeaf = plan.leaves.find((id) => nodes.get(id)?.status === NodeStatus.failed);
   if (failedLeaf !== undefined)
@@ -192,13 +195,13 @@ export function assessRun(dag: DagDefinition, nodes: ReadonlyMap<string, NodeVie
 
 function firstFailure(
   dag: DagDefinition,
-  nodes: ReadonlyMap<string, NodeView>,
+  nodes: ReadonlyMap<string, NodeSnapshot>,
 ): string | undefined {
   return planOf(dag).order.find((node) => nodes.get(node.id)?.status === NodeStatus.failed)?.id;
 }
 
 /** The output of the single completed leaf, or `{leafId: output}` when several leaves completed. */
-function runResult(dag: DagDefinition, nodes: ReadonlyMap<string, NodeView>): unknown {
+function runResult(dag: DagDefinition, nodes: ReadonlyMap<string, NodeSnapshot>): unknown {
   const completed = planOf(dag).leaves.filter(
     (id) => nodes.get(id)?.status === NodeStatus.completed,
   );

@@ -35,7 +35,7 @@ import type { Changes } from './changes.js';
 import type { DagCache } from './dag-cache.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
-import { assessRun, isWorkerNode, resolveNodes, type NodeView } from './settle.js';
+import { assessRun, isWorkerNode, resolveNodes, type NodeSnapshot } from './settle.js';
 import {
   EventType,
   HitlStatus,
@@ -53,7 +53,7 @@ export interface EngineEnv {
   readonly newId: () => string;
 }
 
-interface LiveNode extends NodeView {
+interface LiveNode extends NodeSnapshot {
   record: NodeState;
   status: string;
   ready: boolean;
