@@ -18,12 +18,23 @@ export const ENV = {
   userWindows: 'USERNAME',
   /** Any non-empty value prints stack traces under error messages. */
   debug: 'FLOWGATE_DEBUG',
+  /**
+   * The key (at least 32 characters) that signs `serve`'s access tokens. Without it each start
+   * generates a random one, so tokens do not survive a restart (refresh tokens and API keys do).
+   */
+  jwtSecret: 'FLOWGATE_JWT_SECRET',
+  /**
+   * The password `serve` gives the user `admin` it creates on a first start (no users yet);
+   * without it a password is generated and printed once.
+   */
+  adminPassword: 'FLOWGATE_ADMIN_PASSWORD',
 } as const;
 
 export const DEFAULTS = {
   db: 'sqlite:data/flowgate.db',
   /**
-   * Loopback only: the server has no authentication yet, so it must not face a network by default.
+   * Loopback only: a server faces a network only when its operator says so (`--host 0.0.0.0`),
+   * ideally behind TLS.
    */
   host: '127.0.0.1',
   port: 3000,

@@ -1,20 +1,23 @@
 /**
- * `flowgate serve`: the database, migrated, with this process's workers running, and an HTTP server
- * (for now the health check; the REST API and web UI come later). Stops cleanly on SIGINT and
- * SIGTERM.
+ * `flowgate serve`: the database, migrated, with this process's workers running, and the HTTP API
+ * (src/http). On a first start it creates the user `admin` (password from FLOWGATE_ADMIN_PASSWORD,
+ * or generated and printed once). Stops cleanly on SIGINT and SIGTERM: the server closes first,
+ * then the workers and the database.
  */
-import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 import type { Command } from 'commander';
 
-import { createFlowgate } from '../../app/flowgate.js';
+import { createFlowgate, type Flowgate } from '../../app/flowgate.js';
+import { AuthService } from '../../auth/auth-service.js';
+import { buildServer, type FlowgateServer } from '../../http/build-server.js';
+import { systemClock } from '../../shared/clock.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { dbOption, pluginOption } from '../common-options.js';
-import { DEFAULTS, ENV } from '../env.js';
+import { DEFAULTS, ENV, type Env } from '../env.js';
 import { ExitCode } from '../exit-code.js';
-import { createHealthServer } from '../health-server.js';
 import { loadPlugins } from '../load-plugins.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
@@ -37,6 +40,14 @@ export function serveCommand(program: Command, ctx: CliContext): Command {
     .option('--port <n>', `port to listen on (env ${ENV.port}; default ${DEFAULTS.port})`)
     .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULTS.host)
     .addOption(pluginOption())
+    .addHelpText(
+      'after',
+      `\nEnvironment:\n` +
+        `  ${ENV.jwtSecret}      signs access tokens (32+ characters); without it a random key\n` +
+        `                           is made per start, so access tokens do not survive a restart\n` +
+        `  ${ENV.adminPassword}  the password of the user admin created on a first start;\n` +
+        `                           without it one is generated and printed once`,
+    )
     .action(async (options: ServeOptions) => {
       ctx.setExitCode(await serve(options, ctx));
     });
@@ -51,14 +62,16 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
     plugins,
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
-  const server = createHealthServer(flowgate);
+  let server: FlowgateServer | undefined;
   try {
+    server = await startServer(flowgate, ctx.env);
     await listen(server, port, options.host);
   } catch (error) {
+    await server?.close();
     await flowgate.close();
     throw error;
   }
-  const address = server.address() as AddressInfo;
+  const address = server.server.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   console.log(`Flowgate listening on http://${host}:${address.port}`);
   console.log(`Database ${redactDbUrl(db)}; workers running.`);
@@ -73,7 +86,8 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
   console.log(`${signal}: stopping the workers and closing the database…`);
-  await closeServer(server);
+  // Fastify's close waits for requests in flight and drops idle keep-alive connections.
+  await server.close();
   await flowgate.close();
   process.off('SIGINT', force);
   process.off('SIGTERM', force);
@@ -81,29 +95,40 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
   return ExitCode.ok;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? `port ${port} on ${host} is in use`
-          : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-            ? `${host} is not an address of this machine`
-            : messageOf(error);
-      reject(new CliError(`Cannot listen: ${reason}`, ExitCode.failed, { cause: error }));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+/** The account service, the first admin, and the HTTP server (not yet listening). */
+async function startServer(flowgate: Flowgate, env: Env): Promise<FlowgateServer> {
+  // Without a configured key, a random one per start: access tokens then do not survive a
+  // restart (clients refresh or sign in again), which is safe but inconvenient for several
+  // processes; set FLOWGATE_JWT_SECRET for those.
+  const jwtSecret = env[ENV.jwtSecret] || randomBytes(32).toString('base64url');
+  const auth = new AuthService({ store: flowgate.store, clock: systemClock, jwtSecret });
+  const adminPassword = env[ENV.adminPassword];
+  const admin = await auth.ensureAdmin(adminPassword ? { password: adminPassword } : {});
+  if (admin.generatedPassword !== undefined) {
+    console.log(`Created user ${admin.username} with password ${admin.generatedPassword}`);
+    console.log('It is shown only this once: sign in and change it.');
+  } else if (admin.created) {
+    console.log(`Created user ${admin.username} with the password of ${ENV.adminPassword}.`);
+  }
+  return buildServer({
+    flowgate,
+    auth,
+    // Server faults (500s, with their stacks) and warnings, as JSON lines on stderr.
+    logger: { level: 'warn', stream: process.stderr },
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive connections would hold `close` open until their clients hang up.
-    server.closeAllConnections();
-  });
+async function listen(server: FlowgateServer, port: number, host: string): Promise<void> {
+  try {
+    await server.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is in use`
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+          ? `${host} is not an address of this machine`
+          : messageOf(error);
+    throw new CliError(`Cannot listen: ${reason}`, ExitCode.failed, { cause: error });
+  }
 }

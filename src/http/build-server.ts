@@ -1,0 +1,93 @@
+/**
+ * The HTTP shell (STYLE.md §4.2 rule 9): a Fastify instance with zod schemas for validation and OpenAPI, bearer
+ * authentication, and the error envelope of API.md. It never listens: `flowgate serve` does, and tests use
+ * `inject()`.
+ */
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+
+import type { Flowgate } from '../app/flowgate.js';
+import type { AuthService } from '../auth/auth-service.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import type { RouteDeps } from './route-deps.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { userRoutes } from './routes/users.js';
+
+/** Request bodies above this answer 413 PAYLOAD_TOO_LARGE. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface BuildServerOptions {
+  readonly flowgate: Pick<Flowgate, 'countWorkflows'>;
+  readonly auth: AuthService;
+  /** Fastify's logger option: false (the default) for none, or pino options (level, stream, ...). */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Login attempts per client address and window; default 10 a minute. */
+  readonly loginRateLimit?: RouteDeps['loginRateLimit'];
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  readonly trustProxy?: boolean;
+}
+
+export type FlowgateServer = FastifyInstance;
+
+export function buildServer(options: BuildServerOptions): FlowgateServer {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.decorateRequest('actor', null);
+
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Flowgate',
+        description: 'Durable DAG workflows with human approval gates.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An access token from POST /api/auth/login, or an API key (fg_…).',
+          },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Only routes that ask for it (login) are limited; the counters live in this process.
+  void app.register(fastifyRateLimit, { global: false });
+
+  const deps: RouteDeps = {
+    flowgate: options.flowgate,
+    auth: options.auth,
+    loginRateLimit: options.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 },
+  };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  void api.register(healthRoutes, deps);
+  void api.register(authRoutes, deps);
+  void api.register(meRoutes, deps);
+  void api.register(apiKeyRoutes, deps);
+  void api.register(userRoutes, deps);
+  void api.register(openApiRoutes);
+  return app;
+}
