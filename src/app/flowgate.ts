@@ -22,6 +22,7 @@ import { Worker, type WorkerOptions } from '../engine/worker.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, Tx } from '../store/port.js';
 import {
+  archiveDag,
   getDag,
   getDagVersion,
   insertDagVersion,
@@ -178,8 +179,20 @@ export class Flowgate {
     });
   }
 
-  listDags(): Promise<DagRecord[]> {
-    return this.store.read((db) => listDags(db));
+  listDags(options: { includeArchived?: boolean } = {}): Promise<DagRecord[]> {
+    return this.store.read((db) => listDags(db, options));
+  }
+
+  /** The DAG's record (archived or not), or undefined when there is no such DAG. */
+  findDag(dagId: string): Promise<DagRecord | undefined> {
+    return this.store.read((db) => getDag(db, dagId));
+  }
+
+  /** Archives a DAG: it leaves `listDags`; its runs stay. NOT_FOUND when it does not exist or is archived. */
+  async archiveDag(dagId: string): Promise<void> {
+    const now = toIso(this.#env.clock.now());
+    const archived = await this.store.transaction((tx) => archiveDag(tx, dagId, now));
+    if (!archived) throw new FlowgateError('NOT_FOUND', `DAG ${dagId} does not exist`);
   }
 
   /**
@@ -241,7 +254,14 @@ export class Flowgate {
 
   /** Runs, newest first. */
   async listWorkflows(
-    filter: { status?: string; dagId?: string; limit?: number; cursor?: string } = {},
+    filter: {
+      status?: string;
+      dagId?: string;
+      /** Only runs of these DAGs (the ones a caller may see, say). */
+      dagIds?: readonly string[];
+      limit?: number;
+      cursor?: string;
+    } = {},
   ): Promise<Page<WorkflowView>> {
     const limit = clampLimit(filter.limit);
     const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
@@ -250,6 +270,7 @@ export class Flowgate {
         limit: limit + 1,
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.dagId ? { dagId: filter.dagId } : {}),
+        ...(filter.dagIds ? { dagIds: filter.dagIds } : {}),
         ...(after ? { after: { createdAt: after[0], workflowId: after[1] } } : {}),
       }),
     );
@@ -278,7 +299,14 @@ export class Flowgate {
 
   /** HITL requests, oldest first (by default the pending ones; `status: 'all'` for every status). */
   async listHitl(
-    filter: { status?: string; workflowId?: string; limit?: number; cursor?: string } = {},
+    filter: {
+      status?: string;
+      workflowId?: string;
+      /** Only requests of runs of these DAGs. */
+      dagIds?: readonly string[];
+      limit?: number;
+      cursor?: string;
+    } = {},
   ): Promise<Page<HitlRequestView>> {
     const limit = clampLimit(filter.limit);
     const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
@@ -287,6 +315,7 @@ export class Flowgate {
         limit: limit + 1,
         ...(filter.status === 'all' ? {} : { status: filter.status ?? 'pending' }),
         ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
+        ...(filter.dagIds ? { dagIds: filter.dagIds } : {}),
         ...(after ? { after: { createdAt: after[0], requestId: after[1] } } : {}),
       }),
     );

@@ -14,22 +14,24 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 
-import type { Flowgate } from '../app/flowgate.js';
 import type { AuthService } from '../auth/auth-service.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import type { RouteDeps } from './route-deps.js';
+import type { FlowgateApi, RouteDeps } from './route-deps.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
+import { dagRoutes } from './routes/dags.js';
 import { healthRoutes } from './routes/health.js';
+import { hitlRoutes } from './routes/hitl.js';
 import { meRoutes } from './routes/me.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { userRoutes } from './routes/users.js';
+import { workflowRoutes } from './routes/workflows.js';
 
 /** Request bodies above this answer 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface BuildServerOptions {
-  readonly flowgate: Pick<Flowgate, 'countWorkflows'>;
+  readonly flowgate: FlowgateApi;
   readonly auth: AuthService;
   /** Fastify's logger option: false (the default) for none, or pino options (level, stream, ...). */
   readonly logger?: FastifyServerOptions['logger'];
@@ -88,6 +90,9 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(meRoutes, deps);
   void api.register(apiKeyRoutes, deps);
   void api.register(userRoutes, deps);
+  void api.register(dagRoutes, deps);
+  void api.register(workflowRoutes, deps);
+  void api.register(hitlRoutes, deps);
   void api.register(openApiRoutes);
   return app;
 }

@@ -1,9 +1,36 @@
 import type { Flowgate } from '../app/flowgate.js';
 import type { AuthService } from '../auth/auth-service.js';
 
+/** The facade operations the routes use. */
+export type FlowgateApi = Pick<
+  Flowgate,
+  | 'countWorkflows'
+  | 'validateDag'
+  | 'putDag'
+  | 'getDag'
+  | 'findDag'
+  | 'listDags'
+  | 'archiveDag'
+  | 'start'
+  | 'getWorkflow'
+  | 'listWorkflows'
+  | 'listEvents'
+  | 'listHitl'
+  | 'getHitl'
+  | 'approve'
+  | 'reject'
+  | 'respond'
+  | 'cancelHitl'
+  | 'cancelRunHitl'
+  | 'pause'
+  | 'resume'
+  | 'cancel'
+  | 'retry'
+>;
+
 /** What the routes are handed: the app facade and the account service. */
 export interface RouteDeps {
-  readonly flowgate: Pick<Flowgate, 'countWorkflows'>;
+  readonly flowgate: FlowgateApi;
   readonly auth: AuthService;
   /** Login attempts allowed per client address and window. */
   readonly loginRateLimit: { readonly max: number; readonly timeWindowMs: number };

@@ -173,3 +173,14 @@ function toDagRecord(row: {
     archivedAt: row.archived_at,
   };
 }
+
+/** Archives a DAG: it leaves the list and cannot be started; storing a new version brings it back. */
+export async function archiveDag(tx: Tx, dagId: string, now: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('dags')
+    .set({ archived_at: now, updated_at: now })
+    .where('dag_id', '=', dagId)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -179,6 +179,8 @@ export async function closeHitlRequest(
 export interface HitlListFilter {
   readonly status?: string;
   readonly workflowId?: string;
+  /** Only requests of runs of these DAGs (an empty list matches nothing). */
+  readonly dagIds?: readonly string[];
   readonly limit: number;
   readonly after?: { readonly createdAt: string; readonly requestId: string };
 }
@@ -188,6 +190,7 @@ export async function listHitlRequests(
   tx: Tx,
   filter: HitlListFilter,
 ): Promise<HitlRequestRecord[]> {
+  if (filter.dagIds?.length === 0) return [];
   let query = tx
     .selectFrom('hitl_requests')
     .select(columns)
@@ -196,6 +199,12 @@ export async function listHitlRequests(
     .limit(filter.limit);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
+  if (filter.dagIds) {
+    const dagIds = [...filter.dagIds];
+    query = query.where('workflow_id', 'in', (eb) =>
+      eb.selectFrom('workflows').select('workflow_id').where('dag_id', 'in', dagIds),
+    );
+  }
   if (filter.after) {
     const { createdAt, requestId } = filter.after;
     query = query.where((eb) =>

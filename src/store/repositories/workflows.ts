@@ -300,6 +300,8 @@ export async function updateWorkflow(
 export interface WorkflowListFilter {
   readonly status?: string;
   readonly dagId?: string;
+  /** Only runs of these DAGs (an empty list matches nothing). */
+  readonly dagIds?: readonly string[];
   readonly limit: number;
   /** Continue after this run: `createdAt|workflowId` of the last run of the previous page. */
   readonly after?: { readonly createdAt: string; readonly workflowId: string };
@@ -307,6 +309,7 @@ export interface WorkflowListFilter {
 
 /** Newest first, keyset-paginated on (created_at, workflow_id). */
 export async function listWorkflows(tx: Tx, filter: WorkflowListFilter): Promise<WorkflowRecord[]> {
+  if (filter.dagIds?.length === 0) return [];
   let query = tx
     .selectFrom('workflows')
     .select(columns)
@@ -315,6 +318,7 @@ export async function listWorkflows(tx: Tx, filter: WorkflowListFilter): Promise
     .limit(filter.limit);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.dagId) query = query.where('dag_id', '=', filter.dagId);
+  if (filter.dagIds) query = query.where('dag_id', 'in', [...filter.dagIds]);
   if (filter.after) {
     const { createdAt, workflowId } = filter.after;
     query = query.where((eb) =>

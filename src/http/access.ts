@@ -1,0 +1,107 @@
+/**
+ * Loads the object a route acts on and asks src/app/permissions.ts whether the caller may: NOT_FOUND (404) when they
+ * may not see it, exactly as for a missing id, and FORBIDDEN (403) when they may see it but not do this.
+ */
+import {
+  canCreateDag,
+  canEditDag,
+  canManageDag,
+  canSeeDag,
+  effectivePermissions,
+  isAdmin,
+  samePermissions,
+} from '../app/permissions.js';
+import type { DagDefinition } from '../definition/index.js';
+import type { DagRecord } from '../store/repositories/dags.js';
+import type { Actor } from '../shared/actor.js';
+import { FlowgateError } from '../shared/errors.js';
+import type { RouteDeps } from './route-deps.js';
+
+type Facade = RouteDeps['flowgate'];
+
+function notFound(what: string): FlowgateError {
+  return new FlowgateError('NOT_FOUND', `${what} does not exist`);
+}
+
+function forbidden(message: string): FlowgateError {
+  return new FlowgateError('FORBIDDEN', message);
+}
+
+/** Refuses with 403 unless the rule allows. */
+export function demand(allowed: boolean, message: string): void {
+  if (!allowed) throw forbidden(message);
+}
+
+/** A DAG the caller may see (archived ones too, with `includeArchived`); 404 otherwise. */
+export async function visibleDag(
+  flowgate: Facade,
+  actor: Actor,
+  dagId: string,
+  options: { includeArchived?: boolean } = {},
+): Promise<DagRecord> {
+  const dag = await flowgate.findDag(dagId);
+  if (!dag || (dag.archivedAt !== null && !options.includeArchived) || !canSeeDag(actor, dag)) {
+    throw notFound(`DAG ${dagId}`);
+  }
+  return dag;
+}
+
+/** A run the caller may see, and its DAG; 404 otherwise. */
+export async function visibleRun(flowgate: Facade, actor: Actor, workflowId: string) {
+  const run = await flowgate.getWorkflow(workflowId).catch((error: unknown) => {
+    throw isNotFound(error) ? notFound(`Workflow ${workflowId}`) : error;
+  });
+  const dag = await flowgate.findDag(run.dagId);
+  if (!dag || !canSeeDag(actor, dag)) throw notFound(`Workflow ${workflowId}`);
+  return { run, dag };
+}
+
+/** A HITL request the caller may see (with its context and votes), its run's starter and DAG; 404 otherwise. */
+export async function visibleRequest(flowgate: Facade, actor: Actor, requestId: string) {
+  const missing = notFound(`HITL request ${requestId}`);
+  const request = await flowgate.getHitl(requestId).catch((error: unknown) => {
+    throw isNotFound(error) ? missing : error;
+  });
+  const run = await flowgate.getWorkflow(request.workflowId).catch((error: unknown) => {
+    throw isNotFound(error) ? missing : error;
+  });
+  const dag = await flowgate.findDag(run.dagId);
+  if (!dag || !canSeeDag(actor, dag)) throw missing;
+  return { request, run, dag };
+}
+
+/** The ids of the DAGs whose runs and requests the caller may see; undefined for an admin (no filter). */
+export async function visibleDagIds(flowgate: Facade, actor: Actor): Promise<string[] | undefined> {
+  if (isAdmin(actor)) return undefined;
+  const dags = await flowgate.listDags({ includeArchived: true });
+  return dags.filter((dag) => canSeeDag(actor, dag)).map((dag) => dag.dagId);
+}
+
+/**
+ * May the caller store this (validated) document, given the DAG of the same id if there is one? A new DAG needs a
+ * non-viewer account; a new version edit rights, and a change of its permissions ownership.
+ */
+export function checkMayStore(
+  actor: Actor,
+  dag: DagDefinition,
+  existing: DagRecord | undefined,
+): void {
+  if (!existing) {
+    demand(canCreateDag(actor), 'Viewers cannot store DAGs.');
+    return;
+  }
+  if (!canSeeDag(actor, existing)) throw notFound(`DAG ${dag.dagId}`);
+  demand(canEditDag(actor, existing), `You may not change DAG ${dag.dagId}.`);
+  const after = effectivePermissions({
+    permissions: dag.permissions ?? null,
+    createdBy: existing.createdBy,
+  });
+  demand(
+    samePermissions(effectivePermissions(existing), after) || canManageDag(actor, existing),
+    `Only owners may change the permissions of DAG ${dag.dagId}.`,
+  );
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof FlowgateError && error.code === 'NOT_FOUND';
+}
