@@ -96,6 +96,7 @@ export async function cancelRun(
     { run },
     `cancelled by ${actor.username ?? actor.userId}`,
     RunStatus.cancelled,
+    actor,
   );
 }
 

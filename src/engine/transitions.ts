@@ -29,6 +29,7 @@ import {
 } from '../store/repositories/workflows.js';
 import type { Clock } from '../shared/clock.js';
 import { toIso } from '../shared/clock.js';
+import { describeActor, type Actor } from '../shared/actor.js';
 import { FlowgateError } from '../shared/errors.js';
 import { fromJson, toJson } from '../shared/json.js';
 import type { Changes } from './changes.js';
@@ -592,6 +593,8 @@ export async function failRun(
   state: { run: RunHeader; nodes: Map<string, LiveNode> } | { run: RunHeader },
   message: string,
   status: typeof RunStatus.failed | typeof RunStatus.cancelled = RunStatus.failed,
+  /** Who ended it, when a person did. */
+  by?: Actor,
 ): Promise<void> {
   const { run } = state;
   const nodes =
@@ -633,7 +636,7 @@ export async function failRun(
   changes.event(
     run.workflowId,
     status === RunStatus.failed ? EventType.workflowFailed : EventType.workflowCancelled,
-    { error: message },
+    { error: message, ...(by ? { by: describeActor(by) } : {}) },
   );
   changes.finished.push({ workflowId: run.workflowId, status });
 
