@@ -1,4 +1,7 @@
+import type { Selectable } from 'kysely';
+
 import type { Tx } from '../port.js';
+import type { DagsTable } from '../schema.js';
 
 export interface DagVersionRecord {
   readonly dagId: string;
@@ -150,17 +153,7 @@ export async function listDags(
   return (await query.execute()).map(toDagRecord);
 }
 
-function toDagRecord(row: {
-  dag_id: string;
-  name: string | null;
-  description: string | null;
-  latest_version: number;
-  permissions: string | null;
-  created_by: string | null;
-  created_at: string;
-  updated_at: string;
-  archived_at: string | null;
-}): DagRecord {
+function toDagRecord(row: Selectable<DagsTable>): DagRecord {
   return {
     dagId: row.dag_id,
     name: row.name,
