@@ -14,7 +14,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 
+import { EventFeed } from '../app/event-feed.js';
 import type { AuthService } from '../auth/auth-service.js';
+import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { FlowgateApi, RouteDeps } from './route-deps.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -23,6 +25,9 @@ import { dagRoutes } from './routes/dags.js';
 import { healthRoutes } from './routes/health.js';
 import { hitlRoutes } from './routes/hitl.js';
 import { meRoutes } from './routes/me.js';
+import { MetricsCollector } from './prometheus.js';
+import { eventRoutes } from './routes/events.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -39,6 +44,11 @@ export interface BuildServerOptions {
   readonly loginRateLimit?: RouteDeps['loginRateLimit'];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   readonly trustProxy?: boolean;
+  /**
+   * The database, for what reads it beyond the facade: the live event stream (`/api/events`) and the metrics
+   * (`/api/metrics/*`, Prometheus `/metrics`). Without it those routes are not served.
+   */
+  readonly store?: Store;
 }
 
 export type FlowgateServer = FastifyInstance;
@@ -93,6 +103,14 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(dagRoutes, deps);
   void api.register(workflowRoutes, deps);
   void api.register(hitlRoutes, deps);
+  if (options.store) {
+    const feed = new EventFeed(options.store);
+    app.addHook('onClose', () => feed.close());
+    void api.register(eventRoutes, { ...deps, feed });
+    const metrics = new MetricsCollector({ store: options.store });
+    metrics.hook(app);
+    void api.register(metricsRoutes, { ...deps, metrics });
+  }
   void api.register(openApiRoutes);
   return app;
 }

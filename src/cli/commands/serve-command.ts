@@ -113,6 +113,7 @@ async function startServer(flowgate: Flowgate, env: Env): Promise<FlowgateServer
   return buildServer({
     flowgate,
     auth,
+    store: flowgate.store,
     // Server faults (500s, with their stacks) and warnings, as JSON lines on stderr.
     logger: { level: 'warn', stream: process.stderr },
   });

@@ -1,0 +1,146 @@
+/**
+ * Monitoring figures over a store, as the API answers them: HITL response times and outcomes (seed 000's monitoring
+ * queries), agent and tool statistics (seed 001), run totals (seed 004's execution metrics). Each takes the DAG ids
+ * the caller may see (undefined: all), so that nobody learns about runs of DAGs hidden from them.
+ */
+import type { Store } from '../store/port.js';
+import {
+  agentStats,
+  executionTotals,
+  gaugeCounts,
+  hitlStatusCounts,
+  type HitlStatusRow,
+} from '../store/repositories/metrics.js';
+
+export interface MetricsScope {
+  /** Only figures of these DAGs; undefined for all (an admin). */
+  readonly dagIds?: readonly string[];
+}
+
+/** The statuses a HITL request ends in. */
+export const DECIDED_HITL_STATUSES = [
+  'approved',
+  'rejected',
+  'completed',
+  'expired',
+  'cancelled',
+] as const;
+export type DecidedHitlStatus = (typeof DECIDED_HITL_STATUSES)[number];
+
+export interface HitlFigures {
+  readonly pending: number;
+  /** Mean seconds from a request's creation to its answer (approved, rejected, completed); null when none. */
+  readonly avgApprovalSeconds: number | null;
+  /** approved / (approved + rejected); null when neither happened. */
+  readonly approvalRate: number | null;
+}
+
+export interface HitlMetrics extends HitlFigures {
+  readonly decided: Readonly<Record<DecidedHitlStatus, number>>;
+  readonly perDag: readonly ({ readonly dagId: string } & HitlFigures)[];
+}
+
+function figures(rows: readonly HitlStatusRow[]): HitlFigures {
+  let pending = 0;
+  let approved = 0;
+  let rejected = 0;
+  let seconds = 0;
+  let timed = 0;
+  for (const row of rows) {
+    if (row.status === 'pending') pending += row.count;
+    if (row.status === 'approved') approved += row.count;
+    if (row.status === 'rejected') rejected += row.count;
+    seconds += row.totalSeconds;
+    timed += row.timed;
+  }
+  return {
+    pending,
+    avgApprovalSeconds: timed === 0 ? null : Math.max(0, seconds / timed),
+    approvalRate: approved + rejected === 0 ? null : approved / (approved + rejected),
+  };
+}
+
+export async function getHitlMetrics(store: Store, scope: MetricsScope = {}): Promise<HitlMetrics> {
+  const rows = await store.read((db) => hitlStatusCounts(db, scope));
+  const decided = Object.fromEntries(DECIDED_HITL_STATUSES.map((s) => [s, 0])) as Record<
+    DecidedHitlStatus,
+    number
+  >;
+  for (const row of rows) {
+    if (row.status in decided) decided[row.status as DecidedHitlStatus] += row.count;
+  }
+  const byDag = new Map<string, HitlStatusRow[]>();
+  for (const row of rows) byDag.set(row.dagId, [...(byDag.get(row.dagId) ?? []), row]);
+  return {
+    ...figures(rows),
+    decided,
+    perDag: [...byDag].map(([dagId, dagRows]) => ({ dagId, ...figures(dagRows) })),
+  };
+}
+
+export interface AgentMetrics {
+  readonly agentId: string;
+  /** `agent` or `tool`. */
+  readonly kind: string;
+  readonly total: number;
+  readonly successful: number;
+  readonly failed: number;
+  readonly avgDurationSeconds: number | null;
+}
+
+export async function getAgentMetrics(
+  store: Store,
+  scope: MetricsScope = {},
+): Promise<{ items: AgentMetrics[] }> {
+  return { items: await store.read((db) => agentStats(db, scope)) };
+}
+
+export interface ExecutionMetrics {
+  readonly totalRuns: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Mean seconds from start to completion over the runs that finished; null when none. */
+  readonly avgDurationSeconds: number | null;
+  /** Sum of those durations (seed 004's totalDuration). */
+  readonly totalDurationSeconds: number;
+  readonly nodeCount: number;
+  /** Node claims, retries included. */
+  readonly attempts: number;
+  /** Decided HITL requests. */
+  readonly humanInterventions: number;
+  /** Agent executions (tools not counted). */
+  readonly aiCalls: number;
+}
+
+export async function getExecutionMetrics(
+  store: Store,
+  scope: MetricsScope & { readonly workflowId?: string } = {},
+): Promise<ExecutionMetrics> {
+  const totals = await store.read((db) => executionTotals(db, scope));
+  let totalRuns = 0;
+  let seconds = 0;
+  let timed = 0;
+  const byStatus: Record<string, number> = {};
+  for (const row of totals.runs) {
+    totalRuns += row.count;
+    byStatus[row.status] = row.count;
+    seconds += row.totalSeconds;
+    timed += row.timed;
+  }
+  return {
+    totalRuns,
+    byStatus,
+    avgDurationSeconds: timed === 0 ? null : Math.max(0, seconds / timed),
+    totalDurationSeconds: Math.max(0, seconds),
+    nodeCount: totals.nodeCount,
+    attempts: totals.attempts,
+    humanInterventions: totals.humanInterventions,
+    aiCalls: totals.aiCalls,
+  };
+}
+
+/** Runs per status and pending HITL requests over all DAGs (Prometheus gauges: aggregate numbers only). */
+export function getGaugeCounts(
+  store: Store,
+): Promise<{ runs: { status: string; count: number }[]; pendingHitl: number }> {
+  return store.read((db) => gaugeCounts(db));
+}

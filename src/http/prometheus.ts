@@ -1,0 +1,96 @@
+/**
+ * The Prometheus side of monitoring: a registry of this server's own (never prom-client's global one, so that two
+ * servers in a process, or a host application's metrics, do not collide), with the process's default metrics, gauges
+ * read from the store at scrape time (runs by status, pending HITL requests) and a histogram of HTTP request
+ * durations that `hook(app)` records. Only aggregate numbers: no ids, names or users leave through `/metrics`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+import { getGaugeCounts } from '../app/metrics.js';
+import type { Store } from '../store/port.js';
+
+export interface MetricsCollectorOptions {
+  readonly store: Store;
+  /** Process metrics (CPU, memory, event loop lag, ...); default true. */
+  readonly defaultMetrics?: boolean;
+  /** Histogram buckets in seconds. */
+  readonly buckets?: readonly number[];
+}
+
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class MetricsCollector {
+  readonly store: Store;
+  readonly registry = new Registry();
+  readonly #requests: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(options: MetricsCollectorOptions) {
+    this.store = options.store;
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+
+    const store = this.store;
+    // Both gauges read the same counts; one read per scrape serves them.
+    let pendingRead: Promise<Awaited<ReturnType<typeof getGaugeCounts>>> | undefined;
+    const counts = () => {
+      pendingRead ??= getGaugeCounts(store).finally(() => {
+        pendingRead = undefined;
+      });
+      return pendingRead;
+    };
+    const runs: Gauge<'status'> = new Gauge({
+      name: 'flowgate_runs',
+      help: 'Workflow runs by status.',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const { runs: rows } = await counts();
+        runs.reset();
+        for (const row of rows) runs.set({ status: row.status }, row.count);
+      },
+    });
+    const pending: Gauge = new Gauge({
+      name: 'flowgate_hitl_pending',
+      help: 'HITL requests waiting for a decision.',
+      registers: [this.registry],
+      async collect() {
+        pending.set((await counts()).pendingHitl);
+      },
+    });
+    this.#requests = new Histogram({
+      name: 'flowgate_http_request_duration_seconds',
+      help: 'HTTP request durations by method, route (as registered) and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [...(options.buckets ?? DEFAULT_BUCKETS)],
+      registers: [this.registry],
+    });
+  }
+
+  /**
+   * Records every response's duration. Call on the root instance before `ready()`. The route label is the route as
+   * registered (`/api/workflows/:id`), never the URL, so that ids do not multiply the series; unmatched URLs share
+   * one label.
+   */
+  hook(app: FastifyInstance): void {
+    app.addHook('onResponse', (request, reply, done) => {
+      this.#requests.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: String(reply.statusCode),
+        },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for a scrape. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

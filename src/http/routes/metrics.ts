@@ -1,0 +1,98 @@
+/**
+ * `GET /api/metrics/{hitl,agents,executions}`: monitoring figures over the DAGs the caller may see (everything for an
+ * admin). `GET /metrics`: the Prometheus exposition, unauthenticated as scrapers expect, with aggregate numbers only.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+import { getAgentMetrics, getExecutionMetrics, getHitlMetrics } from '../../app/metrics.js';
+import { visibleDagIds, visibleRun } from '../access.js';
+import { actorOf, authenticate } from '../authenticate.js';
+import type { MetricsCollector } from '../prometheus.js';
+import type { RouteDeps } from '../route-deps.js';
+import { BEARER, errorResponses } from '../schemas/common.js';
+import {
+  AgentMetricsList,
+  ExecutionMetrics,
+  ExecutionMetricsQuery,
+  HitlMetrics,
+} from '../schemas/metrics.js';
+
+export type MetricsRouteDeps = RouteDeps & { readonly metrics: MetricsCollector };
+
+export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
+  app,
+  { auth, flowgate, metrics },
+) => {
+  const signedIn = authenticate(auth);
+  const { store } = metrics;
+  const scopeOf = async (request: Parameters<typeof actorOf>[0]) => {
+    const dagIds = await visibleDagIds(flowgate, actorOf(request));
+    return dagIds ? { dagIds } : {};
+  };
+
+  app.get(
+    '/api/metrics/hitl',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['metrics'],
+        summary: 'HITL figures: pending, mean time to answer, approval rate, outcomes, per DAG',
+        security: BEARER,
+        response: { 200: HitlMetrics, ...errorResponses(401) },
+      },
+    },
+    async (request) => getHitlMetrics(store, await scopeOf(request)),
+  );
+
+  app.get(
+    '/api/metrics/agents',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Executions per agent and tool: total, successful, failed, mean duration',
+        security: BEARER,
+        response: { 200: AgentMetricsList, ...errorResponses(401) },
+      },
+    },
+    async (request) => getAgentMetrics(store, await scopeOf(request)),
+  );
+
+  app.get(
+    '/api/metrics/executions',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Run totals: runs by status, durations, nodes, attempts, human interventions',
+        security: BEARER,
+        querystring: ExecutionMetricsQuery,
+        response: { 200: ExecutionMetrics, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { workflowId } = request.query;
+      if (workflowId !== undefined) {
+        const { run } = await visibleRun(flowgate, actorOf(request), workflowId);
+        return getExecutionMetrics(store, { workflowId: run.workflowId });
+      }
+      return getExecutionMetrics(store, await scopeOf(request));
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'Prometheus exposition: process metrics, runs by status, pending requests, HTTP timings',
+      },
+    },
+    async (_request, reply) => {
+      const text = await metrics.scrape();
+      return reply.type(metrics.contentType).send(text);
+    },
+  );
+  return Promise.resolve();
+};
