@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
 import type { CliContext } from './cli-context.js';
+import { backupCommand } from './commands/backup-command.js';
+import { cleanupCommand } from './commands/cleanup-command.js';
 import { hitlCommand } from './commands/hitl-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { userCommand } from './commands/user-command.js';
 import { workerCommand } from './commands/worker-command.js';
 
 /** The `flowgate` command tree (API.md "Command line"). */
@@ -23,6 +26,9 @@ export function buildProgram(ctx: CliContext): Command {
   workerCommand(program, ctx);
   migrateCommand(program, ctx);
   hitlCommand(program, ctx);
+  userCommand(program, ctx);
+  backupCommand(program, ctx);
+  cleanupCommand(program, ctx);
   return program;
 }
 

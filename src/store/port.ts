@@ -42,6 +42,11 @@ export interface Store {
    * planned while the tables were small do not keep scanning and sorting. A no-op where the planner needs none.
    */
   refreshStatistics(): Promise<void>;
+  /**
+   * Writes a consistent copy of the database to `file`, safe while other processes use it (SQLite's online backup).
+   * PostgreSQL throws `NOT_IMPLEMENTED`, naming the `pg_dump` command to run instead.
+   */
+  backup(file: string): Promise<void>;
   migrateToLatest(): Promise<void>;
   migrateDown(): Promise<void>;
   close(): Promise<void>;

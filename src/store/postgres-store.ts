@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { StoreOptions } from './open-store.js';
 import type { Store, Tx } from './port.js';
 import type { Database } from './schema.js';
+import { FlowgateError } from '../shared/errors.js';
 import { runMigrations, Wakeups } from './store-common.js';
 
 const WAKEUP_CHANNEL = 'flowgate_wakeup';
@@ -63,6 +64,7 @@ export async function openPostgres(
     refreshStatistics: async () => {
       await sql`analyze workflows, workflow_nodes, hitl_requests`.execute(db);
     },
+    backup: (file) => Promise.reject(pgDumpAdvice(connectionString, file)),
     migrateToLatest: () => runMigrations(db, 'postgres', 'up'),
     migrateDown: () => runMigrations(db, 'postgres', 'down'),
     close: async () => {
@@ -70,6 +72,29 @@ export async function openPostgres(
       await db.destroy();
     },
   };
+}
+
+/**
+ * PostgreSQL has no online backup a client can drive: the operator runs `pg_dump`. The advice names the database
+ * and the connection without the password, which `pg_dump` takes from PGPASSWORD or ~/.pgpass.
+ */
+function pgDumpAdvice(connectionString: string, file: string): FlowgateError {
+  let target = 'DATABASE';
+  try {
+    const url = new URL(connectionString);
+    const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
+    const user = url.username ? `--username=${decodeURIComponent(url.username)} ` : '';
+    const host = url.hostname ? `--host=${url.hostname} ` : '';
+    const port = url.port ? `--port=${url.port} ` : '';
+    target = `${host}${port}${user}--dbname=${name}`;
+  } catch {
+    // Not a URL after all: fall back to the placeholder.
+  }
+  return new FlowgateError(
+    'NOT_IMPLEMENTED',
+    `Backups of a PostgreSQL database are made with pg_dump: ` +
+      `pg_dump ${target} --format=custom --file=${file}`,
+  );
 }
 
 /** A dedicated connection for LISTEN; reconnects after a drop so wakeups keep arriving. */

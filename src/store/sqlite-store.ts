@@ -69,6 +69,10 @@ export function openSqlite(path: string, options: StoreOptions): Store {
     onWakeup: (listener) => wakeups.add(listener),
     // SQLite plans these queries from the schema alone; ANALYZE would only add work.
     refreshStatistics: () => Promise.resolve(),
+    backup: async (file) => {
+      mkdirSync(dirname(file), { recursive: true });
+      await handle.backup(file);
+    },
     migrateToLatest: () => runMigrations(db, 'sqlite', 'up'),
     migrateDown: () => runMigrations(db, 'sqlite', 'down'),
     close: async () => {
