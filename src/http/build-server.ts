@@ -29,6 +29,7 @@ import { MetricsCollector } from './prometheus.js';
 import { eventRoutes } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { seed003Routes } from './routes/seed-003.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 
@@ -101,6 +102,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(apiKeyRoutes, deps);
   void api.register(userRoutes, deps);
   void api.register(dagRoutes, deps);
+  void api.register(seed003Routes, deps);
   void api.register(workflowRoutes, deps);
   void api.register(hitlRoutes, deps);
   if (options.store) {

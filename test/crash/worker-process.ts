@@ -32,10 +32,9 @@ const flowgate = await createFlowgate({
   workers: { leaseMs: Number(leaseMs), pollMs: 100, concurrency: 20 },
   onError: (error) => process.stderr.write(`worker error: ${String(error)}\n`),
 });
-process.stdout.write('ready\n');
-
 const stop = () => {
   void flowgate.close().then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+process.stdout.write('ready\n');

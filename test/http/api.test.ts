@@ -71,7 +71,7 @@ interface Fixture {
 type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag';
 
 interface RouteCase {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as registered (OpenAPI path), to check that the table names every route. */
   readonly route: string;
   readonly url: (f: Fixture) => string;
@@ -213,6 +213,56 @@ const MATRIX: readonly RouteCase[] = [
     route: '/api/hitl/{requestId}/cancel',
     url: (f) => `/api/hitl/${f.requestId}/cancel`,
     payload: () => ({ reason: 'not needed' }),
+    fresh: 'gated',
+    expect: CONTROL,
+  },
+  // Seed 003's endpoints.
+  {
+    method: 'POST',
+    route: '/api/workflows/execute',
+    url: () => '/api/workflows/execute',
+    payload: (f) => ({ dagId: f.dagId, input: { n: 1 } }),
+    expect: { anonymous: 401, viewer: 403, outsider: 404, editor: 201, approver: 403, admin: 201 },
+  },
+  {
+    method: 'GET',
+    route: '/api/workflows/approvals',
+    url: () => '/api/workflows/approvals',
+    expect: LIST,
+  },
+  {
+    method: 'POST',
+    route: '/api/workflows/approvals',
+    url: () => '/api/workflows/approvals',
+    payload: (f) => ({ gateId: f.requestId, decision: { approved: true, comment: 'fine' } }),
+    fresh: 'gated',
+    expect: DECIDE,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/workflows/approvals',
+    url: (f) => `/api/workflows/approvals?gateId=${f.requestId}`,
+    fresh: 'gated',
+    expect: CONTROL,
+  },
+  {
+    method: 'GET',
+    route: '/api/workflows/state',
+    url: (f) => `/api/workflows/state?workflowId=${f.workflowId}`,
+    expect: READ,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/workflows/state',
+    url: () => '/api/workflows/state',
+    payload: (f) => ({ workflowId: f.workflowId, action: 'pause' }),
+    fresh: 'gated',
+    expect: CONTROL,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/workflows/state',
+    url: (f) => `/api/workflows/state?workflowId=${f.workflowId}`,
     fresh: 'gated',
     expect: CONTROL,
   },

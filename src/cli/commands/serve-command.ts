@@ -71,12 +71,14 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
     await flowgate.close();
     throw error;
   }
+  // Listen for the stop signals before saying that we are up: a supervisor may send one the moment it reads that.
+  const stopSignal = nextSignal();
   const address = server.server.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   console.log(`Flowgate listening on http://${host}:${address.port}`);
   console.log(`Database ${redactDbUrl(db)}; workers running.`);
 
-  const signal = await nextSignal();
+  const signal = await stopSignal;
   // A second signal while shutting down means "now": running nodes are taken again by another
   // worker once their lease runs out, so nothing is lost but time.
   const force = () => {

@@ -50,13 +50,15 @@ async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promis
     workers: options.concurrency === undefined ? {} : { concurrency: options.concurrency },
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
+  // Listen for the stop signals before saying that we run: a supervisor may send one the moment it reads that.
+  const stopSignal = nextSignal();
   if (flowgate.store.dialect === 'sqlite') {
     console.log(
       'Note: on SQLite one `flowgate serve` already runs the workers; extra workers add little.',
     );
   }
   console.log(`Flowgate worker running on ${redactDbUrl(db)}.`);
-  const signal = await nextSignal();
+  const signal = await stopSignal;
   console.log(`${signal}: finishing running nodes and closing the database…`);
   await flowgate.close();
   console.log('Worker stopped.');

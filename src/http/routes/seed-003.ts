@@ -1,0 +1,308 @@
+/**
+ * Seed 003's endpoints (API.md): `POST /api/workflows/execute`, `GET/POST/DELETE /api/workflows/approvals`,
+ * `GET/PATCH/DELETE /api/workflows/state`, in that seed's shapes and with the permissions of the native routes they
+ * stand for (`POST /api/workflows`, `/api/hitl/...`, `/api/workflows/:id/{pause,resume,cancel}`). Their static paths
+ * win over `/api/workflows/:id` in Fastify's router. `/api/workflows/rollback` is not served: it needs snapshots and
+ * compensations, which come with a later issue.
+ */
+import { isDeepStrictEqual } from 'node:util';
+
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+import { canControlRun, canDecideRequest, canSeeDag, canStartDag } from '../../app/permissions.js';
+import type { WorkflowView } from '../../app/views.js';
+import type { Actor } from '../../shared/actor.js';
+import { FlowgateError } from '../../shared/errors.js';
+import {
+  checkMayStore,
+  demand,
+  visibleDag,
+  visibleDagIds,
+  visibleRequest,
+  visibleRun,
+} from '../access.js';
+import { actorOf, authenticate } from '../authenticate.js';
+import type { RouteDeps } from '../route-deps.js';
+import { BEARER, errorResponses } from '../schemas/common.js';
+import { Decision } from '../schemas/hitl.js';
+import {
+  ApprovalDecisionBody,
+  ApprovalList,
+  CancelApprovalsQuery,
+  ExecuteBody,
+  RunStatusAnswer,
+  StateActionBody,
+  StateAnswer,
+  StateQuery,
+  StateQueryRequired,
+} from '../schemas/seed-003.js';
+import { CancelledCount, StartedWorkflow, Workflow } from '../schemas/workflows.js';
+
+type Facade = RouteDeps['flowgate'];
+
+/** Nodes that hold a run up: running, or waiting for people. */
+const CURRENT = new Set(['running', 'waiting_hitl']);
+
+/** A run (with its nodes) as seed 003's execution state. */
+function stateOf(run: WorkflowView) {
+  const nodes = run.nodes ?? [];
+  const completed = nodes.filter((node) => node.status === 'completed');
+  return {
+    workflowId: run.workflowId,
+    dagId: run.dagId,
+    status: run.status,
+    currentNodes: nodes.filter((node) => CURRENT.has(node.status)).map((node) => node.nodeId),
+    completedNodes: completed.map((node) => node.nodeId),
+    context: {
+      input: run.input,
+      outputs: Object.fromEntries(completed.map((node) => [node.nodeId, node.result])),
+    },
+  };
+}
+
+/** Every page of a cursor-paged list. */
+async function all<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const answer = await page(cursor);
+    items.push(...answer.items);
+    cursor = answer.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+}
+
+/** Starts a run as `POST /api/workflows` does, with the same permission checks. */
+async function execute(
+  flowgate: Facade,
+  actor: Actor,
+  body: {
+    dagId?: string | undefined;
+    workflow?: Record<string, unknown> | undefined;
+    input?: unknown;
+  },
+) {
+  const options = { input: body.input ?? null, startedBy: actor };
+  if (body.workflow === undefined) {
+    const dag = await visibleDag(flowgate, actor, body.dagId!);
+    demand(canStartDag(actor, dag), `You may not start DAG ${dag.dagId}.`);
+    return flowgate.start(dag.dagId, options);
+  }
+  const dag = flowgate.validateDag(body.workflow);
+  const existing = await flowgate.findDag(dag.dagId);
+  const unchanged =
+    existing !== undefined &&
+    existing.archivedAt === null &&
+    // Compared as values: PostgreSQL keeps the definition as jsonb, with its own key order.
+    isDeepStrictEqual(
+      (await flowgate.getDag(dag.dagId)).definition,
+      JSON.parse(JSON.stringify(dag)),
+    );
+  if (unchanged) {
+    if (!canSeeDag(actor, existing)) {
+      throw new FlowgateError('NOT_FOUND', `DAG ${dag.dagId} does not exist`);
+    }
+    demand(canStartDag(actor, existing), `You may not start DAG ${dag.dagId}.`);
+  } else {
+    checkMayStore(actor, dag, existing);
+  }
+  return flowgate.start(body.workflow, options);
+}
+
+export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgate }) => {
+  const signedIn = authenticate(auth);
+
+  app.post(
+    '/api/workflows/execute',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary: 'Seed 003: start a run of a stored DAG (`dagId`) or of a document (`workflow`)',
+        description: 'The permissions of `POST /api/workflows`.',
+        security: BEARER,
+        body: ExecuteBody,
+        response: { 201: StartedWorkflow, ...errorResponses(400, 401, 403, 404, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const started = await execute(flowgate, actorOf(request), request.body);
+      return reply.code(201).send({ workflowId: started.workflowId, status: started.status });
+    },
+  );
+
+  app.get(
+    '/api/workflows/approvals',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['hitl'],
+        summary: 'Seed 003: the pending HITL requests of runs the caller may see, oldest first',
+        security: BEARER,
+        response: { 200: ApprovalList, ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const dagIds = await visibleDagIds(flowgate, actorOf(request));
+      const approvals = await all((cursor) =>
+        flowgate.listHitl({
+          limit: 500,
+          ...(dagIds ? { dagIds } : {}),
+          ...(cursor !== undefined ? { cursor } : {}),
+        }),
+      );
+      return { approvals, count: approvals.length };
+    },
+  );
+
+  app.post(
+    '/api/workflows/approvals',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['hitl'],
+        summary: 'Seed 003: approve (`approved: true`) or reject the request `gateId`',
+        description:
+          '409 HITL_NOT_PENDING when already decided; 403 when the caller may not decide.',
+        security: BEARER,
+        body: ApprovalDecisionBody,
+        response: { 200: Decision, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { gateId, decision } = request.body;
+      const { dag } = await visibleRequest(flowgate, actor, gateId);
+      demand(canDecideRequest(actor, dag), 'You may not decide this request.');
+      const options = decision.comment !== undefined ? { comment: decision.comment } : {};
+      return decision.approved
+        ? flowgate.approve(gateId, actor, options)
+        : flowgate.reject(gateId, actor, options);
+    },
+  );
+
+  app.delete(
+    '/api/workflows/approvals',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['hitl'],
+        summary:
+          'Seed 003: cancel the request `gateId`, or every pending request of the run `workflowId`',
+        description: 'Admins, owners and editors of the DAG, and the run’s starter.',
+        security: BEARER,
+        querystring: CancelApprovalsQuery,
+        response: { 200: CancelledCount, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { gateId, workflowId } = request.query;
+      if ((gateId === undefined) === (workflowId === undefined)) {
+        throw new FlowgateError('BAD_REQUEST', 'Give either gateId or workflowId');
+      }
+      if (gateId !== undefined) {
+        const { run, dag } = await visibleRequest(flowgate, actor, gateId);
+        demand(canControlRun(actor, dag, run.createdBy), 'You may not cancel this request.');
+        await flowgate.cancelHitl(gateId, actor);
+        return { cancelled: 1 };
+      }
+      const { run, dag } = await visibleRun(flowgate, actor, workflowId!);
+      demand(canControlRun(actor, dag, run.createdBy), 'You may not cancel this run’s requests.');
+      return { cancelled: await flowgate.cancelRunHitl(run.workflowId, actor) };
+    },
+  );
+
+  app.get(
+    '/api/workflows/state',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary:
+          'Seed 003: the states of the running and paused runs the caller may see, or (`workflowId`) one run’s',
+        security: BEARER,
+        querystring: StateQuery,
+        response: { 200: StateAnswer, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { workflowId } = request.query;
+      if (workflowId !== undefined) {
+        const { run } = await visibleRun(flowgate, actor, workflowId);
+        // Snapshots (seed 003's rollback points) come with a later issue; until then there are none to list.
+        return { state: stateOf(run), snapshots: [] };
+      }
+      const dagIds = await visibleDagIds(flowgate, actor);
+      const runs = (
+        await Promise.all(
+          ['running', 'paused'].map((status) =>
+            all((cursor) =>
+              flowgate.listWorkflows({
+                status,
+                limit: 500,
+                ...(dagIds ? { dagIds } : {}),
+                ...(cursor !== undefined ? { cursor } : {}),
+              }),
+            ),
+          ),
+        )
+      ).flat();
+      runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const states = [];
+      for (const run of runs) {
+        const full = await flowgate.getWorkflow(run.workflowId).catch(() => undefined);
+        if (full) states.push(stateOf(full));
+      }
+      return { states, count: states.length };
+    },
+  );
+
+  app.patch(
+    '/api/workflows/state',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary: 'Seed 003: pause or resume a run (`updateContext` is not supported)',
+        description: 'Admins, owners and editors of the DAG, and the run’s starter.',
+        security: BEARER,
+        body: StateActionBody,
+        response: { 200: Workflow, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { workflowId, action } = request.body;
+      const { run, dag } = await visibleRun(flowgate, actor, workflowId);
+      demand(canControlRun(actor, dag, run.createdBy), `You may not ${action} this run.`);
+      return flowgate[action](run.workflowId, actor);
+    },
+  );
+
+  app.delete(
+    '/api/workflows/state',
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary: 'Seed 003: delete a run’s state, that is cancel the run',
+        description: 'Admins, owners and editors of the DAG, and the run’s starter.',
+        security: BEARER,
+        querystring: StateQueryRequired,
+        response: { 200: RunStatusAnswer, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { run, dag } = await visibleRun(flowgate, actor, request.query.workflowId);
+      demand(canControlRun(actor, dag, run.createdBy), 'You may not cancel this run.');
+      const cancelled = await flowgate.cancel(run.workflowId, actor);
+      return { workflowId: cancelled.workflowId, status: cancelled.status };
+    },
+  );
+  return Promise.resolve();
+};
