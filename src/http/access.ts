@@ -2,11 +2,14 @@
  * Loads the object a route acts on and asks src/app/permissions.ts whether the caller may: NOT_FOUND (404) when they
  * may not see it, exactly as for a missing id, and FORBIDDEN (403) when they may see it but not do this.
  */
+import { isDeepStrictEqual } from 'node:util';
+
 import {
   canCreateDag,
   canEditDag,
   canManageDag,
   canSeeDag,
+  canStartDag,
   effectivePermissions,
   isAdmin,
   samePermissions,
@@ -104,4 +107,44 @@ export function checkMayStore(
 
 function isNotFound(error: unknown): boolean {
   return error instanceof FlowgateError && error.code === 'NOT_FOUND';
+}
+
+/**
+ * Starts a run for the caller, with the permissions of `POST /api/workflows`: a stored DAG by id (start rights), or
+ * a document (store rights, unless it equals the latest stored version, when start rights suffice).
+ */
+export async function startRunAsCaller(
+  flowgate: RouteDeps['flowgate'],
+  actor: Actor,
+  request: { dagId?: string; version?: number; document?: object; input?: unknown },
+): Promise<{ workflowId: string; status: string }> {
+  const options = { input: request.input ?? null, startedBy: actor };
+  if (request.document === undefined) {
+    const dag = await visibleDag(flowgate, actor, request.dagId ?? '');
+    demand(canStartDag(actor, dag), `You may not start DAG ${dag.dagId}.`);
+    return flowgate.start(dag.dagId, {
+      ...options,
+      ...(request.version !== undefined ? { version: request.version } : {}),
+    });
+  }
+  const dag = flowgate.validateDag(request.document);
+  const existing = await flowgate.findDag(dag.dagId);
+  const unchanged =
+    existing !== undefined &&
+    existing.archivedAt === null &&
+    // Compared as values: PostgreSQL keeps the definition as jsonb, with its own key order.
+    isDeepStrictEqual(
+      (await flowgate.getDag(dag.dagId)).definition,
+      JSON.parse(JSON.stringify(dag)),
+    );
+  if (unchanged) {
+    // The document is the latest version: starting it is starting the stored DAG.
+    if (!canSeeDag(actor, existing)) {
+      throw new FlowgateError('NOT_FOUND', `DAG ${dag.dagId} does not exist`);
+    }
+    demand(canStartDag(actor, existing), `You may not start DAG ${dag.dagId}.`);
+  } else {
+    checkMayStore(actor, dag, existing);
+  }
+  return flowgate.start(request.document, options);
 }

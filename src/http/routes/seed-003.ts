@@ -5,22 +5,12 @@
  * win over `/api/workflows/:id` in Fastify's router. `/api/workflows/rollback` is not served: it needs snapshots and
  * compensations, which come with a later issue.
  */
-import { isDeepStrictEqual } from 'node:util';
-
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { canControlRun, canDecideRequest, canSeeDag, canStartDag } from '../../app/permissions.js';
+import { canControlRun, canDecideRequest } from '../../app/permissions.js';
 import type { WorkflowView } from '../../app/views.js';
-import type { Actor } from '../../shared/actor.js';
 import { FlowgateError } from '../../shared/errors.js';
-import {
-  checkMayStore,
-  demand,
-  visibleDag,
-  visibleDagIds,
-  visibleRequest,
-  visibleRun,
-} from '../access.js';
+import { demand, startRunAsCaller, visibleDagIds, visibleRequest, visibleRun } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses } from '../schemas/common.js';
@@ -37,8 +27,6 @@ import {
   StateQueryRequired,
 } from '../schemas/seed-003.js';
 import { CancelledCount, StartedWorkflow, Workflow } from '../schemas/workflows.js';
-
-type Facade = RouteDeps['flowgate'];
 
 /** Nodes that hold a run up: running, or waiting for people. */
 const CURRENT = new Set(['running', 'waiting_hitl']);
@@ -75,42 +63,6 @@ async function all<T>(
 }
 
 /** Starts a run as `POST /api/workflows` does, with the same permission checks. */
-async function execute(
-  flowgate: Facade,
-  actor: Actor,
-  body: {
-    dagId?: string | undefined;
-    workflow?: Record<string, unknown> | undefined;
-    input?: unknown;
-  },
-) {
-  const options = { input: body.input ?? null, startedBy: actor };
-  if (body.workflow === undefined) {
-    const dag = await visibleDag(flowgate, actor, body.dagId!);
-    demand(canStartDag(actor, dag), `You may not start DAG ${dag.dagId}.`);
-    return flowgate.start(dag.dagId, options);
-  }
-  const dag = flowgate.validateDag(body.workflow);
-  const existing = await flowgate.findDag(dag.dagId);
-  const unchanged =
-    existing !== undefined &&
-    existing.archivedAt === null &&
-    // Compared as values: PostgreSQL keeps the definition as jsonb, with its own key order.
-    isDeepStrictEqual(
-      (await flowgate.getDag(dag.dagId)).definition,
-      JSON.parse(JSON.stringify(dag)),
-    );
-  if (unchanged) {
-    if (!canSeeDag(actor, existing)) {
-      throw new FlowgateError('NOT_FOUND', `DAG ${dag.dagId} does not exist`);
-    }
-    demand(canStartDag(actor, existing), `You may not start DAG ${dag.dagId}.`);
-  } else {
-    checkMayStore(actor, dag, existing);
-  }
-  return flowgate.start(body.workflow, options);
-}
-
 export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgate }) => {
   const signedIn = authenticate(auth);
 
@@ -128,7 +80,12 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
       },
     },
     async (request, reply) => {
-      const started = await execute(flowgate, actorOf(request), request.body);
+      const { dagId, workflow, input } = request.body;
+      const started = await startRunAsCaller(flowgate, actorOf(request), {
+        ...(dagId !== undefined ? { dagId } : {}),
+        ...(workflow !== undefined ? { document: workflow } : {}),
+        input,
+      });
       return reply.code(201).send({ workflowId: started.workflowId, status: started.status });
     },
   );

@@ -2,13 +2,10 @@
  * `POST/GET /api/workflows`, `GET /api/workflows/:id` (and `/events`), `POST /api/workflows/:id/{pause,resume,
  * cancel,retry,cancel-hitl}`: runs, visible and controllable as the DAG's permissions say.
  */
-import { isDeepStrictEqual } from 'node:util';
-
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { canControlRun, canSeeDag, canStartDag } from '../../app/permissions.js';
-import { FlowgateError } from '../../shared/errors.js';
-import { checkMayStore, demand, visibleDag, visibleDagIds, visibleRun } from '../access.js';
+import { canControlRun } from '../../app/permissions.js';
+import { demand, startRunAsCaller, visibleDagIds, visibleRun } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses, IdParams } from '../schemas/common.js';
@@ -41,39 +38,13 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
       const { dagId, version, dag: document, input } = request.body;
-      const options = { input: input ?? null, startedBy: actor };
-      let started: { workflowId: string; status: string };
-      if (document !== undefined) {
-        const dag = flowgate.validateDag(document);
-        const existing = await flowgate.findDag(dag.dagId);
-        const unchanged =
-          existing !== undefined &&
-          existing.archivedAt === null &&
-          // Compared as values: PostgreSQL keeps the definition as jsonb, with its own key order.
-          isDeepStrictEqual(
-            (await flowgate.getDag(dag.dagId)).definition,
-            JSON.parse(JSON.stringify(dag)),
-          );
-        if (unchanged) {
-          // The document is the latest version: starting it is starting the stored DAG.
-          if (!canSeeDag(actor, existing)) {
-            throw new FlowgateError('NOT_FOUND', `DAG ${dag.dagId} does not exist`);
-          }
-          demand(canStartDag(actor, existing), `You may not start DAG ${dag.dagId}.`);
-        } else {
-          checkMayStore(actor, dag, existing);
-        }
-        started = await flowgate.start(document, options);
-      } else {
-        const dag = await visibleDag(flowgate, actor, dagId!);
-        demand(canStartDag(actor, dag), `You may not start DAG ${dag.dagId}.`);
-        started = await flowgate.start(dag.dagId, {
-          ...options,
-          ...(version !== undefined ? { version } : {}),
-        });
-      }
+      const started = await startRunAsCaller(flowgate, actorOf(request), {
+        ...(dagId !== undefined ? { dagId } : {}),
+        ...(version !== undefined ? { version } : {}),
+        ...(document !== undefined ? { document } : {}),
+        input,
+      });
       return reply.code(201).send({ workflowId: started.workflowId, status: started.status });
     },
   );
