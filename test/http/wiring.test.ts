@@ -1,4 +1,8 @@
-/** buildServer with the store serves the live event stream and the metrics routes as well. */
+/**
+ * The whole server as `flowgate serve` builds it (with the store): it serves the live event stream and the metrics
+ * routes as well, and its OpenAPI document matches the committed copy (a drift guard: a change to the contract shows
+ * in review; refresh with `npx vitest run test/http/wiring.test.ts -u`).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AuthService } from '../../src/auth/auth-service.js';
@@ -6,7 +10,7 @@ import { buildServer, type FlowgateServer } from '../../src/http/build-server.js
 import { systemClock } from '../../src/shared/clock.js';
 import { startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
-describe('server wiring', () => {
+describe('the server as serve builds it', () => {
   let t: TestFlowgate;
   let app: FlowgateServer;
   beforeAll(async () => {
@@ -36,5 +40,11 @@ describe('server wiring', () => {
       }>().paths,
     );
     expect(paths).toEqual(expect.arrayContaining(['/api/events', '/api/metrics/hitl', '/metrics']));
+  });
+
+  it('publishes an OpenAPI document that matches the committed copy', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+    const document = JSON.stringify(response.json(), null, 2);
+    await expect(`${document}\n`).toMatchFileSnapshot('../__snapshots__/openapi.json');
   });
 });
