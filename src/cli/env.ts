@@ -28,6 +28,10 @@ export const ENV = {
    * without it a password is generated and printed once.
    */
   adminPassword: 'FLOWGATE_ADMIN_PASSWORD',
+  /** The Flowgate server `hitl` talks to instead of opening the database (`--server`). */
+  server: 'FLOWGATE_SERVER_URL',
+  /** The API key `hitl` sends to that server (`--api-key`); created with `POST /api/me/api-keys`. */
+  apiKey: 'FLOWGATE_API_KEY',
 } as const;
 
 export const DEFAULTS = {
