@@ -55,10 +55,21 @@ export function formatError(error: unknown): string {
     const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
     return [`error: ${what} (${count}):`, ...problems.map(formatProblem)].join('\n');
   }
+  if (code === 'CONFIG_INVALID' && hasProblems(details)) {
+    return ['error: Invalid configuration:', ...details.problems.map((p) => `  ${p}`)].join('\n');
+  }
   if (code === 'HITL_NOT_PENDING' && details !== null && typeof details === 'object') {
     return `error: ${describeClosedRequest(details as Record<string, unknown>)}`;
   }
   return `error: ${messageOf(error)}`;
+}
+
+function hasProblems(details: unknown): details is { problems: string[] } {
+  return (
+    details !== null &&
+    typeof details === 'object' &&
+    Array.isArray((details as { problems?: unknown }).problems)
+  );
 }
 
 /** Prints the error on stderr and returns the exit code for it. */

@@ -6,7 +6,7 @@ import { CliError } from '../../src/cli/cli-error.js';
 import { formatWaitingHelp } from '../../src/cli/format-waiting-help.js';
 import { redactDbUrl } from '../../src/cli/redact-db-url.js';
 import { exitCodeFor, formatError } from '../../src/cli/report-error.js';
-import { resolveDbUrl, resolvePort, resolveUser } from '../../src/cli/resolve-settings.js';
+import { resolveDbUrl, resolveUser } from '../../src/cli/resolve-settings.js';
 import { isWaitingForPeople } from '../../src/cli/run-tracker.js';
 import { shellQuote } from '../../src/cli/shell-quote.js';
 import { FlowgateError } from '../../src/shared/errors.js';
@@ -16,9 +16,6 @@ describe('settings', () => {
     expect(resolveDbUrl('sqlite:a.db', { FLOWGATE_DB: 'sqlite:b.db' })).toBe('sqlite:a.db');
     expect(resolveDbUrl(undefined, { FLOWGATE_DB: 'sqlite:b.db' })).toBe('sqlite:b.db');
     expect(resolveDbUrl(undefined, {})).toBe('sqlite:data/flowgate.db');
-    expect(resolvePort(undefined, { PORT: '8080' })).toBe(8080);
-    expect(resolvePort('9000', { PORT: '8080' })).toBe(9000);
-    expect(resolvePort(undefined, {})).toBe(3000);
     expect(resolveUser(undefined, { USER: 'ann' })).toBe('ann');
     expect(resolveUser('bo', { USER: 'ann' })).toBe('bo');
     expect(resolveUser(undefined, {})).toBe('cli');
@@ -26,8 +23,9 @@ describe('settings', () => {
 
   it('refuse what cannot work, as bad usage', () => {
     expect(() => resolveDbUrl('mysql://x', {})).toThrow(/Unsupported database URL/);
-    expect(() => resolvePort(undefined, { PORT: 'http' })).toThrow(/PORT must be a port number/);
-    expect(() => resolvePort('70000', {})).toThrow(/--port must be a port number/);
+    expect(() => resolveDbUrl(undefined, { FLOWGATE_DB: 'x' })).toThrow(
+      /^Invalid configuration: FLOWGATE_DB: Unsupported/,
+    );
   });
 });
 

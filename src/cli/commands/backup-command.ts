@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
-import { parseStoreUrl } from '../../store/open-store.js';
+import { parseDatabaseUrl } from '../../config/index.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { dbOption } from '../common-options.js';
@@ -24,7 +24,7 @@ export function backupCommand(program: Command, ctx: CliContext): Command {
     .addOption(dbOption())
     .action(async (file: string, options: { db?: string }) => {
       const db = resolveDbUrl(options.db, ctx.env);
-      const location = parseStoreUrl(db);
+      const location = parseDatabaseUrl(db);
       if (location.dialect === 'sqlite' && resolve(location.target) === resolve(file)) {
         throw new CliError('The backup file is the database itself: name another file');
       }

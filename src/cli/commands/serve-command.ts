@@ -16,18 +16,19 @@ import { systemClock } from '../../shared/clock.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { dbOption, pluginOption } from '../common-options.js';
-import { DEFAULTS, ENV, type Env } from '../env.js';
+import { loadConfig, SETTINGS, type Config } from '../../config/index.js';
+import { DEFAULTS, ENV } from '../env.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
-import { resolveDbUrl, resolvePort } from '../resolve-settings.js';
 import { nextSignal } from '../next-signal.js';
 
 interface ServeOptions {
   readonly db?: string;
   readonly port?: string;
-  readonly host: string;
+  readonly host?: string;
+  readonly concurrency?: string;
   /** Absent when no --plugin is given. */
   readonly plugin?: string[];
 }
@@ -38,7 +39,14 @@ export function serveCommand(program: Command, ctx: CliContext): Command {
     .description('run the server and the workers in one process')
     .addOption(dbOption())
     .option('--port <n>', `port to listen on (env ${ENV.port}; default ${DEFAULTS.port})`)
-    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULTS.host)
+    .option(
+      '--host <host>',
+      `address to listen on (0.0.0.0 for every interface; env ${SETTINGS.host.env}; default ${DEFAULTS.host})`,
+    )
+    .option(
+      '--concurrency <n>',
+      `nodes this process runs at once (env ${SETTINGS.concurrency.env}; default ${SETTINGS.concurrency.default})`,
+    )
     .addOption(pluginOption())
     .addHelpText(
       'after',
@@ -46,7 +54,10 @@ export function serveCommand(program: Command, ctx: CliContext): Command {
         `  ${ENV.jwtSecret}      signs access tokens (32+ characters); without it a random key\n` +
         `                           is made per start, so access tokens do not survive a restart\n` +
         `  ${ENV.adminPassword}  the password of the user admin created on a first start;\n` +
-        `                           without it one is generated and printed once`,
+        `                           without it one is generated and printed once\n` +
+        `  ${SETTINGS.logLevel.env}       ${SETTINGS.logLevel.schema.options.join(', ')} (default ${SETTINGS.logLevel.default})\n` +
+        `  ${SETTINGS.trustProxy.env}     true behind a reverse proxy (client address from X-Forwarded-For)\n` +
+        `All settings: docs/configuration.md`,
     )
     .action(async (options: ServeOptions) => {
       ctx.setExitCode(await serve(options, ctx));
@@ -54,18 +65,26 @@ export function serveCommand(program: Command, ctx: CliContext): Command {
 }
 
 async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
-  const db = resolveDbUrl(options.db, ctx.env);
-  const port = resolvePort(options.port, ctx.env);
+  const config = loadConfig({
+    flags: {
+      db: options.db,
+      port: options.port,
+      host: options.host,
+      concurrency: options.concurrency,
+    },
+    env: ctx.env,
+  });
   const plugins = await loadPlugins(options.plugin ?? []);
   const flowgate = await createFlowgate({
-    db,
+    db: config.db,
     plugins,
+    workers: { concurrency: config.concurrency },
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
   let server: FlowgateServer | undefined;
   try {
-    server = await startServer(flowgate, ctx.env);
-    await listen(server, port, options.host);
+    server = await startServer(flowgate, config);
+    await listen(server, config.port, config.host);
   } catch (error) {
     await server?.close();
     await flowgate.close();
@@ -76,7 +95,7 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
   const address = server.server.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   console.log(`Flowgate listening on http://${host}:${address.port}`);
-  console.log(`Database ${redactDbUrl(db)}; workers running.`);
+  console.log(`Database ${redactDbUrl(config.db)}; workers running.`);
 
   const signal = await stopSignal;
   // A second signal while shutting down means "now": running nodes are taken again by another
@@ -98,13 +117,13 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
 }
 
 /** The account service, the first admin, and the HTTP server (not yet listening). */
-async function startServer(flowgate: Flowgate, env: Env): Promise<FlowgateServer> {
+async function startServer(flowgate: Flowgate, config: Config): Promise<FlowgateServer> {
   // Without a configured key, a random one per start: access tokens then do not survive a
   // restart (clients refresh or sign in again), which is safe but inconvenient for several
   // processes; set FLOWGATE_JWT_SECRET for those.
-  const jwtSecret = env[ENV.jwtSecret] || randomBytes(32).toString('base64url');
+  const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('base64url');
   const auth = new AuthService({ store: flowgate.store, clock: systemClock, jwtSecret });
-  const adminPassword = env[ENV.adminPassword];
+  const { adminPassword } = config;
   const admin = await auth.ensureAdmin(adminPassword ? { password: adminPassword } : {});
   if (admin.generatedPassword !== undefined) {
     console.log(`Created user ${admin.username} with password ${admin.generatedPassword}`);
@@ -117,7 +136,8 @@ async function startServer(flowgate: Flowgate, env: Env): Promise<FlowgateServer
     auth,
     store: flowgate.store,
     // Server faults (500s, with their stacks) and warnings, as JSON lines on stderr.
-    logger: { level: 'warn', stream: process.stderr },
+    logger: { level: config.logLevel, stream: process.stderr },
+    trustProxy: config.trustProxy,
   });
 }
 

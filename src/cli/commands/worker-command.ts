@@ -3,9 +3,10 @@
  * `flowgate serve`; they claim ready nodes with SKIP LOCKED and wake on LISTEN/NOTIFY. On SIGINT or
  * SIGTERM a worker finishes what it runs (or hands it back) before it exits.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 
 import { createFlowgate } from '../../app/flowgate.js';
+import { loadConfig, SETTINGS } from '../../config/index.js';
 import type { CliContext } from '../cli-context.js';
 import { dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
@@ -13,18 +14,11 @@ import { loadPlugins } from '../load-plugins.js';
 import { nextSignal } from '../next-signal.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
-import { resolveDbUrl } from '../resolve-settings.js';
 
 interface WorkerCommandOptions {
   readonly db?: string;
   readonly plugin?: string[];
-  readonly concurrency?: number;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more');
-  return n;
+  readonly concurrency?: string;
 }
 
 export function workerCommand(program: Command, ctx: CliContext): Command {
@@ -35,19 +29,27 @@ export function workerCommand(program: Command, ctx: CliContext): Command {
     )
     .addOption(dbOption())
     .addOption(pluginOption())
-    .option('--concurrency <n>', 'nodes this worker runs at once (default 50)', positiveInteger)
+    .option(
+      '--concurrency <n>',
+      `nodes this worker runs at once (env ${SETTINGS.concurrency.env}; default ${SETTINGS.concurrency.default})`,
+    )
     .action(async (options: WorkerCommandOptions) => {
       ctx.setExitCode(await runWorker(options, ctx));
     });
 }
 
 async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promise<number> {
-  const db = resolveDbUrl(options.db, ctx.env);
+  // Everything is checked, even what only `serve` uses: a worker shares its environment, and a mistake there
+  // should not wait for the next server restart to show.
+  const { db, concurrency } = loadConfig({
+    flags: { db: options.db, concurrency: options.concurrency },
+    env: ctx.env,
+  });
   const plugins = await loadPlugins(options.plugin ?? []);
   const flowgate = await createFlowgate({
     db,
     plugins,
-    workers: options.concurrency === undefined ? {} : { concurrency: options.concurrency },
+    workers: { concurrency },
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
   // Listen for the stop signals before saying that we run: a supervisor may send one the moment it reads that.

@@ -1,0 +1,116 @@
+/**
+ * Every setting of `flowgate serve` and `flowgate worker` in one table: its flag, its environment variable, its
+ * default and what it means. `loadConfig`, the commands' help texts and docs/configuration.md all read this table,
+ * so they cannot drift apart. Nothing here reads the environment.
+ */
+import { z } from 'zod';
+
+import { parseDatabaseUrl } from './database-url.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const databaseUrl = z.string().superRefine((url, ctx) => {
+  try {
+    parseDatabaseUrl(url);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+/** Environment variables carry strings: accept the spellings people use for yes and no. */
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be ${min} or more` })
+    .max(max, { error: `must be ${max} or less` });
+
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  readonly env: string;
+  /** The command-line flag, where there is one. */
+  readonly flag?: string;
+  /** Parsed like a given value; absent for settings without a default. */
+  readonly default?: string | number | boolean;
+  readonly description: string;
+  /** Never printed back (error messages say which setting is wrong, not its value). */
+  readonly secret?: boolean;
+}
+
+function setting<S extends z.ZodType>(definition: Setting<S>): Setting<S> {
+  return definition;
+}
+
+export const SETTINGS = {
+  db: setting({
+    schema: databaseUrl,
+    env: 'FLOWGATE_DB',
+    flag: '--db',
+    default: 'sqlite:data/flowgate.db',
+    description:
+      'The database: `sqlite:PATH` (add `?synchronous=normal` for faster, less durable commits) or ' +
+      '`postgres://USER:PASSWORD@HOST/DB`.',
+  }),
+  host: setting({
+    schema: z.string().min(1),
+    env: 'FLOWGATE_HOST',
+    flag: '--host',
+    // Loopback only: a server faces a network only when its operator says so, ideally behind TLS.
+    default: '127.0.0.1',
+    description: 'The address `serve` listens on; `0.0.0.0` for every interface.',
+  }),
+  port: setting({
+    schema: wholeNumber(0, 65_535),
+    // The convention of hosting platforms.
+    env: 'PORT',
+    flag: '--port',
+    default: 3000,
+    description: 'The port `serve` listens on (0 picks a free one).',
+  }),
+  concurrency: setting({
+    schema: wholeNumber(1, 10_000),
+    env: 'FLOWGATE_CONCURRENCY',
+    flag: '--concurrency',
+    default: 50,
+    description: 'How many nodes one process runs at once.',
+  }),
+  jwtSecret: setting({
+    schema: z.string().min(32, { error: 'must have at least 32 characters' }).optional(),
+    env: 'FLOWGATE_JWT_SECRET',
+    description:
+      'The key that signs access tokens. Without it each start makes a random one, so access tokens do not ' +
+      'survive a restart and processes cannot share them (refresh tokens and API keys do survive).',
+    secret: true,
+  }),
+  adminPassword: setting({
+    schema: z.string().min(8, { error: 'must have at least 8 characters' }).optional(),
+    env: 'FLOWGATE_ADMIN_PASSWORD',
+    description:
+      'The password of the user `admin` that `serve` creates on a first start (no users yet); without it one is ' +
+      'generated and printed once.',
+    secret: true,
+  }),
+  logLevel: setting({
+    schema: z.enum(LOG_LEVELS),
+    env: 'FLOWGATE_LOG_LEVEL',
+    default: 'warn',
+    description: `The server log's level (JSON lines on stderr): ${LOG_LEVELS.join(', ')}.`,
+  }),
+  trustProxy: setting({
+    schema: flag,
+    env: 'FLOWGATE_TRUST_PROXY',
+    default: false,
+    description:
+      'Behind a reverse proxy: take the client address (rate limits, audit events) from `X-Forwarded-For`.',
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export type Config = {
+  readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']>;
+};
