@@ -3,7 +3,7 @@
  * `actor` (with channel `api`, the client's address and user agent). Missing or invalid → UNAUTHENTICATED (401);
  * `requireRole` refuses other roles with FORBIDDEN (403). Authorization of objects lives below app/, not here.
  */
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 import type { AuthService } from '../auth/auth-service.js';
 import type { Actor } from '../shared/actor.js';
@@ -18,8 +18,11 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** The preHandler of every route that needs a signed-in caller. */
-export function authenticate(auth: Pick<AuthService, 'authenticate'>): preHandlerAsyncHookHandler {
+/**
+ * The onRequest hook of every route that needs a signed-in caller. It runs before the body is read, so an anonymous
+ * caller learns 401 whatever it sent, and a server does not parse a megabyte for someone it will turn away.
+ */
+export function authenticate(auth: Pick<AuthService, 'authenticate'>): onRequestAsyncHookHandler {
   return async (request) => {
     const header = request.headers.authorization;
     const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
@@ -41,7 +44,7 @@ export function authenticate(auth: Pick<AuthService, 'authenticate'>): preHandle
 }
 
 /** After `authenticate`: refuses a caller without one of the roles. */
-export function requireRole(...roles: readonly string[]): preHandlerAsyncHookHandler {
+export function requireRole(...roles: readonly string[]): onRequestAsyncHookHandler {
   return (request) => {
     const actor = actorOf(request);
     if (!actor.roles?.some((role) => roles.includes(role))) {

@@ -353,6 +353,27 @@ for (const dialect of DIALECTS) {
       expectError(response, 413, 'PAYLOAD_TOO_LARGE');
     });
 
+    it('an anonymous caller learns 401 before anything is made of its body', async () => {
+      const malformed = await app.inject({
+        method: 'POST',
+        url: '/api/dags',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"dag_id": ',
+      });
+      expectError(malformed, 401, 'UNAUTHENTICATED');
+      const oversized = await app.inject({
+        method: 'POST',
+        url: '/api/dags',
+        payload: { dag_id: 'x'.repeat(2 * 1024 * 1024) },
+      });
+      expectError(oversized, 401, 'UNAUTHENTICATED');
+      const wrongTypes = await app.inject({
+        method: 'POST',
+        url: '/api/users',
+        payload: { username: 42 },
+      });
+      expectError(wrongTypes, 401, 'UNAUTHENTICATED');
+    });
     it('an unknown route is 404 JSON', async () => {
       const response = await app.inject({ method: 'GET', url: '/api/nothing?x=1' });
       const body = expectError(response, 404, 'NOT_FOUND');

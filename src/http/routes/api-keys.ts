@@ -24,7 +24,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) =>
   app.post(
     '/api/me/api-keys',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['me'],
         summary: 'Create an API key; its secret is returned this once',
@@ -48,7 +48,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) =>
   app.get(
     '/api/me/api-keys',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['me'],
         summary: "The caller's API keys, without their secrets",
@@ -64,7 +64,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) =>
   app.delete(
     '/api/me/api-keys/:id',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['me'],
         summary: 'Revoke one of the caller’s API keys',

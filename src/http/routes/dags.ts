@@ -42,7 +42,7 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
   app.post(
     '/api/dags',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['dags'],
         summary: 'Store a DAG (a new version when its id exists)',
@@ -65,7 +65,7 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
   app.get(
     '/api/dags',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['dags'],
         summary: 'The DAGs the caller may see',
@@ -86,7 +86,7 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
   app.get(
     '/api/dags/:dagId',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['dags'],
         summary: 'A DAG: its latest version, or `?version=`',
@@ -120,7 +120,7 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
   app.put(
     '/api/dags/:dagId',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['dags'],
         summary: 'Store a new version of a DAG',
@@ -152,7 +152,7 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
   app.delete(
     '/api/dags/:dagId',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['dags'],
         summary: 'Archive a DAG (admins and owners); its runs stay',

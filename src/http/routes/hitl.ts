@@ -35,7 +35,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.get(
     '/api/hitl',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'HITL requests of runs the caller may see, oldest first (pending by default)',
@@ -53,7 +53,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.get(
     '/api/hitl/:requestId',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'One request with its context (earlier outputs) and votes',
@@ -69,7 +69,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.post(
     '/api/hitl/:requestId/approve',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Approve (with `edits` where the node allows them)',
@@ -95,7 +95,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.post(
     '/api/hitl/:requestId/reject',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Reject',
@@ -120,7 +120,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.post(
     '/api/hitl/:requestId/respond',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Answer a question or a form (422 when the value does not fit)',
@@ -146,7 +146,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   app.post(
     '/api/hitl/:requestId/cancel',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Cancel one request (admins, owners, editors, the run’s starter)',

@@ -12,7 +12,7 @@ export const meRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) => {
   app.get(
     '/api/me',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['me'],
         summary: 'The caller',
@@ -26,7 +26,7 @@ export const meRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) => {
   app.patch(
     '/api/me',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['me'],
         summary: "Replace the caller's preferences (null clears them)",

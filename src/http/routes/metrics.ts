@@ -33,7 +33,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
   app.get(
     '/api/metrics/hitl',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['metrics'],
         summary: 'HITL figures: pending, mean time to answer, approval rate, outcomes, per DAG',
@@ -47,7 +47,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
   app.get(
     '/api/metrics/agents',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['metrics'],
         summary: 'Executions per agent and tool: total, successful, failed, mean duration',
@@ -61,7 +61,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
   app.get(
     '/api/metrics/executions',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['metrics'],
         summary: 'Run totals: runs by status, durations, nodes, attempts, human interventions',

@@ -69,7 +69,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.post(
     '/api/workflows/execute',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Seed 003: start a run of a stored DAG (`dagId`) or of a document (`workflow`)',
@@ -93,7 +93,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.get(
     '/api/workflows/approvals',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Seed 003: the pending HITL requests of runs the caller may see, oldest first',
@@ -117,7 +117,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.post(
     '/api/workflows/approvals',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary: 'Seed 003: approve (`approved: true`) or reject the request `gateId`',
@@ -143,7 +143,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.delete(
     '/api/workflows/approvals',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['hitl'],
         summary:
@@ -175,7 +175,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.get(
     '/api/workflows/state',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary:
@@ -221,7 +221,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.patch(
     '/api/workflows/state',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Seed 003: pause or resume a run (`updateContext` is not supported)',
@@ -243,7 +243,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
   app.delete(
     '/api/workflows/state',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Seed 003: delete a run’s state, that is cancel the run',

@@ -12,7 +12,7 @@ export const userRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) => {
   app.post(
     '/api/users',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'Create a user (admin)',
@@ -27,7 +27,7 @@ export const userRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) => {
   app.get(
     '/api/users',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'List the users (admin)',
@@ -41,7 +41,7 @@ export const userRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth }) => {
   app.patch(
     '/api/users/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'Change or deactivate a user (admin)',

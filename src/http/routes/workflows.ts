@@ -28,7 +28,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
   app.post(
     '/api/workflows',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Start a run of a stored DAG (`dagId`, `version?`) or of a document (`dag`)',
@@ -52,7 +52,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
   app.get(
     '/api/workflows',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Runs of the DAGs the caller may see, newest first',
@@ -70,7 +70,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
   app.get(
     '/api/workflows/:id',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'A run with its nodes',
@@ -85,7 +85,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
   app.get(
     '/api/workflows/:id/events',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: "A run's events, oldest first",
@@ -104,7 +104,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
     app.post(
       `/api/workflows/:id/${action}`,
       {
-        preHandler: signedIn,
+        onRequest: signedIn,
         schema: {
           tags: ['workflows'],
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
@@ -126,7 +126,7 @@ export const workflowRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, fl
   app.post(
     '/api/workflows/:id/cancel-hitl',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Cancel every pending HITL request of a run',
