@@ -20,3 +20,18 @@ export function pluginOption(): Option {
 export function asOption(what: string): Option {
   return new Option('--as <user>', `${what} (default: $${ENV.user}, else "${DEFAULTS.user}")`);
 }
+
+export function serverOption(): Option {
+  return new Option(
+    '--server <url>',
+    'a running Flowgate server to work through instead of the database, as ' +
+      `http(s)://HOST:PORT (env ${ENV.server})`,
+  );
+}
+
+export function apiKeyOption(): Option {
+  return new Option(
+    '--api-key <key>',
+    `the API key the server knows its user by (prefer env ${ENV.apiKey}: a flag is visible in ps)`,
+  );
+}

@@ -17,7 +17,10 @@ export interface CliResult {
 }
 
 export interface CliOptions {
-  /** Added to a clean environment (no FLOWGATE_DB or PORT from the developer's shell). */
+  /**
+   * Added to a clean environment (no FLOWGATE_DB, PORT, FLOWGATE_SERVER_URL or FLOWGATE_API_KEY
+   * from the developer's shell).
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** `pipe` to write answers; the default gives the child /dev/null, which is no terminal. */
   readonly stdin?: 'pipe' | 'ignore';
@@ -33,6 +36,8 @@ export class CliProcess {
     const env: Record<string, string | undefined> = { ...process.env, USER: 'tester' };
     delete env.FLOWGATE_DB;
     delete env.PORT;
+    delete env.FLOWGATE_SERVER_URL;
+    delete env.FLOWGATE_API_KEY;
     this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
       env: { ...env, ...options.env },

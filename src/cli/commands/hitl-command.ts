@@ -1,24 +1,24 @@
 /**
  * `flowgate hitl list|approve|reject|respond`: requests for people, read and decided straight in
- * the database.
+ * the database, or through a running server with an API key (`--server`).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-import type { Flowgate } from '../../app/flowgate.js';
 import type { HitlRequestView } from '../../app/views.js';
 import { HitlStatus } from '../../engine/statuses.js';
-import { cliActor } from '../cli-actor.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { asOption, dbOption } from '../common-options.js';
+import { apiKeyOption, asOption, dbOption, serverOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { formatTable } from '../format-table.js';
+import { withHitlBackend, type HitlBackend } from '../hitl-backend.js';
+import { resolveHitlTarget } from '../hitl-target.js';
 import { parseJsonOption } from '../parse-json-option.js';
-import { resolveDbUrl, resolveUser } from '../resolve-settings.js';
-import { withClient } from '../with-client.js';
 
 interface ListOptions {
   readonly db?: string;
+  readonly server?: string;
+  readonly apiKey?: string;
   readonly workflow?: string;
   readonly status: string;
   readonly limit: number;
@@ -27,6 +27,8 @@ interface ListOptions {
 
 interface DecideOptions {
   readonly db?: string;
+  readonly server?: string;
+  readonly apiKey?: string;
   readonly as?: string;
   readonly comment?: string;
   readonly value?: string;
@@ -37,6 +39,7 @@ type DecisionKind = 'approve' | 'reject' | 'respond';
 
 const STATUSES = Object.values(HitlStatus);
 const MESSAGE_WIDTH = 60;
+const NOT_WITH_SERVER = "; not with --server, where the API key's user decides";
 
 export function hitlCommand(program: Command, ctx: CliContext): Command {
   const hitl = program.command('hitl').description('list and decide requests for people');
@@ -45,6 +48,8 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
     .command('list')
     .description('list requests, oldest first')
     .addOption(dbOption())
+    .addOption(serverOption())
+    .addOption(apiKeyOption())
     .option('--workflow <id>', 'only the requests of this run')
     .addOption(
       new Option('--status <status>', 'which requests')
@@ -54,8 +59,8 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
     .option('--limit <n>', 'show at most this many', parseLimit, 50)
     .option('--json', 'print the requests as JSON')
     .action(async (options: ListOptions) => {
-      const db = resolveDbUrl(options.db, ctx.env);
-      const requests = await withClient(db, (flowgate) => listRequests(flowgate, options));
+      const target = resolveHitlTarget(options, ctx.env);
+      const requests = await withHitlBackend(target, (backend) => listRequests(backend, options));
       console.log(
         options.json ? JSON.stringify(requests, null, 2) : formatRequests(requests, options.status),
       );
@@ -72,16 +77,20 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
     .argument('<id>', 'the request id')
     .option('--comment <text>', 'a comment, kept with the decision')
     .option('--edits <json>', 'changes to the proposed values, by path: {"path": value} (or @FILE)')
-    .addOption(asOption('who approves'))
+    .addOption(asOption(`who approves${NOT_WITH_SERVER}`))
     .addOption(dbOption())
+    .addOption(serverOption())
+    .addOption(apiKeyOption())
     .action(decideAction('approve'));
   hitl
     .command('reject')
     .description('reject a request')
     .argument('<id>', 'the request id')
     .option('--comment <text>', 'the reason, kept with the decision')
-    .addOption(asOption('who rejects'))
+    .addOption(asOption(`who rejects${NOT_WITH_SERVER}`))
     .addOption(dbOption())
+    .addOption(serverOption())
+    .addOption(apiKeyOption())
     .action(decideAction('reject'));
   hitl
     .command('respond')
@@ -89,8 +98,10 @@ export function hitlCommand(program: Command, ctx: CliContext): Command {
     .argument('<id>', 'the request id')
     .requiredOption('--value <json>', 'the answer as JSON (or @FILE)')
     .option('--comment <text>', 'a comment, kept with the answer')
-    .addOption(asOption('who answers'))
+    .addOption(asOption(`who answers${NOT_WITH_SERVER}`))
     .addOption(dbOption())
+    .addOption(serverOption())
+    .addOption(apiKeyOption())
     .action(decideAction('respond'));
   return hitl;
 }
@@ -102,13 +113,16 @@ function parseLimit(text: string): number {
   return limit;
 }
 
-async function listRequests(flowgate: Flowgate, options: ListOptions): Promise<HitlRequestView[]> {
+async function listRequests(
+  backend: HitlBackend,
+  options: ListOptions,
+): Promise<HitlRequestView[]> {
   const statuses = options.status === 'all' ? STATUSES : [options.status];
   const found: HitlRequestView[] = [];
   for (const status of statuses) {
     let cursor: string | undefined;
     do {
-      const page = await flowgate.listHitl({
+      const page = await backend.listPage({
         status,
         limit: Math.min(options.limit, 500),
         ...(options.workflow ? { workflowId: options.workflow } : {}),
@@ -159,8 +173,7 @@ async function decide(
   options: DecideOptions,
   ctx: CliContext,
 ): Promise<number> {
-  const db = resolveDbUrl(options.db, ctx.env);
-  const by = resolveUser(options.as, ctx.env);
+  const target = resolveHitlTarget(options, ctx.env);
   const value =
     options.value === undefined ? undefined : await parseJsonOption(options.value, '--value');
   const edits =
@@ -171,8 +184,8 @@ async function decide(
   ) {
     throw new CliError('--edits must be a JSON object of path → new value, as {"amount": 100}');
   }
-  return withClient(db, async (flowgate) => {
-    const result = await flowgate.decide(requestId, await cliActor(flowgate, by), {
+  return withHitlBackend(target, async (backend) => {
+    const { result, by } = await backend.decide(requestId, {
       kind,
       ...(options.comment === undefined ? {} : { comment: options.comment }),
       ...(kind === 'respond' ? { value } : {}),
