@@ -183,6 +183,33 @@ export class Flowgate {
     return this.store.read((db) => listDags(db, options));
   }
 
+  /**
+   * A page of the DAGs, by id, that pass `where` (whom a caller may see, say). Ids are read in batches until the page
+   * is full, so a caller who may see few DAGs among many still gets full pages and an honest `nextCursor`.
+   */
+  async pageDags(
+    options: { limit?: number; cursor?: string; where?: (dag: DagRecord) => boolean } = {},
+  ): Promise<Page<DagRecord>> {
+    const limit = clampLimit(options.limit);
+    const where = options.where ?? (() => true);
+    let after = options.cursor === undefined ? undefined : cursorParts(options.cursor, 1)[0];
+    const items: DagRecord[] = [];
+    for (;;) {
+      const batch = await this.store.read((db) =>
+        listDags(db, { limit: DAG_BATCH, ...(after === undefined ? {} : { afterDagId: after }) }),
+      );
+      for (const dag of batch) {
+        if (!where(dag)) continue;
+        if (items.length === limit) {
+          return { items, nextCursor: encodeCursor([items[limit - 1]!.dagId]) };
+        }
+        items.push(dag);
+      }
+      if (batch.length < DAG_BATCH) return { items, nextCursor: null };
+      after = batch[batch.length - 1]!.dagId;
+    }
+  }
+
   /** The DAG's record (archived or not), or undefined when there is no such DAG. */
   findDag(dagId: string): Promise<DagRecord | undefined> {
     return this.store.read((db) => getDag(db, dagId));
@@ -580,6 +607,9 @@ function dagInvalid(problems: readonly DagProblem[]): FlowgateError {
   );
 }
 
+/** DAG rows read per query while a page of visible ones fills. */
+const DAG_BATCH = 200;
+
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 50;
   if (!Number.isInteger(limit) || limit < 1)
@@ -588,8 +618,13 @@ function clampLimit(limit: number | undefined): number {
 }
 
 function cursorPair(cursor: string): [string, string] {
+  const [first, second] = cursorParts(cursor, 2);
+  return [first!, second!];
+}
+
+function cursorParts(cursor: string, count: number): string[] {
   const parts = decodeCursor(cursor);
-  if (!parts || parts.length !== 2)
+  if (!parts || parts.length !== count)
     throw new FlowgateError('BAD_REQUEST', 'The cursor is not valid');
-  return [parts[0]!, parts[1]!];
+  return parts;
 }

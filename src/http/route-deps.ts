@@ -10,6 +10,7 @@ export type FlowgateApi = Pick<
   | 'getDag'
   | 'findDag'
   | 'listDags'
+  | 'pageDags'
   | 'archiveDag'
   | 'start'
   | 'getWorkflow'

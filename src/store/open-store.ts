@@ -1,5 +1,5 @@
 import { parseDatabaseUrl } from '../config/database-url.js';
-import type { Dialect, Store } from './port.js';
+import type { Store } from './port.js';
 
 export interface StoreOptions {
   /**

@@ -396,6 +396,34 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('pages the DAG list by id, full pages of only what the caller may see', async () => {
+      const prefix = `paged_${next()}_`;
+      const mine = ['a', 'b', 'c', 'd', 'e'].map((suffix) => `${prefix}${suffix}`);
+      for (const dagId of mine) await t.flowgate.putDag(privateDag(dagId), { createdBy: 'alice' });
+
+      const walk = async (user: string) => {
+        const pages: string[][] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+          const response = await call(user, 'GET', `/api/dags?limit=2${query}`);
+          expect(response.statusCode, response.body).toBe(200);
+          const page = response.json<{ items: { dagId: string }[]; nextCursor: string | null }>();
+          pages.push(page.items.map((dag) => dag.dagId));
+          cursor = page.nextCursor;
+        } while (cursor !== null && pages.length < 1000);
+        return pages;
+      };
+      const pages = await walk('alice');
+      const ids = pages.flat();
+      expect(pages.slice(0, -1).every((page) => page.length === 2)).toBe(true);
+      expect(ids).toEqual([...new Set(ids)].sort());
+      expect(ids).toEqual(expect.arrayContaining(mine));
+      expect((await walk('olly')).flat().filter((id) => id.startsWith(prefix))).toEqual([]);
+
+      expectError(await call('alice', 'GET', '/api/dags?cursor=nonsense'), 400, 'BAD_REQUEST');
+    });
+
     it('stores, lists, reads, versions and archives a DAG', async () => {
       const dagId = `lifecycle_${next()}`;
       const created = await call('alice', 'POST', '/api/dags', privateDag(dagId));

@@ -18,6 +18,7 @@ import {
   DagDetail,
   DagDocument,
   DagList,
+  DagListQuery,
   DagParams,
   DagQuery,
   StoredDag,
@@ -70,16 +71,17 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
         tags: ['dags'],
         summary: 'The DAGs the caller may see',
         security: BEARER,
-        response: { 200: DagList, ...errorResponses(401) },
+        querystring: DagListQuery,
+        response: { 200: DagList, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      const dags = await flowgate.listDags();
-      return {
-        items: dags.filter((dag) => canSeeDag(actor, dag)).map(toSummary),
-        nextCursor: null,
-      };
+      const page = await flowgate.pageDags({
+        ...request.query,
+        where: (dag) => canSeeDag(actor, dag),
+      });
+      return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
     },
   );
 

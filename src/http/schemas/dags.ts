@@ -33,6 +33,11 @@ export const DagSummary = z.object({
   updatedAt: z.string(),
 });
 
+export const DagListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(1000).optional(),
+});
+
 export const DagList = z.object({ items: z.array(DagSummary), nextCursor: z.string().nullable() });
 
 export const DagDetail = z.object({

@@ -144,12 +144,15 @@ export async function getDag(tx: Tx, dagId: string): Promise<DagRecord | undefin
   return row && toDagRecord(row);
 }
 
+/** DAGs by id; `afterDagId` and `limit` read them a page at a time. */
 export async function listDags(
   tx: Tx,
-  options: { includeArchived?: boolean } = {},
+  options: { includeArchived?: boolean; afterDagId?: string; limit?: number } = {},
 ): Promise<DagRecord[]> {
   let query = tx.selectFrom('dags').selectAll().orderBy('dag_id');
   if (!options.includeArchived) query = query.where('archived_at', 'is', null);
+  if (options.afterDagId !== undefined) query = query.where('dag_id', '>', options.afterDagId);
+  if (options.limit !== undefined) query = query.limit(options.limit);
   return (await query.execute()).map(toDagRecord);
 }
 
