@@ -1,4 +1,6 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
+
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -12,6 +14,13 @@ const banDrivers = {
     },
   ],
 };
+
+// The shells (http, cli) reach every inner layer through src/app, which wires them (DESIGN.md, Layers). Read from
+// src/ so that a new inner folder is covered the day it appears.
+const shellMayImport = new Set(['app', 'config', 'shared', 'contracts', 'http', 'cli']);
+const innerLayers = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !shellMayImport.has(entry.name))
+  .map((entry) => entry.name);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
@@ -38,6 +47,22 @@ export default tseslint.config(
   {
     files: ['src/engine/**', 'src/hitl/**', 'src/definition/**', 'src/shared/**'],
     rules: banDrivers,
+  },
+  {
+    files: ['src/http/**', 'src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: innerLayers.map((layer) => `**/${layer}/*`),
+              message: 'http/ and cli/ reach the inner layers through src/app (DESIGN.md, Layers).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/shared/**'],

@@ -20,7 +20,14 @@ import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
 import { Worker, type WorkerOptions } from '../engine/worker.js';
 import { openStore } from '../store/open-store.js';
-import type { Store, Tx } from '../store/port.js';
+import type { Dialect, Store, Tx } from '../store/port.js';
+import {
+  deleteFinishedRuns,
+  type RetentionCounts,
+  type RetentionOptions,
+} from '../store/repositories/retention.js';
+
+export type { RetentionCounts, RetentionOptions };
 import {
   archiveDag,
   getDag,
@@ -477,6 +484,29 @@ export class Flowgate {
       }
       await change.changed;
     }
+  }
+
+  /** The clock this Flowgate reads (the system's, or one a test injected). */
+  get clock(): Clock {
+    return this.#env.clock;
+  }
+
+  /** Which database this Flowgate runs on. */
+  get dialect(): Dialect {
+    return this.store.dialect;
+  }
+
+  /** Writes a consistent copy of the database to `file` (SQLite's online backup; PostgreSQL refuses, naming pg_dump). */
+  backup(file: string): Promise<void> {
+    return this.store.backup(file);
+  }
+
+  /**
+   * Deletes the runs that finished (completed, failed, cancelled) before `cutoff`, with everything they recorded, in
+   * one transaction; never a pending, running or paused run. `dryRun` counts and deletes nothing.
+   */
+  deleteFinishedRuns(options: RetentionOptions): Promise<RetentionCounts> {
+    return this.store.transaction((tx) => deleteFinishedRuns(tx, options));
   }
 
   /** Wakes the workers now (after a test moves its clock, say). */

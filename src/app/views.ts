@@ -5,6 +5,10 @@ import type { NodeRecord } from '../store/repositories/workflow-nodes.js';
 import type { WorkflowRecord } from '../store/repositories/workflows.js';
 import { fromJson } from '../shared/json.js';
 
+/** The statuses and decision shapes the views carry, for the shells (which do not import the engine). */
+export { HitlStatus, NodeStatus, RunStatus, isTerminalRun } from '../engine/statuses.js';
+export type { DecisionInput, DecisionResult } from '../engine/decisions.js';
+
 export interface NodeView {
   readonly nodeId: string;
   readonly nodeType: string | null;

@@ -5,7 +5,7 @@
  */
 import type { Page } from '../app/flowgate.js';
 import type { HitlRequestView } from '../app/views.js';
-import type { DecisionInput, DecisionResult } from '../engine/decisions.js';
+import type { DecisionInput, DecisionResult } from '../app/views.js';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-code.js';
 import { describeServer } from './hitl-target.js';

@@ -4,7 +4,7 @@
  */
 import type { Flowgate } from '../app/flowgate.js';
 import type { HitlRequestView, WorkflowView } from '../app/views.js';
-import { isTerminalRun } from '../engine/statuses.js';
+import { isTerminalRun } from '../app/views.js';
 import type { Actor } from '../shared/actor.js';
 import { decideOnTerminal } from './decide-on-terminal.js';
 import { formatEvent } from './format-event.js';

@@ -5,7 +5,7 @@
  */
 import type { Page } from '../app/flowgate.js';
 import type { HitlRequestView } from '../app/views.js';
-import type { DecisionInput, DecisionResult } from '../engine/decisions.js';
+import type { DecisionInput, DecisionResult } from '../app/views.js';
 import { ApiClient, type HitlListFilter } from './api-client.js';
 import { cliActor } from './cli-actor.js';
 import type { HitlTarget } from './hitl-target.js';

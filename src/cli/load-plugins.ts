@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import type { Plugin } from '../engine/registry.js';
+import type { Plugin } from '../plugin.js';
 import { CliError } from './cli-error.js';
 import { messageOf } from './report-error.js';
 

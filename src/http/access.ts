@@ -14,8 +14,7 @@ import {
   isAdmin,
   samePermissions,
 } from '../app/permissions.js';
-import type { DagDefinition } from '../definition/index.js';
-import type { DagRecord } from '../store/repositories/dags.js';
+import type { DagDefinition, DagRecord } from '../app/definitions.js';
 import type { Actor } from '../shared/actor.js';
 import { FlowgateError } from '../shared/errors.js';
 import type { RouteDeps } from './route-deps.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
-import type { AuthService } from '../auth/auth-service.js';
+import type { AuthService } from '../app/accounts.js';
 import type { Actor } from '../shared/actor.js';
 import { FlowgateError } from '../shared/errors.js';
 

@@ -15,7 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 
 import { EventFeed } from '../app/event-feed.js';
-import type { AuthService } from '../auth/auth-service.js';
+import type { AuthService } from '../app/accounts.js';
 import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { FlowgateApi, RouteDeps } from './route-deps.js';

@@ -1,5 +1,5 @@
 import type { Flowgate } from '../app/flowgate.js';
-import type { AuthService } from '../auth/auth-service.js';
+import type { AuthService } from '../app/accounts.js';
 
 /** The facade operations the routes use. */
 export type FlowgateApi = Pick<

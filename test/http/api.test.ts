@@ -401,7 +401,7 @@ for (const dialect of DIALECTS) {
       const mine = ['a', 'b', 'c', 'd', 'e'].map((suffix) => `${prefix}${suffix}`);
       for (const dagId of mine) await t.flowgate.putDag(privateDag(dagId), { createdBy: 'alice' });
 
-      const walk = async (user: string) => {
+      const walk = async (user: Parameters<typeof call>[0]) => {
         const pages: string[][] = [];
         let cursor: string | null = null;
         do {

@@ -28,7 +28,7 @@ export function backupCommand(program: Command, ctx: CliContext): Command {
       if (location.dialect === 'sqlite' && resolve(location.target) === resolve(file)) {
         throw new CliError('The backup file is the database itself: name another file');
       }
-      await withClient(db, (flowgate) => flowgate.store.backup(file));
+      await withClient(db, (flowgate) => flowgate.backup(file));
       const size = statSync(file).size;
       console.log(`Backed up ${redactDbUrl(db)} to ${file} (${formatSize(size)}).`);
       ctx.setExitCode(ExitCode.ok);

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 
 import { systemClock, toIso } from '../../shared/clock.js';
-import { deleteFinishedRuns, type RetentionCounts } from '../../store/repositories/retention.js';
+import type { RetentionCounts } from '../../app/flowgate.js';
 import type { CliContext } from '../cli-context.js';
 import { dbOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
@@ -50,7 +50,7 @@ export function cleanupCommand(program: Command, ctx: CliContext): Command {
       const cutoff = toIso(systemClock.now() - options.olderThan);
       const dryRun = options.dryRun === true;
       const counts = await withClient(db, (flowgate) =>
-        flowgate.store.transaction((tx) => deleteFinishedRuns(tx, { cutoff, dryRun })),
+        flowgate.deleteFinishedRuns({ cutoff, dryRun }),
       );
       console.log(formatCounts(counts, cutoff, dryRun));
       ctx.setExitCode(ExitCode.ok);

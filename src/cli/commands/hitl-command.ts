@@ -5,7 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import type { HitlRequestView } from '../../app/views.js';
-import { HitlStatus } from '../../engine/statuses.js';
+import { HitlStatus } from '../../app/views.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { apiKeyOption, asOption, dbOption, serverOption } from '../common-options.js';

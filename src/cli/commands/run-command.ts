@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 
 import { createFlowgate } from '../../app/flowgate.js';
-import { readDagFile } from '../../definition/index.js';
+import { readDagFile } from '../../app/definitions.js';
 import { cliActor } from '../cli-actor.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';

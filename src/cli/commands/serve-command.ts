@@ -4,15 +4,13 @@
  * or generated and printed once). Stops cleanly on SIGINT and SIGTERM: the server closes first,
  * then the workers and the database.
  */
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 import type { Command } from 'commander';
 
 import { createFlowgate, type Flowgate } from '../../app/flowgate.js';
-import { AuthService } from '../../auth/auth-service.js';
+import { createAccounts } from '../../app/accounts.js';
 import { buildServer, type FlowgateServer } from '../../http/build-server.js';
-import { systemClock } from '../../shared/clock.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { dbOption, pluginOption } from '../common-options.js';
@@ -121,8 +119,7 @@ async function startServer(flowgate: Flowgate, config: Config): Promise<Flowgate
   // Without a configured key, a random one per start: access tokens then do not survive a
   // restart (clients refresh or sign in again), which is safe but inconvenient for several
   // processes; set FLOWGATE_JWT_SECRET for those.
-  const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('base64url');
-  const auth = new AuthService({ store: flowgate.store, clock: systemClock, jwtSecret });
+  const auth = createAccounts(flowgate, config.jwtSecret ? { jwtSecret: config.jwtSecret } : {});
   const { adminPassword } = config;
   const admin = await auth.ensureAdmin(adminPassword ? { password: adminPassword } : {});
   if (admin.generatedPassword !== undefined) {

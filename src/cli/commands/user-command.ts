@@ -6,8 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { Option, type Command } from 'commander';
 
-import { AuthService, ROLES } from '../../auth/auth-service.js';
-import { systemClock } from '../../shared/clock.js';
+import { createAccounts, ROLES } from '../../app/accounts.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { dbOption } from '../common-options.js';
@@ -49,12 +48,7 @@ export function userCommand(program: Command, ctx: CliContext): Command {
         options.passwordStdin === true ? await readPasswordFromStdin() : options.password;
       const password = given ?? randomBytes(18).toString('base64url');
       const created = await withClient(db, (flowgate) =>
-        new AuthService({
-          store: flowgate.store,
-          clock: systemClock,
-          // No tokens are issued here; the service only needs a key to be constructed.
-          jwtSecret: randomBytes(32).toString('hex'),
-        }).createUser({
+        createAccounts(flowgate).createUser({
           username: name,
           password,
           role: options.role,

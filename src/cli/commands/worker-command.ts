@@ -54,7 +54,7 @@ async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promis
   });
   // Listen for the stop signals before saying that we run: a supervisor may send one the moment it reads that.
   const stopSignal = nextSignal();
-  if (flowgate.store.dialect === 'sqlite') {
+  if (flowgate.dialect === 'sqlite') {
     console.log(
       'Note: on SQLite one `flowgate serve` already runs the workers; extra workers add little.',
     );

@@ -1,7 +1,7 @@
 /** `POST/GET /api/me/api-keys`, `DELETE /api/me/api-keys/:id`: the caller's API keys. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import type { ApiKeyInfo } from '../../auth/api-keys.js';
+import type { ApiKeyInfo } from '../../app/accounts.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
 import { ApiKeyList, CreateApiKeyBody, CreatedApiKey } from '../schemas/api-keys.js';

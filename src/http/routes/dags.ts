@@ -8,7 +8,7 @@ import {
   canSeeDag,
   effectivePermissions,
 } from '../../app/permissions.js';
-import type { DagRecord } from '../../store/repositories/dags.js';
+import type { DagRecord } from '../../app/definitions.js';
 import { FlowgateError } from '../../shared/errors.js';
 import { checkMayStore, demand, visibleDag } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';

@@ -1,7 +1,7 @@
 /** Users as the API shows them (never a password hash), and the bodies that create and change them. */
 import { z } from 'zod';
 
-import { ROLES } from '../../auth/auth-service.js';
+import { ROLES } from '../../app/accounts.js';
 
 export const Role = z.enum(ROLES);
 
