@@ -3,14 +3,19 @@
  * resuming, visibility, events committed by another Flowgate on the same database, authentication, and closing.
  * Both dialects; every wait is bounded.
  */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EventFeed } from '../../src/app/event-feed.js';
+import { EventFeed, type EventFeedOptions } from '../../src/app/event-feed.js';
 import { createFlowgate } from '../../src/app/flowgate.js';
 import { AuthService } from '../../src/auth/auth-service.js';
 import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { eventRoutes } from '../../src/http/routes/events.js';
+import { eventRoutes, type EventStreamStats } from '../../src/http/routes/events.js';
 import { systemClock } from '../../src/shared/clock.js';
+import type { Store } from '../../src/store/port.js';
+import { insertEvents, listEvents, type NewEvent } from '../../src/store/repositories/events.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
@@ -42,7 +47,10 @@ const publicDag = (dagId: string) =>
   plan(dagId, [{ id: 'only', agent: 'echo_agent', config: { input: { ok: true } } }]);
 
 interface Message {
+  /** The event's id (`data.id`). */
   readonly id: number;
+  /** The `id:` field: where a reconnect would resume. */
+  readonly resumeAfter: number;
   readonly event: string;
   readonly data: { id: number; workflowId: string; type: string; data: unknown; createdAt: string };
 }
@@ -100,10 +108,12 @@ class SseClient {
             if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
           }
           if (fields.has('data')) {
+            const data = JSON.parse(fields.get('data')!) as Message['data'];
             this.messages.push({
-              id: Number(fields.get('id')),
+              id: data.id,
+              resumeAfter: Number(fields.get('id')),
               event: fields.get('event')!,
-              data: JSON.parse(fields.get('data')!) as Message['data'],
+              data,
             });
           }
         }
@@ -153,6 +163,60 @@ function isClient(value: SseClient | Response): value is SseClient {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The promise, or an error once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const testEvent = (workflowId: string, data: unknown = null): NewEvent => ({
+  workflowId,
+  type: 'test_event',
+  data: JSON.stringify(data),
+  createdAt: new Date().toISOString(),
+});
+
+/** A transaction that inserts one event and stays open until released; `id` is the event's id, seen inside it. */
+function heldInsert(store: Store, workflowId: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let inserted!: (id: number) => void;
+  const id = new Promise<number>((resolve) => (inserted = resolve));
+  const done = store.transaction(async (tx) => {
+    await insertEvents(tx, [testEvent(workflowId)]);
+    inserted((await listEvents(tx, workflowId))[0]!.id);
+    await released;
+  });
+  return { id, release, done };
+}
+
+/** The messages of a raw event-stream text. */
+function parseStream(text: string): { id: number; event: string; data: Record<string, unknown> }[] {
+  return text
+    .split('\n\n')
+    .map((block) => {
+      const fields = new Map<string, string>();
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+      }
+      return fields;
+    })
+    .filter((fields) => fields.has('data'))
+    .map((fields) => ({
+      id: Number(fields.get('id')),
+      event: fields.get('event')!,
+      data: JSON.parse(fields.get('data')!) as Record<string, unknown>,
+    }));
+}
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: live event stream`, () => {
     let t: TestFlowgate;
@@ -188,19 +252,27 @@ for (const dialect of DIALECTS) {
       return { workflowId, requestId: items[0]!.requestId };
     };
 
-    const startServer = async (options: { heartbeatMs?: number } = {}) => {
+    const startServer = async (
+      options: {
+        heartbeatMs?: number;
+        maxBehind?: number;
+        onStream?: (stats: EventStreamStats) => void;
+        feed?: EventFeedOptions;
+      } = {},
+    ) => {
+      const { feed: feedOptions, ...routeOptions } = options;
       const server = buildServer({
         flowgate: t.flowgate,
         auth,
         loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
       });
-      const serverFeed = new EventFeed(t.flowgate.store);
+      const serverFeed = new EventFeed(t.flowgate.store, feedOptions);
       await server.register(eventRoutes, {
         flowgate: t.flowgate,
         auth,
         loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
         feed: serverFeed,
-        ...options,
+        ...routeOptions,
       });
       await server.listen({ host: '127.0.0.1', port: 0 });
       const address = server.server.address();
@@ -254,6 +326,10 @@ for (const dialect of DIALECTS) {
       const ids = stream.messages.map((m) => m.id);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
       expect(new Set(ids).size).toBe(ids.length);
+      // `id:` is where a reconnect resumes: never past the event, never backwards.
+      const resumes = stream.messages.map((m) => m.resumeAfter);
+      expect(resumes).toEqual([...resumes].sort((a, b) => a - b));
+      for (const m of stream.messages) expect(m.resumeAfter).toBeLessThanOrEqual(m.id);
       const types = got.map((m) => m.event);
       expect(types).toEqual(
         expect.arrayContaining(['node_started', 'node_completed', 'hitl_requested']),
@@ -337,6 +413,195 @@ for (const dialect of DIALECTS) {
       } finally {
         await other.close();
       }
+    });
+
+    it('delivers an event that commits after a later one was sent, once, and its `id:` never lets a reconnect skip it', async () => {
+      // PostgreSQL runs write transactions side by side; SQLite has one writer, so the second waits for the first.
+      const concurrentWriters = dialect === 'postgres';
+      const tag = randomUUID();
+      const [a, b, c] = ['a', 'b', 'c'].map((name) => `late-${tag}-${name}`) as [
+        string,
+        string,
+        string,
+      ];
+      const stream = await connect('admin');
+      let resumed: SseClient | undefined;
+      const first = heldInsert(t.flowgate.store, a);
+      try {
+        const aId = await first.id;
+        if (concurrentWriters) {
+          await t.flowgate.store.transaction((tx) => insertEvents(tx, [testEvent(b)]));
+          await stream.until((s) => s.of(b).length === 1);
+          const later = stream.of(b)[0]!;
+          expect(later.id).toBeGreaterThan(aId);
+          expect(later.resumeAfter).toBe(aId - 1);
+          // A client that lost its connection here resumes from what it was given, and still gets A.
+          resumed = await connect('admin', '', { 'last-event-id': String(later.resumeAfter) });
+          await resumed.until((s) => s.of(b).length === 1);
+          first.release();
+          await first.done;
+        } else {
+          const second = t.flowgate.store.transaction((tx) => insertEvents(tx, [testEvent(b)]));
+          first.release();
+          await Promise.all([first.done, second]);
+        }
+        await stream.until((s) => s.of(a).length === 1 && s.of(b).length === 1);
+        await t.flowgate.store.transaction((tx) => insertEvents(tx, [testEvent(c)]));
+        await stream.until((s) => s.of(c).length === 1);
+
+        const mine = stream.messages.filter((m) => m.data.workflowId.startsWith(`late-${tag}`));
+        const [bId, cId] = [stream.of(b)[0]!.id, stream.of(c)[0]!.id];
+        expect(mine.map((m) => m.id)).toEqual(
+          concurrentWriters ? [bId, aId, cId] : [aId, bId, cId],
+        );
+        expect(mine.map((m) => m.resumeAfter)).toEqual(
+          concurrentWriters ? [aId - 1, bId, cId] : [aId, bId, cId],
+        );
+        if (resumed) {
+          await resumed.until((s) => s.of(c).length === 1);
+          expect(resumed.of(a)).toHaveLength(1);
+          expect(resumed.of(b)).toHaveLength(1);
+        }
+      } finally {
+        first.release();
+        await first.done.catch(() => undefined);
+        await close(stream);
+        if (resumed) await close(resumed);
+      }
+    });
+
+    it('holds back a client that does not read (its memory bounded), goes on once it reads, and ends it when too far behind', async () => {
+      const streams: EventStreamStats[] = [];
+      const maxBehind = 3_000;
+      const own = await startServer({
+        maxBehind,
+        onStream: (stats) => streams.push(stats),
+        feed: { pollMs: 50 },
+      });
+      /** A client that reads nothing until told: once the socket buffers fill, the server's writes stop draining. */
+      const openUnread = () =>
+        within(
+          new Promise<http.IncomingMessage>((resolve, reject) => {
+            const request = http.get(
+              `${own.url}/api/events`,
+              { headers: bearer('admin') },
+              resolve,
+            );
+            request.once('error', reject);
+          }),
+          WAIT_MS,
+          'a stream',
+        );
+      const readAll = (response: http.IncomingMessage) => {
+        const got = { text: '', ended: false };
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (got.text += chunk));
+        response.once('end', () => (got.ended = true));
+        response.once('close', () => (got.ended = true));
+        return got;
+      };
+      const responses: http.IncomingMessage[] = [];
+      const sse: SseClient[] = [];
+      try {
+        const never = await openUnread();
+        const later = await openUnread();
+        responses.push(never, later);
+        const opened = await SseClient.open(`${own.url}/api/events`, bearer('admin'));
+        if (!isClient(opened)) throw new Error(`stream refused: ${opened.status}`);
+        const fast = opened;
+        sse.push(fast);
+        expect(streams).toHaveLength(3);
+        const [slow, sluggish, quick] = streams as [
+          EventStreamStats,
+          EventStreamStats,
+          EventStreamStats,
+        ];
+
+        const workflowId = `bulk-${randomUUID()}`;
+        const payload = 'x'.repeat(2_000);
+        const batch = 500;
+        let produced = 0;
+        let lateReader: { text: string; ended: boolean } | undefined;
+        // Batch after batch, each waited for by the fast client, until the slow one is cut off (bounded). The
+        // sluggish one starts reading as soon as its socket has filled once.
+        for (let round = 0; round < 80 && slow.ended === undefined; round++) {
+          await t.flowgate.store.transaction((tx) =>
+            insertEvents(
+              tx,
+              Array.from({ length: batch }, (_, i) => testEvent(workflowId, { i, payload })),
+            ),
+          );
+          produced += batch;
+          await fast.until((s) => s.of(workflowId).length === produced);
+          if (lateReader === undefined && sluggish.stalls > 0) lateReader = readAll(later);
+        }
+        expect(slow.ended).toBe('behind');
+        expect(slow.stalls).toBeGreaterThan(0);
+        expect(slow.pauses).toBeGreaterThan(0);
+        // Held in this process at any time: a queue of at most its pause point and one feed batch, and one write chunk
+        // above the socket's high-water mark; far less than what was produced while the client did not read.
+        expect(slow.peakQueued).toBeLessThanOrEqual(1_000 + batch);
+        expect(slow.peakBuffered).toBeLessThanOrEqual(16 * 1024 + 64 * 1024 + 4 * 1024);
+        expect(produced * payload.length).toBeGreaterThan(50 * slow.peakBuffered);
+        expect(own.feed.size).toBe(2);
+
+        // The fast client got everything, in order, once.
+        const fastIds = fast.of(workflowId).map((m) => m.id);
+        expect(fastIds).toHaveLength(produced);
+        expect(fastIds).toEqual([...fastIds].sort((x, y) => x - y));
+        expect(new Set(fastIds).size).toBe(produced);
+        expect(quick.ended).toBeUndefined();
+
+        // The sluggish client was held too, and once it read, the stream went on from its cursor: nothing missing.
+        expect(lateReader).toBeDefined();
+        const lastId = String(fastIds.at(-1)!);
+        const deadline = Date.now() + WAIT_MS;
+        while (!lateReader!.text.includes(`"id":${lastId},`) && Date.now() < deadline) {
+          await sleep(20);
+        }
+        const sluggishIds = parseStream(lateReader!.text)
+          .filter((m) => m.data.workflowId === workflowId)
+          .map((m) => m.data.id as number);
+        expect(sluggishIds).toEqual(fastIds);
+        expect(sluggish.ended).toBeUndefined();
+        expect(sluggish.peakBuffered).toBeLessThanOrEqual(16 * 1024 + 64 * 1024 + 4 * 1024);
+
+        // What the slow client gets when it reads at last: the events it was sent, then the stream_error message.
+        const rest = readAll(never);
+        await within(
+          (async () => {
+            while (!rest.ended) await sleep(20);
+          })(),
+          WAIT_MS,
+          'the rest of the slow stream',
+        );
+        const messages = parseStream(rest.text);
+        const last = messages.at(-1)!;
+        expect(last.event).toBe('stream_error');
+        expect(last.data).toMatchObject({ code: 'SLOW_CONSUMER', resumeAfter: last.id });
+        const sent = messages.slice(0, -1).filter((m) => m.data.workflowId === workflowId);
+        expect(sent.length).toBeLessThan(produced);
+
+        // Reconnecting with Last-Event-ID catches up from the database: together nothing is missing.
+        const reopened = await SseClient.open(`${own.url}/api/events`, {
+          ...bearer('admin'),
+          'last-event-id': String(last.id),
+        });
+        if (!isClient(reopened)) throw new Error(`stream refused: ${reopened.status}`);
+        sse.push(reopened);
+        const missing = fastIds.filter((id) => id > last.id);
+        await reopened.until((s) => s.of(workflowId).length >= missing.length);
+        const got = new Set([
+          ...sent.map((m) => m.data.id as number),
+          ...reopened.of(workflowId).map((m) => m.id),
+        ]);
+        expect(got).toEqual(new Set(fastIds));
+      } finally {
+        for (const response of responses) response.destroy();
+        for (const client of sse) await client.close();
+        await own.server.close();
+      }
+      expect(own.feed.active).toBe(false);
     });
 
     it('refuses a caller without a bearer token, and accepts ?access_token=', async () => {

@@ -10,13 +10,24 @@ export interface FeedEventRecord extends EventRecord {
   readonly dagId: string | null;
 }
 
-/** Events with `id > afterId`, in id order, at most `limit`. */
+/** Ids `lo`..`hi`, both included. */
+export interface IdRange {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
+ * Events with `id > afterId`, and those with an id in one of `also` (ids the feed saw missing and asks for again), in
+ * id order, at most `limit`. One statement, so that new and late rows come from the same snapshot. The ids are picked
+ * by a union of index ranges: with the ranges OR-ed into one condition, SQLite scans the whole table in id order.
+ */
 export async function listEventsAfter(
   tx: Tx,
   afterId: number,
   limit: number,
+  also: readonly IdRange[] = [],
 ): Promise<FeedEventRecord[]> {
-  const rows = await tx
+  let query = tx
     .selectFrom('workflow_events as e')
     .leftJoin('workflows as w', 'w.workflow_id', 'e.workflow_id')
     .select([
@@ -26,11 +37,23 @@ export async function listEventsAfter(
       'e.event_data as event_data',
       'e.created_at as created_at',
       'w.dag_id as dag_id',
-    ])
-    .where('e.id', '>', afterId)
-    .orderBy('e.id')
-    .limit(limit)
-    .execute();
+    ]);
+  if (also.length === 0) {
+    query = query.where('e.id', '>', afterId);
+  } else {
+    const next = tx
+      .selectFrom('workflow_events')
+      .select('id')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit);
+    const late = tx
+      .selectFrom('workflow_events')
+      .select('id')
+      .where((eb) => eb.or(also.map((range) => eb.between('id', range.lo, range.hi))));
+    query = query.where('e.id', 'in', tx.selectFrom(next.as('n')).select('n.id').unionAll(late));
+  }
+  const rows = await query.orderBy('e.id').limit(limit).execute();
   return rows.map((row) => ({
     id: Number(row.id),
     workflowId: row.workflow_id,
