@@ -17,7 +17,7 @@ const HEADERS = [
   'workload',
   'store',
   'runs',
-  'steps/s',
+  'rate/s',
   'wall ms',
   'p50 ms',
   'p99 ms',
@@ -35,7 +35,7 @@ export function formatTable(
     r.workload,
     r.store,
     String(r.runs),
-    num(r.stepsPerSec, 0),
+    num(rate(r), 0),
     num(r.wallMs, 1),
     num(r.p50Ms, r.p50Ms !== null && r.p50Ms < 10 ? 2 : 1),
     num(r.p99Ms, r.p99Ms !== null && r.p99Ms < 10 ? 2 : 1),
@@ -77,14 +77,23 @@ export function previousResults(
   return { path, file: JSON.parse(readFileSync(path, 'utf8')) as ResultsFile };
 }
 
-const FIGURES = [
-  ['stepsPerSec', 'steps/s', 'higher'],
-  ['wallMs', 'wall', 'lower'],
-  ['p50Ms', 'p50', 'lower'],
-  ['p99Ms', 'p99', 'lower'],
-  ['rssMb', 'RSS', 'lower'],
-  ['allPausedMs', 'allPaused', 'lower'],
-] as const;
+/**
+ * The throughput a workload reports: steps/s (W1, W3, W4) or decisions/s (H1); null where none means anything (W2,
+ * H2, H3).
+ */
+export function rate(result: BenchResult): number | null {
+  if (result.stepsPerSec !== null) return result.stepsPerSec;
+  return typeof result.decisionsPerSec === 'number' ? result.decisionsPerSec : null;
+}
+
+const FIGURES: readonly (readonly [(r: BenchResult) => unknown, string, 'higher' | 'lower'])[] = [
+  [rate, 'rate/s', 'higher'],
+  [(r) => r.wallMs, 'wall', 'lower'],
+  [(r) => r.p50Ms, 'p50', 'lower'],
+  [(r) => r.p99Ms, 'p99', 'lower'],
+  [(r) => r.rssMb, 'RSS', 'lower'],
+  [(r) => r.allPausedMs, 'allPaused', 'lower'],
+];
 
 /** The change of each figure against the previous file, in percent (+ means larger, whatever is better). */
 export function formatComparison(
@@ -101,9 +110,9 @@ export function formatComparison(
       rows.push([now.workload, now.store, ...FIGURES.map(() => ''), 'not in the previous file']);
       continue;
     }
-    const cells = FIGURES.map(([key]) => change(now[key], before[key]));
-    const worse = FIGURES.filter(([key, , better]) => {
-      const pct = percentChange(now[key], before[key]);
+    const cells = FIGURES.map(([get]) => change(get(now), get(before)));
+    const worse = FIGURES.filter(([get, , better]) => {
+      const pct = percentChange(get(now), get(before));
       return pct !== undefined && (better === 'higher' ? pct < -10 : pct > 10);
     }).map(([, label]) => label);
     const notes = [

@@ -18,7 +18,8 @@ import {
   type StoreName,
   type WorkloadName,
 } from './result.js';
-import { TOOLS, workloads } from './workloads.js';
+import { TOOLS } from './kit.js';
+import { workloads } from './workloads.js';
 
 const { values } = parseArgs({
   options: {

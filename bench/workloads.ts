@@ -1,37 +1,36 @@
 /**
- * The four workloads. Each runs against a fresh Flowgate (and a fresh database) made by the workload process, and
- * returns its figures. Waiting never spins: run counts are polled every POLL_MS, single runs use `waitFor`, and every
- * wait gives up with a clear message after `timeoutMs`.
+ * The workloads. Each runs against a fresh Flowgate (and a fresh database) made by the workload process, and returns
+ * its figures: W1–W4 here, through the library API; H1–H3 in http/, over HTTP. Single runs are awaited with
+ * `waitFor`, everything else with the bounded waits of kit.ts.
  */
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Flowgate } from '../src/app/flowgate.js';
+import { approveUnderLoad } from './http/h1-approve.js';
+import { pendingListing } from './http/h2-pending-list.js';
+import { eventFanOut } from './http/h3-event-fan-out.js';
+import {
+  chain,
+  inputs,
+  pendingRequests,
+  scaled,
+  startInChunks,
+  tool,
+  waitForCounts,
+  type WorkloadContext,
+} from './kit.js';
 import { RssSampler, rssMb } from './rss.js';
-import type { BenchResult, StoreName, WorkloadName } from './result.js';
+import type { BenchResult, WorkloadName } from './result.js';
 import { median, percentile, round } from './stats.js';
-
-export interface WorkloadContext {
-  readonly flowgate: Flowgate;
-  readonly store: StoreName;
-  /** Multiplies the number of runs (W1, W2, W4); 1 for the full benchmark. */
-  readonly scale: number;
-  /** The longest any single wait may take. */
-  readonly timeoutMs: number;
-  readonly concurrency: number;
-}
-
-export const TOOLS = { noop: () => Promise.resolve({ ok: true }) };
-
-const POLL_MS = 20;
-
-type Counts = Readonly<Record<string, number>>;
 
 export const workloads: Record<WorkloadName, (ctx: WorkloadContext) => Promise<BenchResult>> = {
   W1: sequentialSteps,
   W2: humanGate,
   W3: fanOutJoin,
   W4: manyPaused,
+  H1: approveUnderLoad,
+  H2: pendingListing,
+  H3: eventFanOut,
 };
 
 /** W1: 1,000 runs of three sequential noop steps, all started in one `startMany`. */
@@ -183,9 +182,7 @@ async function manyPaused(ctx: WorkloadContext): Promise<BenchResult> {
   const rss = new RssSampler();
 
   const t0 = performance.now();
-  for (let offset = 0; offset < runs; offset += chunk) {
-    await flowgate.startMany('bench_w4', inputs(Math.min(chunk, runs - offset), offset));
-  }
+  await startInChunks(flowgate, 'bench_w4', runs, chunk);
   const startCallsMs = performance.now() - t0;
   await waitForCounts(
     ctx,
@@ -229,22 +226,6 @@ async function manyPaused(ctx: WorkloadContext): Promise<BenchResult> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function scaled(runs: number, scale: number): number {
-  return Math.max(1, Math.round(runs * scale));
-}
-
-function inputs(count: number, offset = 0): unknown[] {
-  return Array.from({ length: count }, (_, i) => ({ i: offset + i }));
-}
-
-function tool(nodeId: string, dependencies: readonly string[]) {
-  return { node_id: nodeId, node_type: 'tool', tool_name: 'noop', dependencies };
-}
-
-function chain(dagId: string, ids: readonly string[]) {
-  return { dag_id: dagId, nodes: ids.map((id, i) => tool(id, i === 0 ? [] : [ids[i - 1]!])) };
-}
-
 function gated(dagId: string) {
   return {
     dag_id: dagId,
@@ -259,33 +240,6 @@ function gated(dagId: string) {
       tool('s2', ['gate']),
     ],
   };
-}
-
-/** Runs per status, in one query (the API's listings hold at most 500 rows a page). */
-function countByStatus(flowgate: Flowgate): Promise<Counts> {
-  return flowgate.countWorkflows();
-}
-
-/** Polls the run counts every POLL_MS until `done`; fails at once when a run failed or was cancelled. */
-async function waitForCounts(
-  ctx: WorkloadContext,
-  what: string,
-  done: (counts: Counts) => boolean,
-): Promise<void> {
-  const deadline = performance.now() + ctx.timeoutMs;
-  for (;;) {
-    const counts = await countByStatus(ctx.flowgate);
-    if (done(counts)) return;
-    if ((counts.failed ?? 0) > 0 || (counts.cancelled ?? 0) > 0) {
-      throw new Error(`Waiting for ${what}: runs ended badly (${JSON.stringify(counts)})`);
-    }
-    if (performance.now() > deadline) {
-      throw new Error(
-        `Timed out after ${ctx.timeoutMs} ms waiting for ${what}; runs by status: ${JSON.stringify(counts)}`,
-      );
-    }
-    await sleep(POLL_MS);
-  }
 }
 
 /** The `completedAt` (epoch ms) of the given runs, read through the API's pages. */
@@ -310,23 +264,4 @@ async function completionTimes(
   if (times.size !== ids.size)
     throw new Error(`Found the completion time of ${times.size} of ${ids.size} runs`);
   return times;
-}
-
-/** Every pending request, oldest first, through the API's pages. */
-async function pendingRequests(
-  flowgate: Flowgate,
-): Promise<{ requestId: string; workflowId: string }[]> {
-  const all: { requestId: string; workflowId: string }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await flowgate.listHitl({
-      status: 'pending',
-      limit: 500,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const item of page.items)
-      all.push({ requestId: item.requestId, workflowId: item.workflowId });
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
 }
