@@ -201,8 +201,16 @@ export async function listHitlRequests(
   if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
   if (filter.dagIds) {
     const dagIds = [...filter.dagIds];
-    query = query.where('workflow_id', 'in', (eb) =>
-      eb.selectFrom('workflows').select('workflow_id').where('dag_id', 'in', dagIds),
+    // Correlated, so the page is read in index order and each row's run looked up by key until the page is full.
+    // `workflow_id IN (SELECT …)` made SQLite collect every run of those DAGs first (120 ms at 100,000 pending).
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('workflows as w')
+          .select('w.workflow_id')
+          .whereRef('w.workflow_id', '=', 'hitl_requests.workflow_id')
+          .where('w.dag_id', 'in', dagIds),
+      ),
     );
   }
   if (filter.after) {
