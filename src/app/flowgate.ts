@@ -53,6 +53,18 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
+import { EventFeed } from './event-feed.js';
+import {
+  getAgentMetrics,
+  getExecutionMetrics,
+  getGaugeCounts,
+  getHitlMetrics,
+  type AgentMetrics,
+  type ExecutionMetrics,
+  type GaugeCounts,
+  type HitlMetrics,
+  type MetricsScope,
+} from './metrics.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -109,6 +121,7 @@ export class Flowgate {
   readonly #worker: Worker | undefined;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
+  #events: EventFeed | undefined;
 
   /** @internal Use `createFlowgate`. */
   constructor(store: Store, registry: Registry, options: FlowgateOptions) {
@@ -509,6 +522,37 @@ export class Flowgate {
     return this.store.transaction((tx) => deleteFinishedRuns(tx, options));
   }
 
+  /**
+   * The live feed of new events (runs, nodes, HITL requests, from every process on this database). It costs nothing
+   * until someone subscribes; it closes with this Flowgate.
+   */
+  get events(): EventFeed {
+    this.#events ??= new EventFeed(this.store);
+    return this.#events;
+  }
+
+  /** HITL figures (pending, mean time to answer, approval rate, per DAG), over `scope.dagIds` when given. */
+  hitlMetrics(scope: MetricsScope = {}): Promise<HitlMetrics> {
+    return getHitlMetrics(this.store, scope);
+  }
+
+  /** Seed 001's agent statistics, per agent. */
+  agentMetrics(scope: MetricsScope = {}): Promise<{ items: AgentMetrics[] }> {
+    return getAgentMetrics(this.store, scope);
+  }
+
+  /** Seed 004's execution figures, over a scope or one run. */
+  executionMetrics(
+    scope: MetricsScope & { readonly workflowId?: string } = {},
+  ): Promise<ExecutionMetrics> {
+    return getExecutionMetrics(this.store, scope);
+  }
+
+  /** Runs per status and pending requests over everything: aggregate numbers for Prometheus. */
+  gaugeCounts(): Promise<GaugeCounts> {
+    return getGaugeCounts(this.store);
+  }
+
   /** Wakes the workers now (after a test moves its clock, say). */
   poke(): void {
     this.#worker?.notify();
@@ -518,6 +562,7 @@ export class Flowgate {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#events?.close();
     await this.#worker?.stop();
     await this.store.close();
   }

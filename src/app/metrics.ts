@@ -138,9 +138,12 @@ export async function getExecutionMetrics(
   };
 }
 
+export interface GaugeCounts {
+  readonly runs: { status: string; count: number }[];
+  readonly pendingHitl: number;
+}
+
 /** Runs per status and pending HITL requests over all DAGs (Prometheus gauges: aggregate numbers only). */
-export function getGaugeCounts(
-  store: Store,
-): Promise<{ runs: { status: string; count: number }[]; pendingHitl: number }> {
+export function getGaugeCounts(store: Store): Promise<GaugeCounts> {
   return store.read((db) => gaugeCounts(db));
 }

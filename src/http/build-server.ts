@@ -14,9 +14,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 
-import { EventFeed } from '../app/event-feed.js';
+import type { EventFeed } from '../app/event-feed.js';
 import type { AuthService } from '../app/accounts.js';
-import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { FlowgateApi, RouteDeps } from './route-deps.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -26,7 +25,7 @@ import { healthRoutes } from './routes/health.js';
 import { hitlRoutes } from './routes/hitl.js';
 import { meRoutes } from './routes/me.js';
 import { MetricsCollector } from './prometheus.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { seed003Routes } from './routes/seed-003.js';
@@ -46,10 +45,10 @@ export interface BuildServerOptions {
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   readonly trustProxy?: boolean;
   /**
-   * The database, for what reads it beyond the facade: the live event stream (`/api/events`) and the metrics
-   * (`/api/metrics/*`, Prometheus `/metrics`). Without it those routes are not served.
+   * Tuning of the live event stream (`/api/events`): heartbeats, how far a slow client may fall behind, counters, and
+   * a feed of its own (tests); by default the Flowgate's.
    */
-  readonly store?: Store;
+  readonly eventStream?: EventStreamOptions & { readonly feed?: EventFeed };
 }
 
 export type FlowgateServer = FastifyInstance;
@@ -105,14 +104,12 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(seed003Routes, deps);
   void api.register(workflowRoutes, deps);
   void api.register(hitlRoutes, deps);
-  if (options.store) {
-    const feed = new EventFeed(options.store);
-    app.addHook('onClose', () => feed.close());
-    void api.register(eventRoutes, { ...deps, feed });
-    const metrics = new MetricsCollector({ store: options.store });
-    metrics.hook(app);
-    void api.register(metricsRoutes, { ...deps, metrics });
-  }
+  // The feed belongs to the Flowgate (it may serve several servers); the route ends its own streams on close.
+  const { feed = options.flowgate.events, ...streamOptions } = options.eventStream ?? {};
+  void api.register(eventRoutes, { ...deps, ...streamOptions, feed });
+  const metrics = new MetricsCollector({ readCounts: () => options.flowgate.gaugeCounts() });
+  metrics.hook(app);
+  void api.register(metricsRoutes, { ...deps, metrics });
   void api.register(openApiRoutes);
   return app;
 }

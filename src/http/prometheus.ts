@@ -7,11 +7,11 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-import { getGaugeCounts } from '../app/metrics.js';
-import type { Store } from '../store/port.js';
+import type { GaugeCounts } from '../app/metrics.js';
 
 export interface MetricsCollectorOptions {
-  readonly store: Store;
+  /** Reads the gauges' figures; called at most once per scrape. */
+  readonly readCounts: () => Promise<GaugeCounts>;
   /** Process metrics (CPU, memory, event loop lag, ...); default true. */
   readonly defaultMetrics?: boolean;
   /** Histogram buckets in seconds. */
@@ -21,19 +21,16 @@ export interface MetricsCollectorOptions {
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class MetricsCollector {
-  readonly store: Store;
   readonly registry = new Registry();
   readonly #requests: Histogram<'method' | 'route' | 'status'>;
 
   constructor(options: MetricsCollectorOptions) {
-    this.store = options.store;
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
-    const store = this.store;
     // Both gauges read the same counts; one read per scrape serves them.
-    let pendingRead: Promise<Awaited<ReturnType<typeof getGaugeCounts>>> | undefined;
+    let pendingRead: Promise<GaugeCounts> | undefined;
     const counts = () => {
-      pendingRead ??= getGaugeCounts(store).finally(() => {
+      pendingRead ??= options.readCounts().finally(() => {
         pendingRead = undefined;
       });
       return pendingRead;

@@ -27,6 +27,11 @@ export type FlowgateApi = Pick<
   | 'resume'
   | 'cancel'
   | 'retry'
+  | 'events'
+  | 'hitlMetrics'
+  | 'agentMetrics'
+  | 'executionMetrics'
+  | 'gaugeCounts'
 >;
 
 /** What the routes are handed: the app facade and the account service. */

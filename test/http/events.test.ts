@@ -12,7 +12,7 @@ import { EventFeed, type EventFeedOptions } from '../../src/app/event-feed.js';
 import { createFlowgate } from '../../src/app/flowgate.js';
 import { AuthService } from '../../src/auth/auth-service.js';
 import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { eventRoutes, type EventStreamStats } from '../../src/http/routes/events.js';
+import type { EventStreamStats } from '../../src/http/routes/events.js';
 import { systemClock } from '../../src/shared/clock.js';
 import type { Store } from '../../src/store/port.js';
 import { insertEvents, listEvents, type NewEvent } from '../../src/store/repositories/events.js';
@@ -261,18 +261,12 @@ for (const dialect of DIALECTS) {
       } = {},
     ) => {
       const { feed: feedOptions, ...routeOptions } = options;
+      const serverFeed = new EventFeed(t.flowgate.store, feedOptions);
       const server = buildServer({
         flowgate: t.flowgate,
         auth,
         loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
-      });
-      const serverFeed = new EventFeed(t.flowgate.store, feedOptions);
-      await server.register(eventRoutes, {
-        flowgate: t.flowgate,
-        auth,
-        loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
-        feed: serverFeed,
-        ...routeOptions,
+        eventStream: { ...routeOptions, feed: serverFeed },
       });
       await server.listen({ host: '127.0.0.1', port: 0 });
       const address = server.server.address();

@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AuthService } from '../../src/auth/auth-service.js';
 import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { MetricsCollector } from '../../src/http/prometheus.js';
-import { metricsRoutes } from '../../src/http/routes/metrics.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
@@ -131,9 +129,6 @@ for (const dialect of DIALECTS) {
         loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
       };
       app = buildServer(deps);
-      const metrics = new MetricsCollector({ store: t.flowgate.store });
-      metrics.hook(app);
-      await app.register(metricsRoutes, { ...deps, metrics });
       await app.ready();
       for (const [username, password] of [
         ['admin', ADMIN_PASSWORD],

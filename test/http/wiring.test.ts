@@ -20,7 +20,7 @@ describe('the server as serve builds it', () => {
       clock: systemClock,
       jwtSecret: 'a-test-secret-of-at-least-32-characters!',
     });
-    app = buildServer({ flowgate: t.flowgate, auth, store: t.flowgate.store });
+    app = buildServer({ flowgate: t.flowgate, auth });
     await app.ready();
   });
   afterAll(async () => {

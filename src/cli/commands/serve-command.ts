@@ -131,7 +131,6 @@ async function startServer(flowgate: Flowgate, config: Config): Promise<Flowgate
   return buildServer({
     flowgate,
     auth,
-    store: flowgate.store,
     // Server faults (500s, with their stacks) and warnings, as JSON lines on stderr.
     logger: { level: config.logLevel, stream: process.stderr },
     trustProxy: config.trustProxy,

@@ -26,8 +26,11 @@ import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses } from '../schemas/common.js';
 import { EventStream, EventStreamHeaders, EventStreamQuery } from '../schemas/events.js';
 
-export interface EventRouteDeps extends RouteDeps {
+export interface EventRouteDeps extends RouteDeps, EventStreamOptions {
   readonly feed: EventFeed;
+}
+
+export interface EventStreamOptions {
   /** Between two heartbeat comments (default 15 s). */
   readonly heartbeatMs?: number;
   /** How long a DAG's visibility is trusted before it is checked again (default 10 s). */

@@ -4,7 +4,6 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { getAgentMetrics, getExecutionMetrics, getHitlMetrics } from '../../app/metrics.js';
 import { visibleDagIds, visibleRun } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { MetricsCollector } from '../prometheus.js';
@@ -24,7 +23,6 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
   { auth, flowgate, metrics },
 ) => {
   const signedIn = authenticate(auth);
-  const { store } = metrics;
   const scopeOf = async (request: Parameters<typeof actorOf>[0]) => {
     const dagIds = await visibleDagIds(flowgate, actorOf(request));
     return dagIds ? { dagIds } : {};
@@ -41,7 +39,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
         response: { 200: HitlMetrics, ...errorResponses(401) },
       },
     },
-    async (request) => getHitlMetrics(store, await scopeOf(request)),
+    async (request) => flowgate.hitlMetrics(await scopeOf(request)),
   );
 
   app.get(
@@ -55,7 +53,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
         response: { 200: AgentMetricsList, ...errorResponses(401) },
       },
     },
-    async (request) => getAgentMetrics(store, await scopeOf(request)),
+    async (request) => flowgate.agentMetrics(await scopeOf(request)),
   );
 
   app.get(
@@ -74,9 +72,9 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
       const { workflowId } = request.query;
       if (workflowId !== undefined) {
         const { run } = await visibleRun(flowgate, actorOf(request), workflowId);
-        return getExecutionMetrics(store, { workflowId: run.workflowId });
+        return flowgate.executionMetrics({ workflowId: run.workflowId });
       }
-      return getExecutionMetrics(store, await scopeOf(request));
+      return flowgate.executionMetrics(await scopeOf(request));
     },
   );
 
