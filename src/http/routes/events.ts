@@ -13,7 +13,7 @@
  * `{"code":"SLOW_CONSUMER","message":...,"resumeAfter":N}` (its `id:` is N too): the client reconnects with
  * `Last-Event-ID` (EventSource does so on its own) and catches up from the database.
  */
-import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServerResponse } from 'node:http';
 
@@ -77,7 +77,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRouteDeps> = (app, deps) =>
   const open = new Set<() => void>();
 
   /** The bearer header as on every route; without one, `?access_token=`, checked the same way. */
-  const signedIn: preHandlerAsyncHookHandler = async function (request, reply) {
+  const signedIn: onRequestAsyncHookHandler = async function (request, reply) {
     const token = (request.query as { access_token?: string } | undefined)?.access_token;
     if (request.headers.authorization !== undefined || token === undefined) {
       await bearer.call(this, request, reply);
@@ -102,7 +102,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRouteDeps> = (app, deps) =>
   app.get(
     '/api/events',
     {
-      preHandler: signedIn,
+      onRequest: signedIn,
       schema: {
         tags: ['workflows'],
         summary: 'Live events of the runs the caller may see (server-sent events)',

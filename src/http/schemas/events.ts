@@ -20,6 +20,10 @@ export const EventStreamHeaders = z.looseObject({
 export const EventStream = z
   .string()
   .describe(
-    'text/event-stream: one message per event (`id`, `event` = the event type, `data` = {id, workflowId, type, ' +
-      'data, createdAt}), and a comment line as heartbeat every 15 s.',
+    'text/event-stream: one message per event (`event` = the event type, `data` = {id, workflowId, type, data, ' +
+      'createdAt}, `id` = where to resume: everything up to it was sent, so it may trail `data.id` while an earlier ' +
+      'event is still being committed elsewhere; a client that resumes may see an event twice and drops it by ' +
+      '`data.id`), and a comment line as heartbeat every 15 s. A client that falls more than 10,000 events behind ' +
+      'gets `event: stream_error` with `data` = {code: "SLOW_CONSUMER", message, resumeAfter}, and the stream ends: ' +
+      'reconnect with `Last-Event-ID` to catch up from the database.',
   );
