@@ -15,7 +15,15 @@ import {
   type DecisionResult,
 } from '../engine/decisions.js';
 import { Registry, type Plugin } from '../engine/registry.js';
-import { cancelRun, pauseRun, resumeRun, retryRun } from '../engine/run-control.js';
+import { Compensator } from '../engine/compensator.js';
+import {
+  cancelRun,
+  clearRetryCounters,
+  pauseRun,
+  resumeRun,
+  retryRun,
+  updateRunContext,
+} from '../engine/run-control.js';
 import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
 import { Worker, type WorkerOptions } from '../engine/worker.js';
@@ -54,6 +62,13 @@ import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
 import { EventFeed } from './event-feed.js';
+import {
+  Rollbacks,
+  type CompensationView,
+  type RollbackTarget,
+  type SnapshotView,
+  type StartedRollback,
+} from './rollbacks.js';
 import {
   getAgentMetrics,
   getExecutionMetrics,
@@ -119,6 +134,8 @@ export class Flowgate {
   readonly registry: Registry;
   readonly #env: EngineEnv;
   readonly #worker: Worker | undefined;
+  readonly #compensator: Compensator | undefined;
+  readonly #rollbacks: Rollbacks;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
   #events: EventFeed | undefined;
@@ -145,7 +162,31 @@ export class Flowgate {
         options.workers ?? {},
       );
       this.#worker.start();
+      const workers = options.workers ?? {};
+      this.#compensator = new Compensator(
+        this.#env,
+        registry,
+        {
+          onRunsChanged: (workflowIds) => this.#announce(workflowIds),
+          onError: options.onError ?? (() => undefined),
+          onWorkReady: () => this.#worker?.notify(),
+        },
+        {
+          workerId: this.#worker.id,
+          leaseMs: workers.leaseMs ?? 20_000,
+          pollMs: workers.pollMs ?? 1_000,
+          ...(workers.shutdownGraceMs !== undefined
+            ? { shutdownGraceMs: workers.shutdownGraceMs }
+            : {}),
+        },
+      );
+      this.#compensator.start();
     }
+    this.#rollbacks = new Rollbacks({
+      env: this.#env,
+      transact: (work) => this.#transact(work).then((done) => done.result),
+      started: () => this.#compensator?.notify(),
+    });
   }
 
   /** Validates a DAG document (any accepted format) and stores it as a new immutable version. */
@@ -464,6 +505,57 @@ export class Flowgate {
     return this.getWorkflow(workflowId);
   }
 
+  /** The run's snapshots (the last 50), newest first, each with the full state after its node completed. */
+  listSnapshots(workflowId: string): Promise<SnapshotView[]> {
+    return this.#rollbacks.listSnapshots(workflowId);
+  }
+
+  /**
+   * Rolls a run back to a snapshot (`{snapshotId}`, `{stepIndex}` or `{latest: true}`): the compensations of the nodes
+   * completed after it run in reverse order of completion, then the run resumes from it. Resolves once the rollback
+   * is committed; the compensations run in a worker (events `compensation_*`, then `rollback_completed`).
+   *
+   * @example
+   * ```ts
+   * const [, previous] = await flowgate.listSnapshots(workflowId);
+   * await flowgate.rollback(workflowId, { snapshotId: previous!.snapshotId }, 'alice');
+   * ```
+   */
+  async rollback(
+    workflowId: string,
+    target: RollbackTarget,
+    by: ActorLike,
+  ): Promise<StartedRollback> {
+    return this.#rollbacks.rollback(workflowId, target, await this.resolveActor(by));
+  }
+
+  /** The compensations the run's rollback runs, or a rollback to its oldest snapshot would run. */
+  listCompensations(workflowId: string): Promise<CompensationView[]> {
+    return this.#rollbacks.listCompensations(workflowId);
+  }
+
+  /** Merges variables into the run's context, which templates read as `context.*` (seed 003's `updateContext`). */
+  async updateContext(
+    workflowId: string,
+    data: Readonly<Record<string, unknown>>,
+    by: ActorLike,
+  ): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) =>
+      updateRunContext(tx, this.#env, changes, workflowId, data, actor),
+    );
+    return this.getWorkflow(workflowId);
+  }
+
+  /** Gives every node of the run its full retry budget again (seed 003's `clearRetryCounters`). */
+  async clearRetryCounters(workflowId: string, by: ActorLike): Promise<WorkflowView> {
+    const actor = await this.resolveActor(by);
+    await this.#transact((tx, changes) =>
+      clearRetryCounters(tx, this.#env, changes, workflowId, actor),
+    );
+    return this.getWorkflow(workflowId);
+  }
+
   /**
    * Resolves when the run has ended (or, with `until`, reached one of those statuses). Wakes on this process's own
    * commits at once and checks for other processes' every `pollMs`.
@@ -563,6 +655,7 @@ export class Flowgate {
     if (this.#closed) return;
     this.#closed = true;
     this.#events?.close();
+    await this.#compensator?.stop();
     await this.#worker?.stop();
     await this.store.close();
   }

@@ -36,6 +36,8 @@ export interface WorkflowView {
   readonly startedAt: string | null;
   readonly completedAt: string | null;
   readonly parentWorkflowId: string | null;
+  /** Seed 003's context variables, when the run has any. */
+  readonly context?: unknown;
   readonly nodes?: readonly NodeView[];
 }
 
@@ -106,6 +108,7 @@ export function workflowView(run: WorkflowRecord, nodes?: readonly NodeRecord[])
     startedAt: run.startedAt,
     completedAt: run.completedAt,
     parentWorkflowId: run.parentWorkflowId,
+    ...(run.context !== null ? { context: fromJson(run.context) } : {}),
     ...(nodes ? { nodes: nodes.map(nodeView) } : {}),
   };
 }

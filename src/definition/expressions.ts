@@ -13,6 +13,8 @@ export interface ExpressionScope {
   input: unknown;
   nodes: Record<string, { output: unknown; status: string }>;
   workflow: { workflowId: string; dagId: string; version: number };
+  /** The run's context variables (seed 003), an object; empty when none were set. */
+  context?: unknown;
   [key: string]: unknown;
 }
 
@@ -33,7 +35,7 @@ interface JsonataFault {
 }
 
 /** Variables bound besides the scope's fields, so `$input` still works where the context has moved on. */
-const BOUND_NAMES = ['input', 'nodes', 'workflow'] as const;
+const BOUND_NAMES = ['input', 'nodes', 'workflow', 'context'] as const;
 
 type Jsonata = typeof jsonataModule;
 let loaded: Jsonata | undefined;

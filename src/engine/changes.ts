@@ -5,6 +5,7 @@ import {
 } from '../store/repositories/agent-executions.js';
 import { insertEvents, type NewEvent } from '../store/repositories/events.js';
 import { insertHitlRequests, type NewHitlRequest } from '../store/repositories/hitl-requests.js';
+import { insertSnapshots, type NewSnapshot } from '../store/repositories/snapshots.js';
 import { updateNodes, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
 import { updateWorkflows, type WorkflowChanges } from '../store/repositories/workflows.js';
 import { toJson } from '../shared/json.js';
@@ -21,7 +22,17 @@ export interface SettledRun {
   readonly dagId: string;
   readonly dagVersion: number;
   readonly input: unknown;
+  readonly context: unknown;
   readonly nodes: ReadonlyMap<string, { readonly status: string; readonly output: unknown }>;
+}
+
+/** A node that completed in this transaction: its run's settling turns it into a snapshot. */
+export interface Completion {
+  readonly nodeId: string;
+  /** The result as written to the node (JSON text). */
+  readonly result: string | null;
+  /** The node's status before it completed, which the snapshots of earlier completions of the batch show. */
+  readonly prior: string;
 }
 
 /** A worker node made ready in this transaction, which the worker committing it may lease on the spot. */
@@ -52,6 +63,9 @@ export class Changes {
   readonly readied: ReadiedNode[] = [];
   /** Runs settled in this transaction, as they now stand. */
   readonly settledRuns = new Map<string, SettledRun>();
+  /** Nodes completed in this transaction and not yet snapshotted, by run, in completion order. */
+  readonly completions = new Map<string, Completion[]>();
+  readonly snapshots: NewSnapshot[] = [];
   /** Work became ready that any worker (here or in another process) may take. */
   wakeWorkers = false;
   /** The earliest time a node made pending here falls due (a timer, a retry's backoff). */
@@ -61,6 +75,12 @@ export class Changes {
 
   event(workflowId: string, type: EventType, data: Record<string, unknown>): void {
     this.events.push({ workflowId, type, data: toJson(data), createdAt: this.now });
+  }
+
+  completed(workflowId: string, nodeId: string, result: string | null, prior: string): void {
+    let list = this.completions.get(workflowId);
+    if (!list) this.completions.set(workflowId, (list = []));
+    list.push({ nodeId, result, prior });
   }
 
   /** Runs whose status this transaction changed, to wake whoever waits on them after the commit. */
@@ -93,6 +113,7 @@ export class Changes {
     const runUpdates = new Map(this.runUpdates);
     this.runUpdates.clear();
     await updateWorkflows(tx, runUpdates);
+    await insertSnapshots(tx, this.snapshots.splice(0));
     await insertEvents(tx, this.events.splice(0));
   }
 }

@@ -61,18 +61,21 @@ export async function completeAttempts(
   const now = env.clock.now();
   const updates: NodeUpdate[] = [];
   const verdicts = new Map<number, 'completed' | 'retry' | 'failed'>();
+  const results = new Map<number, string | null>();
   for (const attempt of attempts) {
     const { record, outcome } = attempt;
     const fence = { statuses: [NodeStatus.running], leaseOwner: owner, attempt: record.attempt };
     const release = { lease_owner: null, lease_expires_at: null };
     if (outcome.ok) {
       verdicts.set(record.id, 'completed');
+      const result = toJson(outcome.output ?? null);
+      results.set(record.id, result);
       updates.push({
         id: record.id,
         expect: fence,
         set: {
           status: NodeStatus.completed,
-          result: toJson(outcome.output ?? null),
+          result,
           error: null,
           completed_at: changes.now,
           ...release,
@@ -133,6 +136,12 @@ export async function completeAttempts(
         ...base,
         result: outcome.output ?? null,
       });
+      changes.completed(
+        record.workflowId,
+        record.nodeId,
+        results.get(record.id) ?? null,
+        NodeStatus.running,
+      );
     } else if (verdict === 'retry') {
       changes.event(record.workflowId, EventType.nodeRetrying, { ...base, error: outcome.error });
     } else {

@@ -8,6 +8,8 @@ export interface DagPlan {
   readonly successors: ReadonlyMap<string, readonly string[]>;
   /** Nodes nothing depends on: their outputs make the run's result. */
   readonly leaves: readonly string[];
+  /** Each node's place in the definition (a snapshot's status letters follow it). */
+  readonly position: ReadonlyMap<string, number>;
 }
 
 const plans = new WeakMap<DagDefinition, DagPlan>();
@@ -41,5 +43,6 @@ function buildPlan(dag: DagDefinition): DagPlan {
     }
   }
   const leaves = dag.nodes.filter((node) => successors.get(node.id)?.length === 0).map((n) => n.id);
-  return { byId, order, successors, leaves };
+  const position = new Map(dag.nodes.map((node, i) => [node.id, i]));
+  return { byId, order, successors, leaves, position };
 }

@@ -235,12 +235,14 @@ async function closeRequest(
   const finish = (set: Parameters<typeof updateNodeWhere>[4]) =>
     updateNodeWhere(tx, request.workflowId, request.nodeId, NodeStatus.waitingHitl, set);
   if (output.approved || routed) {
+    const result = toJson(output);
     const done = await finish({
       status: NodeStatus.completed,
-      result: toJson(output),
+      result,
       completed_at: changes.now,
     });
     if (!done) return;
+    changes.completed(request.workflowId, request.nodeId, result, NodeStatus.waitingHitl);
     changes.event(request.workflowId, EventType.nodeCompleted, {
       node_id: request.nodeId,
       node_type: 'human_in_loop',

@@ -1,12 +1,16 @@
-/** A person's operations on a run: pause, resume, cancel, retry. Each is one transaction over the locked run. */
+/**
+ * A person's operations on a run: pause, resume, cancel, retry, its context variables and retry counters. Each is
+ * one transaction over the locked run.
+ */
 import type { Tx } from '../store/port.js';
 import { loadNodeStates, updateNodes } from '../store/repositories/workflow-nodes.js';
 import { lockWorkflows, type RunHeader } from '../store/repositories/workflows.js';
 import { describeActor, type Actor } from '../shared/actor.js';
 import { FlowgateError } from '../shared/errors.js';
+import { fromJson, toJson } from '../shared/json.js';
 import type { Changes } from './changes.js';
 import { failRun, settleRuns, type EngineEnv } from './transitions.js';
-import { EventType, NodeStatus, PauseReason, RunStatus } from './statuses.js';
+import { EventType, NodeStatus, PauseReason, RunStatus, isTerminalRun } from './statuses.js';
 
 async function lockRun(tx: Tx, env: EngineEnv, workflowId: string): Promise<RunHeader> {
   const [run] = await lockWorkflows(tx, [workflowId], env.store.capabilities.rowLocks);
@@ -145,4 +149,46 @@ export async function retryRun(
     by: describeActor(actor),
   });
   await settleRuns(tx, env, changes, [{ ...run, status: RunStatus.running, pauseReason: null }]);
+}
+
+/**
+ * Merges variables into the run's context (seed 003's `updateContext`): later templates read them as `context.*`.
+ * The run is locked, so a concurrent update is merged after this one, never lost.
+ */
+export async function updateRunContext(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  workflowId: string,
+  data: Readonly<Record<string, unknown>>,
+  actor: Actor,
+) {
+  const run = await lockRun(tx, env, workflowId);
+  if (isTerminalRun(run.status)) throw refuse(run, 'change the context of');
+  const current = fromJson<Record<string, unknown>>(run.context) ?? {};
+  changes.updateRun(workflowId, { context: toJson({ ...current, ...data }) });
+  changes.event(workflowId, EventType.contextUpdated, {
+    keys: Object.keys(data),
+    by: describeActor(actor),
+  });
+}
+
+/** Gives every node of the run its full retry budget again (seed 003's `clearRetryCounters`). */
+export async function clearRetryCounters(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  workflowId: string,
+  actor: Actor,
+) {
+  await lockRun(tx, env, workflowId);
+  const nodes = (await loadNodeStates(tx, [workflowId])).filter((n) => n.failures > 0);
+  await updateNodes(
+    tx,
+    nodes.map((n) => ({ id: n.id, set: { failures: 0 } })),
+  );
+  changes.event(workflowId, EventType.retryCountersCleared, {
+    nodes: nodes.map((n) => n.nodeId),
+    by: describeActor(actor),
+  });
 }

@@ -11,6 +11,8 @@ export function buildScope(
   run: RunIdentity,
   input: unknown,
   nodes: Iterable<{ nodeId: string; status: string; output: unknown }>,
+  /** The run's context variables (null or absent: none). */
+  context?: unknown,
 ): ExpressionScope {
   const byId: ExpressionScope['nodes'] = {};
   for (const node of nodes) byId[node.nodeId] = { output: node.output, status: node.status };
@@ -18,6 +20,7 @@ export function buildScope(
     input,
     nodes: byId,
     workflow: { workflowId: run.workflowId, dagId: run.dagId, version: run.version },
+    context: context ?? {},
   };
 }
 

@@ -31,8 +31,11 @@ export const HitlStatus = {
 } as const;
 export type HitlStatus = (typeof HitlStatus)[keyof typeof HitlStatus];
 
-/** Why a paused run is paused: waiting for people resumes by itself; a user's pause waits for a resume. */
-export const PauseReason = { hitl: 'hitl', user: 'user' } as const;
+/**
+ * Why a paused run is paused: waiting for people resumes by itself; a user's pause waits for a resume; a rollback
+ * holds the run while its compensations run, and resumes it when they are done.
+ */
+export const PauseReason = { hitl: 'hitl', user: 'user', rollback: 'rollback' } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
 export function isTerminalRun(status: string): boolean {
@@ -68,5 +71,15 @@ export const EventType = {
   hitlCompleted: 'hitl_completed',
   hitlExpired: 'hitl_expired',
   hitlCancelled: 'hitl_cancelled',
+  contextUpdated: 'context_updated',
+  rollbackStarted: 'rollback_started',
+  rollbackCompleted: 'rollback_completed',
+  rollbackFailed: 'rollback_failed',
+  rollbackCancelled: 'rollback_cancelled',
+  compensationStarted: 'compensation_started',
+  compensationCompleted: 'compensation_completed',
+  compensationFailed: 'compensation_failed',
+  compensationSkipped: 'compensation_skipped',
+  retryCountersCleared: 'retry_counters_cleared',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -15,6 +15,8 @@ import {
 } from '../definition/index.js';
 import { buildHitlRequest } from '../hitl/raise.js';
 import type { Store, Tx } from '../store/port.js';
+import { closeRunningRollbacks } from '../store/repositories/rollbacks.js';
+import type { NewSnapshot } from '../store/repositories/snapshots.js';
 import { listPendingHitlRequests, closeHitlRequest } from '../store/repositories/hitl-requests.js';
 import {
   insertNodes,
@@ -37,6 +39,7 @@ import type { DagCache } from './dag-cache.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
 import { assessRun, isWorkerNode, resolveNodes, type NodeSnapshot } from './settle.js';
+import { statusLetter } from './snapshot-state.js';
 import {
   EventType,
   HitlStatus,
@@ -65,6 +68,7 @@ interface RunState {
   run: RunHeader;
   dag: DagDefinition;
   input: unknown;
+  context: unknown;
   nodes: Map<string, LiveNode>;
 }
 
@@ -88,6 +92,7 @@ function scopeOf(state: RunState): ExpressionScope {
     { workflowId: state.run.workflowId, dagId: state.run.dagId, version: state.run.dagVersion },
     state.input,
     nodes,
+    state.context,
   );
 }
 
@@ -149,15 +154,20 @@ async function settleRun(
 ): Promise<RunHeader[]> {
   const status = changes.runUpdates.get(run.workflowId)?.status ?? run.status;
   if (status !== RunStatus.running && status !== RunStatus.paused) return [];
-  const pausedByUser =
-    status === RunStatus.paused &&
-    (changes.runUpdates.get(run.workflowId)?.pause_reason ?? run.pauseReason) === PauseReason.user;
+  const pauseReason =
+    status === RunStatus.paused
+      ? (changes.runUpdates.get(run.workflowId)?.pause_reason ?? run.pauseReason)
+      : null;
+  // A rollback owns the run until it resumes it: nothing is decided meanwhile.
+  if (pauseReason === PauseReason.rollback) return [];
+  const pausedByUser = pauseReason === PauseReason.user;
 
   const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
   const state: RunState = {
     run,
     dag,
     input: fromJson(run.input) ?? null,
+    context: fromJson(changes.runUpdates.get(run.workflowId)?.context ?? run.context) ?? null,
     nodes: new Map(records.map((record) => [record.nodeId, liveNode(record)])),
   };
   const related: RunHeader[] = [];
@@ -170,10 +180,12 @@ async function settleRun(
     }
   }
 
+  snapshotCompletions(env, changes, state);
   changes.settledRuns.set(run.workflowId, {
     dagId: run.dagId,
     dagVersion: run.dagVersion,
     input: state.input,
+    context: state.context,
     nodes: state.nodes,
   });
   const outlook = assessRun(dag, state.nodes);
@@ -214,6 +226,39 @@ async function settleRun(
       break;
   }
   return related;
+}
+
+/**
+ * A snapshot for each node of the run that completed in this transaction, in completion order: the statuses as
+ * settling left them, except that a completion later in the batch still shows its earlier status in the snapshots
+ * before its own. The context is stored only when the run has one.
+ */
+function snapshotCompletions(env: EngineEnv, changes: Changes, state: RunState): void {
+  const workflowId = state.run.workflowId;
+  const completions = changes.completions.get(workflowId);
+  if (!completions) return;
+  changes.completions.delete(workflowId);
+  const { position } = planOf(state.dag);
+  const letters = state.dag.nodes.map((node) =>
+    statusLetter(state.nodes.get(node.id)?.status ?? NodeStatus.pending),
+  );
+  const context = state.context === null ? null : toJson(state.context);
+  const snapshots: NewSnapshot[] = [];
+  for (let i = completions.length - 1; i >= 0; i--) {
+    const completion = completions[i]!;
+    snapshots.push({
+      workflowId,
+      snapshotId: env.newId(),
+      nodeId: completion.nodeId,
+      statuses: letters.join(''),
+      result: completion.result,
+      context,
+      createdAt: changes.now,
+    });
+    const at = position.get(completion.nodeId);
+    if (at !== undefined) letters[at] = statusLetter(completion.prior);
+  }
+  changes.snapshots.push(...snapshots.reverse());
 }
 
 /** One pass of decisions; true when a decision node completed, which may unblock more. */
@@ -380,13 +425,16 @@ async function startNode(
     }
     case 'decision': {
       const output = await decide(node, scope());
+      const result = toJson(output);
+      const prior = live.status;
       setNode(changes, live, {
         status: NodeStatus.completed,
-        result: toJson(output),
+        result,
         started_at: changes.now,
         completed_at: changes.now,
       });
       live.output = output;
+      changes.completed(workflowId, node.id, result, prior);
       changes.event(workflowId, EventType.nodeCompleted, {
         node_id: node.id,
         node_type: node.type,
@@ -541,6 +589,7 @@ export async function createRuns(
       createdBy: run.createdBy,
       parentWorkflowId: run.parent?.workflowId ?? null,
       parentNodeId: run.parent?.nodeId ?? null,
+      context: null,
     };
     records.push(record);
     changes.event(workflowId, EventType.workflowStarted, {
@@ -627,6 +676,22 @@ export async function failRun(
       reason: status === RunStatus.cancelled ? 'run cancelled' : 'run failed',
     });
   }
+  // A run that ends while a rollback holds it ends the rollback too: its remaining compensations never run.
+  if (run.pauseReason === PauseReason.rollback) {
+    for (const rollbackId of await closeRunningRollbacks(
+      tx,
+      run.workflowId,
+      status === RunStatus.cancelled ? 'cancelled' : 'failed',
+      changes.now,
+      message,
+    )) {
+      changes.event(
+        run.workflowId,
+        status === RunStatus.cancelled ? EventType.rollbackCancelled : EventType.rollbackFailed,
+        { rollback_id: rollbackId, error: message },
+      );
+    }
+  }
   changes.updateRun(run.workflowId, {
     status,
     ...(status === RunStatus.failed ? { error: message } : {}),
@@ -667,14 +732,12 @@ async function finishParentNode(
   if (!node || node.status !== NodeStatus.running || node.childWorkflowId !== child.workflowId)
     return [];
   if ('output' in outcome) {
+    const result = toJson(outcome.output);
     changes.nodeUpdates.push({
       id: node.id,
-      set: {
-        status: NodeStatus.completed,
-        result: toJson(outcome.output),
-        completed_at: changes.now,
-      },
+      set: { status: NodeStatus.completed, result, completed_at: changes.now },
     });
+    changes.completed(parent.workflowId, node.nodeId, result, NodeStatus.running);
     changes.event(parent.workflowId, EventType.nodeCompleted, {
       node_id: node.nodeId,
       node_type: 'sub_dag',

@@ -367,6 +367,7 @@ export class Worker {
           { workflowId: record.workflowId, dagId: run.dagId, version: run.dagVersion },
           run.input,
           [...run.nodes].map(([nodeId, state]) => ({ nodeId, ...state })),
+          run.context,
         );
         try {
           input =
@@ -429,6 +430,7 @@ export class Worker {
         dagId: run.dagId,
         dagVersion: run.dagVersion,
         input: fromJson(run.input) ?? null,
+        context: fromJson(run.context) ?? null,
         nodes: nodes.get(run.workflowId) ?? new Map<string, { status: string; output: unknown }>(),
       });
     }

@@ -28,6 +28,7 @@ import { MetricsCollector } from './prometheus.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { rollbackRoutes } from './routes/rollback.js';
 import { seed003Routes } from './routes/seed-003.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -103,6 +104,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(dagRoutes, deps);
   void api.register(seed003Routes, deps);
   void api.register(workflowRoutes, deps);
+  void api.register(rollbackRoutes, deps);
   void api.register(hitlRoutes, deps);
   // The feed belongs to the Flowgate (it may serve several servers); the route ends its own streams on close.
   const { feed = options.flowgate.events, ...streamOptions } = options.eventStream ?? {};

@@ -72,6 +72,8 @@ export interface WorkflowsTable {
   parent_workflow_id: string | null;
   parent_node_id: string | null;
   updated_at: string | null;
+  /** Seed 003's context variables: a JSON object templates read as `context`, changed by `updateContext`. */
+  context: Defaulted<string | null>;
 }
 
 export interface WorkflowNodesTable {
@@ -236,6 +238,60 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+/**
+ * The run's state after a node completed: kept for the last 50 completions of each run (seed 003). `seq` counts the
+ * completions of the run's current history (a rollback deletes the snapshots after its target, so the next
+ * completion continues from it). Only what changed is stored in full: the node's result; the other nodes' statuses
+ * are one letter each, in definition order (see engine/snapshot-state.ts); the context when the run has one.
+ */
+export interface WorkflowSnapshotsTable {
+  workflow_id: string;
+  seq: number;
+  snapshot_id: string;
+  node_id: string;
+  statuses: string;
+  result: string | null;
+  context: string | null;
+  created_at: string;
+}
+
+/** A rollback to a snapshot: running while its compensations run, then completed, failed or cancelled. */
+export interface WorkflowRollbacksTable {
+  rollback_id: string;
+  workflow_id: string;
+  snapshot_id: string;
+  target_seq: number;
+  status: string;
+  requested_by: string | null;
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/**
+ * One node a rollback undoes, in `position` order (the reverse of completion). `kind`/`name` name the agent or tool
+ * that compensates it (null: the node names none, and is only reset). Leased while it runs, like a node.
+ */
+export interface WorkflowCompensationsTable {
+  rollback_id: string;
+  node_id: string;
+  workflow_id: string;
+  position: number;
+  /** The snapshot the node's completion made: a completion compensated once is not compensated again. */
+  snapshot_id: string;
+  kind: string | null;
+  name: string | null;
+  input: string | null;
+  status: string;
+  attempt: Defaulted<number>;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  result: string | null;
+  error: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -251,6 +307,9 @@ export interface Database {
   dag_versions: DagVersionsTable;
   refresh_tokens: RefreshTokensTable;
   api_keys: ApiKeysTable;
+  workflow_snapshots: WorkflowSnapshotsTable;
+  workflow_rollbacks: WorkflowRollbacksTable;
+  workflow_compensations: WorkflowCompensationsTable;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;

@@ -140,6 +140,24 @@ is_active integer not null default 1
 preferences jsonb null
 updated_at text null
 
+-- table workflow_compensations
+rollback_id text not null
+node_id text not null
+workflow_id text not null
+position integer not null
+snapshot_id text not null
+kind text null
+name text null
+input jsonb null
+status text not null
+attempt integer not null default 0
+lease_owner text null
+lease_expires_at text null
+result jsonb null
+error text null
+started_at text null
+completed_at text null
+
 -- table workflow_events
 id bigint not null
 workflow_id text not null
@@ -167,6 +185,27 @@ lease_owner text null
 lease_expires_at text null
 child_workflow_id text null
 
+-- table workflow_rollbacks
+rollback_id text not null
+workflow_id text not null
+snapshot_id text not null
+target_seq integer not null
+status text not null
+requested_by text null
+error text null
+created_at text not null
+completed_at text null
+
+-- table workflow_snapshots
+workflow_id text not null
+seq integer not null
+snapshot_id text not null
+node_id text not null
+statuses text not null
+result jsonb null
+context jsonb null
+created_at text not null
+
 -- table workflows
 workflow_id text not null
 dag_id text not null
@@ -189,6 +228,7 @@ max_concurrency integer null
 parent_workflow_id text null
 parent_node_id text null
 updated_at text null
+context jsonb null
 
 -- indexes
 CREATE UNIQUE INDEX agent_executions_execution_id_key ON public.agent_executions USING btree (execution_id);
@@ -225,6 +265,8 @@ CREATE INDEX idx_sessions_user_id ON public.sessions USING btree (user_id);
 CREATE UNIQUE INDEX sessions_pkey ON public.sessions USING btree (session_id);
 CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);
 CREATE UNIQUE INDEX users_username_key ON public.users USING btree (username);
+CREATE INDEX idx_workflow_compensations_workflow_id ON public.workflow_compensations USING btree (workflow_id);
+CREATE UNIQUE INDEX workflow_compensations_pkey ON public.workflow_compensations USING btree (rollback_id, node_id);
 CREATE INDEX idx_workflow_events_created_at ON public.workflow_events USING btree (created_at);
 CREATE INDEX idx_workflow_events_event_type ON public.workflow_events USING btree (event_type);
 CREATE INDEX idx_workflow_events_workflow_id ON public.workflow_events USING btree (workflow_id);
@@ -235,6 +277,10 @@ CREATE INDEX idx_workflow_nodes_status ON public.workflow_nodes USING btree (sta
 CREATE INDEX idx_workflow_nodes_workflow_id ON public.workflow_nodes USING btree (workflow_id);
 CREATE UNIQUE INDEX workflow_nodes_pkey ON public.workflow_nodes USING btree (id);
 CREATE UNIQUE INDEX workflow_nodes_workflow_id_node_id_key ON public.workflow_nodes USING btree (workflow_id, node_id);
+CREATE INDEX idx_workflow_rollbacks_running ON public.workflow_rollbacks USING btree (created_at) WHERE (status = 'running'::text);
+CREATE INDEX idx_workflow_rollbacks_workflow_id ON public.workflow_rollbacks USING btree (workflow_id, created_at);
+CREATE UNIQUE INDEX workflow_rollbacks_pkey ON public.workflow_rollbacks USING btree (rollback_id);
+CREATE UNIQUE INDEX workflow_snapshots_pkey ON public.workflow_snapshots USING btree (workflow_id, seq);
 CREATE INDEX idx_workflows_created_at ON public.workflows USING btree (created_at);
 CREATE INDEX idx_workflows_created_by ON public.workflows USING btree (created_by);
 CREATE INDEX idx_workflows_dag_id ON public.workflows USING btree (dag_id);

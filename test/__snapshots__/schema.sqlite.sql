@@ -46,6 +46,9 @@ CREATE INDEX "idx_refresh_tokens_user_id" on "refresh_tokens" ("user_id");
 -- index idx_sessions_user_id on sessions
 CREATE INDEX "idx_sessions_user_id" on "sessions" ("user_id");
 
+-- index idx_workflow_compensations_workflow_id on workflow_compensations
+CREATE INDEX "idx_workflow_compensations_workflow_id" on "workflow_compensations" ("workflow_id");
+
 -- index idx_workflow_events_created_at on workflow_events
 CREATE INDEX "idx_workflow_events_created_at" on "workflow_events" ("created_at");
 
@@ -66,6 +69,12 @@ CREATE INDEX "idx_workflow_nodes_status" on "workflow_nodes" ("status");
 
 -- index idx_workflow_nodes_workflow_id on workflow_nodes
 CREATE INDEX "idx_workflow_nodes_workflow_id" on "workflow_nodes" ("workflow_id");
+
+-- index idx_workflow_rollbacks_running on workflow_rollbacks
+CREATE INDEX "idx_workflow_rollbacks_running" on "workflow_rollbacks" ("created_at") where status = 'running';
+
+-- index idx_workflow_rollbacks_workflow_id on workflow_rollbacks
+CREATE INDEX "idx_workflow_rollbacks_workflow_id" on "workflow_rollbacks" ("workflow_id", "created_at");
 
 -- index idx_workflows_created_at on workflows
 CREATE INDEX "idx_workflows_created_at" on "workflows" ("created_at");
@@ -124,11 +133,20 @@ CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null,
 -- table users
 CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text);
 
+-- table workflow_compensations
+CREATE TABLE "workflow_compensations" ("rollback_id" text not null, "node_id" text not null, "workflow_id" text not null, "position" integer not null, "snapshot_id" text not null, "kind" text, "name" text, "input" text, "status" text not null, "attempt" integer default 0 not null, "lease_owner" text, "lease_expires_at" text, "result" text, "error" text, "started_at" text, "completed_at" text, constraint "workflow_compensations_pkey" primary key ("rollback_id", "node_id"));
+
 -- table workflow_events
 CREATE TABLE "workflow_events" ("id" integer primary key, "workflow_id" text not null, "event_type" text not null, "event_data" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
 
 -- table workflow_nodes
 CREATE TABLE "workflow_nodes" ("id" integer primary key autoincrement, "workflow_id" text not null, "node_id" text not null, "node_type" text, "agent_id" text, "status" text default 'pending', "started_at" text, "completed_at" text, "result" text, "error" text, "config" text, "tool_name" text, "attempt" integer default 0 not null, "failures" integer default 0 not null, "ready_at" text, "lease_owner" text, "lease_expires_at" text, "child_workflow_id" text, constraint "workflow_nodes_workflow_id_node_id_key" unique ("workflow_id", "node_id"));
 
+-- table workflow_rollbacks
+CREATE TABLE "workflow_rollbacks" ("rollback_id" text primary key, "workflow_id" text not null, "snapshot_id" text not null, "target_seq" integer not null, "status" text not null, "requested_by" text, "error" text, "created_at" text not null, "completed_at" text);
+
+-- table workflow_snapshots
+CREATE TABLE "workflow_snapshots" ("workflow_id" text not null, "seq" integer not null, "snapshot_id" text not null, "node_id" text not null, "statuses" text not null, "result" text, "context" text, "created_at" text not null, constraint "workflow_snapshots_pkey" primary key ("workflow_id", "seq")) without rowid;
+
 -- table workflows
-CREATE TABLE "workflows" ("workflow_id" text primary key, "dag_id" text not null, "session_id" text, "name" text, "description" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "started_at" text, "completed_at" text, "created_by" text, "graph_json" text, "result" text, "error" text, "dag_version" integer default 1 not null, "input" text, "pause_reason" text, "deadline_at" text, "max_concurrency" integer, "parent_workflow_id" text, "parent_node_id" text, "updated_at" text);
+CREATE TABLE "workflows" ("workflow_id" text primary key, "dag_id" text not null, "session_id" text, "name" text, "description" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "started_at" text, "completed_at" text, "created_by" text, "graph_json" text, "result" text, "error" text, "dag_version" integer default 1 not null, "input" text, "pause_reason" text, "deadline_at" text, "max_concurrency" integer, "parent_workflow_id" text, "parent_node_id" text, "updated_at" text, "context" text);

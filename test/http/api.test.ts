@@ -66,6 +66,8 @@ interface Fixture {
   readonly dagId: string;
   readonly workflowId: string;
   readonly requestId: string;
+  /** The run's newest snapshot (after `prepare`). */
+  readonly snapshotId?: string;
 }
 
 type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag';
@@ -266,6 +268,35 @@ const MATRIX: readonly RouteCase[] = [
     fresh: 'gated',
     expect: CONTROL,
   },
+  {
+    method: 'GET',
+    route: '/api/workflows/rollback',
+    url: (f) => `/api/workflows/rollback?workflowId=${f.workflowId}`,
+    expect: READ,
+  },
+  {
+    method: 'POST',
+    route: '/api/workflows/rollback',
+    url: () => '/api/workflows/rollback',
+    payload: (f) => ({ workflowId: f.workflowId, action: 'rollbackToLastSuccess' }),
+    fresh: 'gated',
+    expect: CONTROL,
+  },
+  // Snapshots and rollback.
+  {
+    method: 'GET',
+    route: '/api/workflows/{id}/snapshots',
+    url: (f) => `/api/workflows/${f.workflowId}/snapshots`,
+    expect: READ,
+  },
+  {
+    method: 'POST',
+    route: '/api/workflows/{id}/rollback',
+    url: (f) => `/api/workflows/${f.workflowId}/rollback`,
+    payload: (f) => ({ snapshotId: f.snapshotId }),
+    fresh: 'gated',
+    expect: { ...CONTROL, editor: 202, admin: 202 },
+  },
 ];
 
 /** An error answer in the envelope of API.md. */
@@ -307,7 +338,13 @@ for (const dialect of DIALECTS) {
       await t.flowgate.waitFor(workflowId, { until: ['paused'], timeoutMs: 10_000 });
       const { items } = await t.flowgate.listHitl({ workflowId });
       expect(items).toHaveLength(1);
-      return { dagId, workflowId, requestId: items[0]!.requestId };
+      const [snapshot] = await t.flowgate.listSnapshots(workflowId);
+      return {
+        dagId,
+        workflowId,
+        requestId: items[0]!.requestId,
+        snapshotId: snapshot!.snapshotId,
+      };
     };
     const fixture = async (kind: FixtureKind): Promise<Fixture> => {
       if (kind === 'dag') {

@@ -47,7 +47,7 @@ interface State {
   status: string;
   currentNodes: string[];
   completedNodes: string[];
-  context: { input: unknown; outputs: Record<string, unknown> };
+  context: { input: unknown; outputs: Record<string, unknown>; variables: Record<string, unknown> };
 }
 
 for (const dialect of DIALECTS) {
@@ -265,7 +265,10 @@ for (const dialect of DIALECTS) {
 
       const one = await call('appr', 'GET', `/api/workflows/state?workflowId=${workflowId}`);
       expect(one.statusCode, one.body).toBe(200);
-      expect(one.json()).toEqual({ state, snapshots: [] });
+      const body = one.json<{ state: State; snapshots: { nodeId: string; stepIndex: number }[] }>();
+      expect(body.state).toEqual(state);
+      // One snapshot so far: after `prepare` completed.
+      expect(body.snapshots).toMatchObject([{ nodeId: 'prepare', stepIndex: 0 }]);
       expectError(
         await call('olly', 'GET', `/api/workflows/state?workflowId=${workflowId}`),
         404,
@@ -273,7 +276,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('pauses and resumes a run; updateContext is not accepted', async () => {
+    it('pauses and resumes a run, and updates its context variables', async () => {
       const { workflowId } = await gatedRun();
       const paused = await call('alice', 'PATCH', '/api/workflows/state', {
         workflowId,
@@ -293,11 +296,20 @@ for (const dialect of DIALECTS) {
         403,
         'FORBIDDEN',
       );
+      const updated = await call('alice', 'PATCH', '/api/workflows/state', {
+        workflowId,
+        action: 'updateContext',
+        data: { x: 1 },
+      });
+      expect(updated.statusCode, updated.body).toBe(200);
+      expect(updated.json()).toMatchObject({ workflowId, context: { x: 1 } });
+      const state = await call('alice', 'GET', `/api/workflows/state?workflowId=${workflowId}`);
+      expect(state.json<{ state: State }>().state.context.variables).toEqual({ x: 1 });
+      // updateContext needs its data.
       expectError(
         await call('alice', 'PATCH', '/api/workflows/state', {
           workflowId,
           action: 'updateContext',
-          data: { x: 1 },
         }),
         400,
         'BAD_REQUEST',

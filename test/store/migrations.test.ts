@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { openStore } from '../../src/store/open-store.js';
@@ -33,7 +34,15 @@ for (const dialect of DIALECTS) {
       const names = tables.map((t) => t.name);
       for (const table of SEED_TABLES) expect(names).toContain(table);
 
-      // Each step down undoes one migration: 0002 (auth) first, then 0001 (the seed's tables).
+      // Each step down undoes one migration: the later ones (snapshots, schedules, ...) first, then 0002 (auth),
+      // then 0001 (the seed's tables).
+      const { rows } = await store.read((q) =>
+        sql<{ n: number | string }>`select count(*) as n from flowgate_migrations`.execute(q),
+      );
+      for (let applied = Number(rows[0]!.n); applied > 2; applied--) await store.migrateDown();
+      const beforeAuth = (await store.read((q) => q.introspection.getTables())).map((t) => t.name);
+      expect(beforeAuth).not.toContain('workflow_snapshots');
+      expect(beforeAuth).toContain('api_keys');
       await store.migrateDown();
       const afterAuth = (await store.read((q) => q.introspection.getTables())).map((t) => t.name);
       expect(afterAuth).not.toContain('api_keys');

@@ -1,9 +1,9 @@
 /**
  * Seed 003's endpoints (API.md): `POST /api/workflows/execute`, `GET/POST/DELETE /api/workflows/approvals`,
- * `GET/PATCH/DELETE /api/workflows/state`, in that seed's shapes and with the permissions of the native routes they
- * stand for (`POST /api/workflows`, `/api/hitl/...`, `/api/workflows/:id/{pause,resume,cancel}`). Their static paths
- * win over `/api/workflows/:id` in Fastify's router. `/api/workflows/rollback` is not served: it needs snapshots and
- * compensations, which come with a later issue.
+ * `GET/PATCH/DELETE /api/workflows/state`, `GET/POST /api/workflows/rollback`, in that seed's shapes and with the
+ * permissions of the native routes they stand for (`POST /api/workflows`, `/api/hitl/...`,
+ * `/api/workflows/:id/{pause,resume,cancel,retry,rollback}`, `/api/workflows/:id/snapshots`). Their static paths win
+ * over `/api/workflows/:id` in Fastify's router.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
@@ -19,6 +19,10 @@ import {
   ApprovalDecisionBody,
   ApprovalList,
   CancelApprovalsQuery,
+  CompensationActions,
+  RollbackActionAnswer,
+  RollbackActionBody,
+  RollbackQuery,
   ExecuteBody,
   RunStatusAnswer,
   StateActionBody,
@@ -44,6 +48,7 @@ function stateOf(run: WorkflowView) {
     context: {
       input: run.input,
       outputs: Object.fromEntries(completed.map((node) => [node.nodeId, node.result])),
+      variables: (run.context ?? {}) as Record<string, unknown>,
     },
   };
 }
@@ -190,8 +195,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
       const { workflowId } = request.query;
       if (workflowId !== undefined) {
         const { run } = await visibleRun(flowgate, actor, workflowId);
-        // Snapshots (seed 003's rollback points) come with a later issue; until then there are none to list.
-        return { state: stateOf(run), snapshots: [] };
+        return { state: stateOf(run), snapshots: await flowgate.listSnapshots(run.workflowId) };
       }
       const dagIds = await visibleDagIds(flowgate, actor);
       const runs = (
@@ -224,7 +228,8 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
       onRequest: signedIn,
       schema: {
         tags: ['workflows'],
-        summary: 'Seed 003: pause or resume a run (`updateContext` is not supported)',
+        summary:
+          'Seed 003: pause or resume a run, or merge `data` into its context variables (`updateContext`)',
         description: 'Admins, owners and editors of the DAG, and the run’s starter.',
         security: BEARER,
         body: StateActionBody,
@@ -233,9 +238,10 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
     },
     async (request) => {
       const actor = actorOf(request);
-      const { workflowId, action } = request.body;
+      const { workflowId, action, data } = request.body;
       const { run, dag } = await visibleRun(flowgate, actor, workflowId);
       demand(canControlRun(actor, dag, run.createdBy), `You may not ${action} this run.`);
+      if (action === 'updateContext') return flowgate.updateContext(run.workflowId, data!, actor);
       return flowgate[action](run.workflowId, actor);
     },
   );
@@ -259,6 +265,77 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
       demand(canControlRun(actor, dag, run.createdBy), 'You may not cancel this run.');
       const cancelled = await flowgate.cancel(run.workflowId, actor);
       return { workflowId: cancelled.workflowId, status: cancelled.status };
+    },
+  );
+
+  app.get(
+    '/api/workflows/rollback',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary:
+          "Seed 003: a run's compensation actions: its running rollback's, or those a full rollback would run",
+        security: BEARER,
+        querystring: RollbackQuery,
+        response: { 200: CompensationActions, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { run } = await visibleRun(flowgate, actorOf(request), request.query.workflowId);
+      const actions = await flowgate.listCompensations(run.workflowId);
+      return { actions, count: actions.length };
+    },
+  );
+
+  app.post(
+    '/api/workflows/rollback',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['workflows'],
+        summary:
+          'Seed 003: roll back (to a step, or to the last success) or recover (retry; clear retry counters)',
+        description:
+          '`rollbackToStep` goes to `snapshotId` or `targetStepIndex` (0: after the first completed node); ' +
+          '`rollbackToLastSuccess` to the newest snapshot (for a failed run: undo nothing, run the failed nodes ' +
+          'again); `recoverFromError` retries a failed run; `clearRetryCounters` gives every node its retry budget ' +
+          'again. Admins, owners and editors of the DAG, and the run’s starter. 404 when the snapshot is not the ' +
+          'run’s; 409 when the run cannot do this now.',
+        security: BEARER,
+        body: RollbackActionBody,
+        response: { 200: RollbackActionAnswer, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { workflowId, action, snapshotId, targetStepIndex } = request.body;
+      const { run, dag } = await visibleRun(flowgate, actor, workflowId);
+      demand(canControlRun(actor, dag, run.createdBy), `You may not ${action} this run.`);
+      if (action === 'recoverFromError' || action === 'clearRetryCounters') {
+        const after =
+          action === 'recoverFromError'
+            ? await flowgate.retry(run.workflowId, actor)
+            : await flowgate.clearRetryCounters(run.workflowId, actor);
+        return { success: true as const, workflowId: run.workflowId, action, status: after.status };
+      }
+      const target =
+        action === 'rollbackToLastSuccess'
+          ? { latest: true as const }
+          : snapshotId !== undefined
+            ? { snapshotId }
+            : { stepIndex: targetStepIndex! };
+      const started = await flowgate.rollback(run.workflowId, target, actor);
+      const now = await flowgate.getWorkflow(run.workflowId);
+      return {
+        success: true as const,
+        workflowId: run.workflowId,
+        action,
+        status: now.status,
+        rollbackId: started.rollbackId,
+        snapshotId: started.snapshotId,
+        compensations: [...started.compensations],
+      };
     },
   );
   return Promise.resolve();

@@ -1,11 +1,12 @@
 /**
- * Seed 003's compatibility endpoints (API.md): `/api/workflows/{execute,approvals,state}`, answering in that seed's
- * shapes on top of the runs and HITL requests of the native API.
+ * Seed 003's compatibility endpoints (API.md): `/api/workflows/{execute,approvals,state,rollback}`, answering in that
+ * seed's shapes on top of the runs, HITL requests, snapshots and rollbacks of the native API.
  */
 import { z } from 'zod';
 
 import { DagDocument } from './dags.js';
 import { HitlRequest } from './hitl.js';
+import { Compensation, PlannedCompensation, Snapshot } from './rollback.js';
 
 export const ExecuteBody = z
   .object({
@@ -52,6 +53,11 @@ export const WorkflowState = z
     context: z.object({
       input: z.unknown(),
       outputs: z.record(z.string(), z.unknown()).describe('The results of completed nodes'),
+      variables: z
+        .record(z.string(), z.unknown())
+        .describe(
+          "The run's context variables (`updateContext`), which templates read as `context.*`",
+        ),
     }),
   })
   .describe("A run's execution state");
@@ -60,20 +66,65 @@ export const StateList = z.object({ states: z.array(WorkflowState), count: z.num
 
 export const StateWithSnapshots = z.object({
   state: WorkflowState,
-  snapshots: z
-    .array(z.unknown())
-    .describe('Always empty for now: snapshots come with a later issue'),
+  snapshots: z.array(Snapshot).describe('The last 50, newest first'),
 });
 
 export const StateAnswer = z.union([StateList, StateWithSnapshots]);
 
-export const StateActionBody = z.object({
-  workflowId: z.string().min(1).max(200),
-  // Seed 003's `updateContext` is not built: it is left out so that it fails validation, naming what is accepted.
-  action: z.enum(['pause', 'resume']),
-  data: z.unknown().optional(),
-});
+export const StateActionBody = z
+  .object({
+    workflowId: z.string().min(1).max(200),
+    action: z.enum(['pause', 'resume', 'updateContext']),
+    data: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('updateContext: the variables to set (merged into the context)'),
+  })
+  .refine((body) => body.action !== 'updateContext' || body.data !== undefined, {
+    message: 'updateContext needs data: an object of the variables to set',
+    path: ['data'],
+  });
 
 export const StateQueryRequired = z.object({ workflowId: z.string().min(1).max(200) });
 
 export const RunStatusAnswer = z.object({ workflowId: z.string(), status: z.string() });
+
+export const RollbackQuery = z.object({ workflowId: z.string().min(1).max(200) });
+
+export const CompensationActions = z.object({
+  actions: z
+    .array(Compensation)
+    .describe(
+      "The running rollback's compensations, or those a rollback to the oldest snapshot would run",
+    ),
+  count: z.number().int(),
+});
+
+export const RollbackActionBody = z
+  .object({
+    workflowId: z.string().min(1).max(200),
+    action: z.enum([
+      'rollbackToStep',
+      'rollbackToLastSuccess',
+      'recoverFromError',
+      'clearRetryCounters',
+    ]),
+    snapshotId: z.string().min(1).max(200).optional(),
+    targetStepIndex: z.number().int().min(0).optional(),
+  })
+  .refine(
+    (body) =>
+      body.action !== 'rollbackToStep' ||
+      (body.snapshotId === undefined) !== (body.targetStepIndex === undefined),
+    { message: 'rollbackToStep needs either snapshotId or targetStepIndex' },
+  );
+
+export const RollbackActionAnswer = z.object({
+  success: z.literal(true),
+  workflowId: z.string(),
+  action: z.string(),
+  status: z.string().describe("The run's status now"),
+  rollbackId: z.string().optional(),
+  snapshotId: z.string().optional(),
+  compensations: z.array(PlannedCompensation).optional(),
+});

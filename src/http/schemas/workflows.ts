@@ -54,6 +54,7 @@ export const Workflow = z
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     parentWorkflowId: z.string().nullable(),
+    context: z.unknown().optional().describe("Seed 003's context variables, when the run has any"),
     nodes: z.array(WorkflowNode).readonly().optional(),
   })
   .describe('A run');

@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../port.js';
 import * as initial from './0001-initial.js';
 import * as auth from './0002-auth.js';
+import * as snapshots from './0004-snapshots.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -13,6 +14,7 @@ interface DialectMigration {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-auth': auth,
+  '0004-snapshots': snapshots,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

@@ -146,6 +146,10 @@ export async function deleteFinishedRuns(
   );
   const hitlRequests = await countOrDelete(tx, 'hitl_requests', byRun, dryRun);
   const agentExecutions = await countOrDelete(tx, 'agent_executions', byRun, dryRun);
+  // Snapshots and rollbacks are a run's history too; they go with it, uncounted (they are not seed 001's).
+  for (const table of ['workflow_snapshots', 'workflow_compensations', 'workflow_rollbacks']) {
+    await countOrDelete(tx, table, byRun, dryRun);
+  }
   const events = await countOrDelete(tx, 'workflow_events', byRun, dryRun);
   const nodes = await countOrDelete(tx, 'workflow_nodes', byRun, dryRun);
   const workflows = await countOrDelete(tx, 'workflows', byRun, dryRun);

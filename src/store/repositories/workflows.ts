@@ -27,6 +27,8 @@ export interface RunHeader {
   readonly createdBy: string | null;
   readonly parentWorkflowId: string | null;
   readonly parentNodeId: string | null;
+  /** Seed 003's context variables, as JSON (null: none set). */
+  readonly context: string | null;
 }
 
 export interface WorkflowRecord extends RunHeader {
@@ -59,7 +61,14 @@ export interface NewWorkflow {
 
 export type WorkflowChanges = Pick<
   Updateable<WorkflowsTable>,
-  'status' | 'pause_reason' | 'result' | 'error' | 'started_at' | 'completed_at' | 'updated_at'
+  | 'status'
+  | 'pause_reason'
+  | 'result'
+  | 'error'
+  | 'started_at'
+  | 'completed_at'
+  | 'updated_at'
+  | 'context'
 >;
 
 const columns = [
@@ -81,6 +90,7 @@ const columns = [
   'deadline_at',
   'parent_workflow_id',
   'parent_node_id',
+  'context',
 ] as const;
 
 type Row = Pick<Selectable<WorkflowsTable>, (typeof columns)[number]>;
@@ -105,6 +115,7 @@ function toRecord(row: Row): WorkflowRecord {
     deadlineAt: row.deadline_at,
     parentWorkflowId: row.parent_workflow_id,
     parentNodeId: row.parent_node_id,
+    context: row.context,
   };
 }
 
@@ -170,6 +181,7 @@ const headerColumns = [
   'created_by',
   'parent_workflow_id',
   'parent_node_id',
+  'context',
 ] as const;
 
 type HeaderRow = Pick<Selectable<WorkflowsTable>, (typeof headerColumns)[number]>;
@@ -185,6 +197,7 @@ function toRunHeader(row: HeaderRow): RunHeader {
     createdBy: row.created_by,
     parentWorkflowId: row.parent_workflow_id,
     parentNodeId: row.parent_node_id,
+    context: row.context,
   };
 }
 
@@ -218,6 +231,7 @@ const changeKinds: Record<keyof WorkflowChanges, ColumnKind> = {
   started_at: 'text',
   completed_at: 'text',
   updated_at: 'text',
+  context: 'json',
 };
 
 /**
