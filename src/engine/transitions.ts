@@ -243,11 +243,16 @@ function snapshotCompletions(env: EngineEnv, changes: Changes, state: RunState):
     statusLetter(state.nodes.get(node.id)?.status ?? NodeStatus.pending),
   );
   const context = state.context === null ? null : toJson(state.context);
+  // A node completes at most once in a run's history (a rollback resets the nodes after its snapshot, and deletes
+  // their snapshots), so the completed nodes count the completions: the last one here is number `completed`.
+  let seq = 0;
+  for (const node of state.nodes.values()) if (node.status === NodeStatus.completed) seq++;
   const snapshots: NewSnapshot[] = [];
-  for (let i = completions.length - 1; i >= 0; i--) {
+  for (let i = completions.length - 1; i >= 0; i--, seq--) {
     const completion = completions[i]!;
     snapshots.push({
       workflowId,
+      seq,
       snapshotId: env.newId(),
       nodeId: completion.nodeId,
       statuses: letters.join(''),
