@@ -27,6 +27,7 @@ import {
 import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
 import { Worker, type WorkerOptions } from '../engine/worker.js';
+import { ScheduleLoop } from '../schedules/schedule-loop.js';
 import { openStore } from '../store/open-store.js';
 import type { Dialect, Store, Tx } from '../store/port.js';
 import {
@@ -61,6 +62,8 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
+import { Schedules } from './schedules.js';
+import { Triggers } from './triggers.js';
 import { EventFeed } from './event-feed.js';
 import {
   Rollbacks,
@@ -105,6 +108,11 @@ export interface FlowgateOptions {
   readonly clock?: Clock;
   /** Called with errors the worker loop survived (a lost database connection, say). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The scheduler loop, which runs where workers run: how long it sleeps at most without reading the database
+   * (default 5 s), or `false` for none (tests that fire schedules by hand with `schedules.fireDue()`).
+   */
+  readonly scheduler?: { readonly pollMs?: number } | false;
 }
 
 /** Someone acting: an Actor, or a username for library use. */
@@ -134,6 +142,11 @@ export class Flowgate {
   readonly registry: Registry;
   readonly #env: EngineEnv;
   readonly #worker: Worker | undefined;
+  readonly #scheduler: ScheduleLoop | undefined;
+  /** The DAGs' cron schedules. */
+  readonly schedules: Schedules;
+  /** The DAGs' inbound triggers (`POST /hooks/:triggerId`). */
+  readonly triggers: Triggers;
   readonly #compensator: Compensator | undefined;
   readonly #rollbacks: Rollbacks;
   readonly #runWaiters = new Map<string, Set<() => void>>();
@@ -187,6 +200,20 @@ export class Flowgate {
       transact: (work) => this.#transact(work).then((done) => done.result),
       started: () => this.#compensator?.notify(),
     });
+    const starter = {
+      engine: this.#env,
+      transact: <T>(work: (tx: Tx, changes: Changes) => Promise<T>) =>
+        this.#transact(work).then((done) => done.result),
+    };
+    if (options.workers !== false && options.scheduler !== false) {
+      this.#scheduler = new ScheduleLoop(starter, {
+        ...(options.scheduler?.pollMs !== undefined ? { pollMs: options.scheduler.pollMs } : {}),
+        onError: options.onError ?? (() => undefined),
+      });
+      this.#scheduler.start();
+    }
+    this.schedules = new Schedules(starter, () => this.#scheduler?.wake());
+    this.triggers = new Triggers(starter);
   }
 
   /** Validates a DAG document (any accepted format) and stores it as a new immutable version. */
@@ -648,6 +675,7 @@ export class Flowgate {
   /** Wakes the workers now (after a test moves its clock, say). */
   poke(): void {
     this.#worker?.notify();
+    this.#scheduler?.wake();
   }
 
   /** Stops the workers (finishing what runs) and closes the database. */
@@ -656,6 +684,7 @@ export class Flowgate {
     this.#closed = true;
     this.#events?.close();
     await this.#compensator?.stop();
+    await this.#scheduler?.stop();
     await this.#worker?.stop();
     await this.store.close();
   }

@@ -131,3 +131,11 @@ export function samePermissions(a: DagPermissions, b: DagPermissions): boolean {
     same(a.viewers, b.viewers)
   );
 }
+
+/**
+ * Create, change or delete a DAG's schedules and triggers: admins, owners, editors. These start runs again and again
+ * with no one asking, so they take edit rights: being allowed to start a public DAG is not enough.
+ */
+export function canScheduleDag(actor: Actor, dag: DagAccessInfo): boolean {
+  return canEditDag(actor, dag);
+}

@@ -569,6 +569,8 @@ export interface NewRun {
   readonly createdBy: string | null;
   readonly workflowId?: string;
   readonly parent?: { readonly workflowId: string; readonly nodeId: string };
+  /** What started the run when no person did (a schedule, an inbound trigger), recorded in its start event. */
+  readonly trigger?: Readonly<Record<string, unknown>>;
 }
 
 /** Inserts runs with all their nodes pending; the caller settles them (which readies the start nodes). */
@@ -602,6 +604,7 @@ export async function createRuns(
       version: run.version,
       started_by: run.createdBy,
       ...(run.parent ? { parent_workflow_id: run.parent.workflowId } : {}),
+      ...(run.trigger ? { trigger: run.trigger } : {}),
     });
     return {
       workflowId,

@@ -23,18 +23,23 @@ import { authRoutes } from './routes/auth.js';
 import { dagRoutes } from './routes/dags.js';
 import { healthRoutes } from './routes/health.js';
 import { hitlRoutes } from './routes/hitl.js';
+import { hookRoutes, type HookOptions } from './routes/hooks.js';
 import { meRoutes } from './routes/me.js';
 import { MetricsCollector } from './prometheus.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { rollbackRoutes } from './routes/rollback.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { seed003Routes } from './routes/seed-003.js';
+import { triggerRoutes } from './routes/triggers.js';
 import { userRoutes } from './routes/users.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 /** Request bodies above this answer 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Inbound trigger bodies above this answer 413: a run's input, not a file upload. */
+export const HOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
 export interface BuildServerOptions {
   readonly flowgate: FlowgateApi;
@@ -45,6 +50,8 @@ export interface BuildServerOptions {
   readonly loginRateLimit?: RouteDeps['loginRateLimit'];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   readonly trustProxy?: boolean;
+  /** `POST /hooks/:triggerId`: the largest body (default 256 KiB) and the rate per trigger (default 60 a minute). */
+  readonly hooks?: Partial<Pick<HookOptions, 'bodyLimit' | 'rateLimit'>>;
   /**
    * Tuning of the live event stream (`/api/events`): heartbeats, how far a slow client may fall behind, counters, and
    * a feed of its own (tests); by default the Flowgate's.
@@ -106,6 +113,13 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(workflowRoutes, deps);
   void api.register(rollbackRoutes, deps);
   void api.register(hitlRoutes, deps);
+  void api.register(scheduleRoutes, deps);
+  void api.register(triggerRoutes, deps);
+  void api.register(hookRoutes, {
+    ...deps,
+    bodyLimit: options.hooks?.bodyLimit ?? HOOK_BODY_LIMIT_BYTES,
+    rateLimit: options.hooks?.rateLimit ?? { max: 60, timeWindowMs: 60_000 },
+  });
   // The feed belongs to the Flowgate (it may serve several servers); the route ends its own streams on close.
   const { feed = options.flowgate.events, ...streamOptions } = options.eventStream ?? {};
   void api.register(eventRoutes, { ...deps, ...streamOptions, feed });

@@ -37,6 +37,8 @@ export type FlowgateApi = Pick<
   | 'agentMetrics'
   | 'executionMetrics'
   | 'gaugeCounts'
+  | 'schedules'
+  | 'triggers'
 >;
 
 /** What the routes are handed: the app facade and the account service. */

@@ -292,6 +292,68 @@ export interface WorkflowCompensationsTable {
   completed_at: string | null;
 }
 
+/** A cron schedule of a DAG; `next_fire_at` is the first occurrence not yet handled (null: none left). */
+export interface SchedulesTable {
+  schedule_id: string;
+  dag_id: string;
+  cron: string;
+  timezone: string;
+  /** The input of each run it starts, as JSON. */
+  input: string | null;
+  /** none, latest or all: what becomes of occurrences missed while no scheduler ran. */
+  catchup: string;
+  catchup_window_seconds: number;
+  max_catchup_runs: number;
+  /** skip, buffer_one or allow: an occurrence due while the previous run is still active. */
+  overlap: string;
+  /** 1 or 0 (an integer in both dialects). */
+  paused: Defaulted<number>;
+  next_fire_at: string | null;
+  last_scheduled_for: string | null;
+  /** The run it started last: the one an overlap policy waits for. */
+  last_workflow_id: string | null;
+  /** The occurrence `buffer_one` holds back until the active run ends. */
+  buffered_for: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What became of each occurrence a schedule handled; the key makes a scheduled time start at most one run. */
+export interface ScheduleFiresTable {
+  schedule_id: string;
+  scheduled_for: string;
+  /** started, skipped or buffered. */
+  outcome: string;
+  reason: string | null;
+  workflow_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An inbound trigger: a URL that starts a run of its DAG; its secret is kept as a SHA-256 hash. */
+export interface TriggersTable {
+  trigger_id: string;
+  dag_id: string;
+  name: string | null;
+  /** bearer or standard_webhooks. */
+  auth: string;
+  secret_hash: string;
+  /** The HMAC key of a standard_webhooks trigger (an HMAC cannot be checked against a hash). */
+  signing_key: string | null;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** The run each Idempotency-Key (or webhook-id) of a trigger started, so that a repeat starts nothing. */
+export interface TriggerRequestsTable {
+  trigger_id: string;
+  idempotency_key: string;
+  workflow_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -307,6 +369,10 @@ export interface Database {
   dag_versions: DagVersionsTable;
   refresh_tokens: RefreshTokensTable;
   api_keys: ApiKeysTable;
+  schedules: SchedulesTable;
+  schedule_fires: ScheduleFiresTable;
+  triggers: TriggersTable;
+  trigger_requests: TriggerRequestsTable;
   workflow_snapshots: WorkflowSnapshotsTable;
   workflow_rollbacks: WorkflowRollbacksTable;
   workflow_compensations: WorkflowCompensationsTable;

@@ -113,6 +113,34 @@ expires_at text not null
 used_at text null
 revoked_at text null
 
+-- table schedule_fires
+schedule_id text not null
+scheduled_for text not null
+outcome text not null
+reason text null
+workflow_id text null
+created_at text not null
+updated_at text not null
+
+-- table schedules
+schedule_id text not null
+dag_id text not null
+cron text not null
+timezone text not null
+input jsonb null
+catchup text not null
+catchup_window_seconds integer not null
+max_catchup_runs integer not null
+overlap text not null
+paused integer not null default 0
+next_fire_at text null
+last_scheduled_for text null
+last_workflow_id text null
+buffered_for text null
+created_by text null
+created_at text not null
+updated_at text not null
+
 -- table sessions
 session_id text not null
 user_id text not null
@@ -126,6 +154,23 @@ ip text null
 user_agent text null
 refresh_family text null
 expires_at text null
+
+-- table trigger_requests
+trigger_id text not null
+idempotency_key text not null
+workflow_id text not null
+created_at text not null
+
+-- table triggers
+trigger_id text not null
+dag_id text not null
+name text null
+auth text not null
+secret_hash text not null
+signing_key text null
+created_by text null
+created_at text not null
+last_used_at text null
 
 -- table users
 user_id text not null
@@ -261,8 +306,16 @@ CREATE UNIQUE INDEX plans_pkey ON public.plans USING btree (plan_id);
 CREATE INDEX idx_refresh_tokens_family_id ON public.refresh_tokens USING btree (family_id);
 CREATE INDEX idx_refresh_tokens_user_id ON public.refresh_tokens USING btree (user_id);
 CREATE UNIQUE INDEX refresh_tokens_pkey ON public.refresh_tokens USING btree (token_hash);
+CREATE UNIQUE INDEX schedule_fires_pkey ON public.schedule_fires USING btree (schedule_id, scheduled_for);
+CREATE INDEX idx_schedules_dag_id ON public.schedules USING btree (dag_id);
+CREATE INDEX idx_schedules_due ON public.schedules USING btree (paused, next_fire_at);
+CREATE UNIQUE INDEX schedules_pkey ON public.schedules USING btree (schedule_id);
 CREATE INDEX idx_sessions_user_id ON public.sessions USING btree (user_id);
 CREATE UNIQUE INDEX sessions_pkey ON public.sessions USING btree (session_id);
+CREATE INDEX idx_trigger_requests_created_at ON public.trigger_requests USING btree (created_at);
+CREATE UNIQUE INDEX trigger_requests_pkey ON public.trigger_requests USING btree (trigger_id, idempotency_key);
+CREATE INDEX idx_triggers_dag_id ON public.triggers USING btree (dag_id);
+CREATE UNIQUE INDEX triggers_pkey ON public.triggers USING btree (trigger_id);
 CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);
 CREATE UNIQUE INDEX users_username_key ON public.users USING btree (username);
 CREATE INDEX idx_workflow_compensations_workflow_id ON public.workflow_compensations USING btree (workflow_id);

@@ -43,8 +43,20 @@ CREATE INDEX "idx_refresh_tokens_family_id" on "refresh_tokens" ("family_id");
 -- index idx_refresh_tokens_user_id on refresh_tokens
 CREATE INDEX "idx_refresh_tokens_user_id" on "refresh_tokens" ("user_id");
 
+-- index idx_schedules_dag_id on schedules
+CREATE INDEX "idx_schedules_dag_id" on "schedules" ("dag_id");
+
+-- index idx_schedules_due on schedules
+CREATE INDEX "idx_schedules_due" on "schedules" ("paused", "next_fire_at");
+
 -- index idx_sessions_user_id on sessions
 CREATE INDEX "idx_sessions_user_id" on "sessions" ("user_id");
+
+-- index idx_trigger_requests_created_at on trigger_requests
+CREATE INDEX "idx_trigger_requests_created_at" on "trigger_requests" ("created_at");
+
+-- index idx_triggers_dag_id on triggers
+CREATE INDEX "idx_triggers_dag_id" on "triggers" ("dag_id");
 
 -- index idx_workflow_compensations_workflow_id on workflow_compensations
 CREATE INDEX "idx_workflow_compensations_workflow_id" on "workflow_compensations" ("workflow_id");
@@ -127,8 +139,20 @@ CREATE TABLE "plans" ("plan_id" text primary key, "user_id" text not null, "requ
 -- table refresh_tokens
 CREATE TABLE "refresh_tokens" ("token_hash" text primary key, "family_id" text not null, "user_id" text not null, "session_id" text, "created_at" text not null, "expires_at" text not null, "used_at" text, "revoked_at" text);
 
+-- table schedule_fires
+CREATE TABLE "schedule_fires" ("schedule_id" text not null, "scheduled_for" text not null, "outcome" text not null, "reason" text, "workflow_id" text, "created_at" text not null, "updated_at" text not null, constraint "schedule_fires_pkey" primary key ("schedule_id", "scheduled_for"));
+
+-- table schedules
+CREATE TABLE "schedules" ("schedule_id" text primary key, "dag_id" text not null, "cron" text not null, "timezone" text not null, "input" text, "catchup" text not null, "catchup_window_seconds" integer not null, "max_catchup_runs" integer not null, "overlap" text not null, "paused" integer default 0 not null, "next_fire_at" text, "last_scheduled_for" text, "last_workflow_id" text, "buffered_for" text, "created_by" text, "created_at" text not null, "updated_at" text not null);
+
 -- table sessions
 CREATE TABLE "sessions" ("session_id" text primary key, "user_id" text not null, "workflow_id" text, "status" text default 'active', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "updated_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "completed_at" text, "metadata" text, "ip" text, "user_agent" text, "refresh_family" text, "expires_at" text);
+
+-- table trigger_requests
+CREATE TABLE "trigger_requests" ("trigger_id" text not null, "idempotency_key" text not null, "workflow_id" text not null, "created_at" text not null, constraint "trigger_requests_pkey" primary key ("trigger_id", "idempotency_key"));
+
+-- table triggers
+CREATE TABLE "triggers" ("trigger_id" text primary key, "dag_id" text not null, "name" text, "auth" text not null, "secret_hash" text not null, "signing_key" text, "created_by" text, "created_at" text not null, "last_used_at" text);
 
 -- table users
 CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text);

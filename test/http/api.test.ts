@@ -68,9 +68,12 @@ interface Fixture {
   readonly requestId: string;
   /** The run's newest snapshot (after `prepare`). */
   readonly snapshotId?: string;
+  /** A schedule and a trigger of the private DAG. */
+  readonly scheduleId?: string;
+  readonly triggerId?: string;
 }
 
-type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag';
+type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag' | 'schedule' | 'trigger';
 
 interface RouteCase {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -104,6 +107,26 @@ const DECIDE = {
   approver: 200,
   admin: 403,
 };
+/** Schedules and triggers of the private DAG: its editors (and admins) set them up; viewers never. */
+const SCHEDULE = {
+  anonymous: 401,
+  viewer: 403,
+  outsider: 404,
+  editor: 201,
+  approver: 403,
+  admin: 201,
+};
+const UNSCHEDULE = {
+  anonymous: 401,
+  viewer: 403,
+  outsider: 404,
+  editor: 204,
+  approver: 403,
+  admin: 204,
+};
+/** Never fires while the tests run: 29 February. */
+const RARE_CRON = '0 0 29 2 *';
+
 const CREATE = {
   anonymous: 401,
   viewer: 403,
@@ -297,6 +320,62 @@ const MATRIX: readonly RouteCase[] = [
     fresh: 'gated',
     expect: { ...CONTROL, editor: 202, admin: 202 },
   },
+  // Schedules and triggers.
+  {
+    method: 'POST',
+    route: '/api/dags/{dagId}/schedules',
+    url: (f) => `/api/dags/${f.dagId}/schedules`,
+    payload: () => ({ cron: RARE_CRON, timezone: 'Europe/Berlin' }),
+    expect: SCHEDULE,
+  },
+  { method: 'GET', route: '/api/schedules', url: () => '/api/schedules', expect: LIST },
+  {
+    method: 'GET',
+    route: '/api/schedules/{id}',
+    url: (f) => `/api/schedules/${f.scheduleId}`,
+    expect: READ,
+  },
+  {
+    method: 'GET',
+    route: '/api/schedules/{id}/history',
+    url: (f) => `/api/schedules/${f.scheduleId}/history`,
+    expect: READ,
+  },
+  {
+    method: 'PATCH',
+    route: '/api/schedules/{id}',
+    url: (f) => `/api/schedules/${f.scheduleId}`,
+    payload: () => ({ paused: true }),
+    expect: CONTROL,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/schedules/{id}',
+    url: (f) => `/api/schedules/${f.scheduleId}`,
+    fresh: 'schedule',
+    expect: UNSCHEDULE,
+  },
+  {
+    method: 'POST',
+    route: '/api/dags/{dagId}/triggers',
+    url: (f) => `/api/dags/${f.dagId}/triggers`,
+    payload: () => ({ name: 'matrix' }),
+    expect: SCHEDULE,
+  },
+  { method: 'GET', route: '/api/triggers', url: () => '/api/triggers', expect: LIST },
+  {
+    method: 'GET',
+    route: '/api/triggers/{id}',
+    url: (f) => `/api/triggers/${f.triggerId}`,
+    expect: READ,
+  },
+  {
+    method: 'DELETE',
+    route: '/api/triggers/{id}',
+    url: (f) => `/api/triggers/${f.triggerId}`,
+    fresh: 'trigger',
+    expect: UNSCHEDULE,
+  },
 ];
 
 /** An error answer in the envelope of API.md. */
@@ -352,6 +431,18 @@ for (const dialect of DIALECTS) {
         await t.flowgate.putDag(privateDag(dagId), { createdBy: 'alice' });
         return { ...shared, dagId };
       }
+      if (kind === 'schedule') {
+        const schedule = await t.flowgate.schedules.create(
+          'secret',
+          { cron: RARE_CRON },
+          { createdBy: 'alice' },
+        );
+        return { ...shared, scheduleId: schedule.id };
+      }
+      if (kind === 'trigger') {
+        const trigger = await t.flowgate.triggers.create('secret', {}, { createdBy: 'alice' });
+        return { ...shared, triggerId: trigger.id };
+      }
       const run = await gatedRun();
       if (kind === 'paused') await t.flowgate.pause(run.workflowId, 'alice');
       if (kind === 'cancelled') await t.flowgate.cancel(run.workflowId, 'alice');
@@ -392,18 +483,24 @@ for (const dialect of DIALECTS) {
       }
       const stored = await call('alice', 'POST', '/api/dags', privateDag('secret'));
       expect(stored.statusCode, stored.body).toBe(201);
-      shared = await gatedRun();
+      shared = {
+        ...(await gatedRun()),
+        scheduleId: (
+          await t.flowgate.schedules.create('secret', { cron: RARE_CRON }, { createdBy: 'alice' })
+        ).id,
+        triggerId: (await t.flowgate.triggers.create('secret', {}, { createdBy: 'alice' })).id,
+      };
     });
     afterAll(async () => {
       await app?.close();
       await t?.close();
     });
 
-    it('the matrix names every DAG, workflow and HITL route', async () => {
+    it('the matrix names every DAG, workflow, HITL, schedule and trigger route', async () => {
       const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
       const paths = response.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
       const registered = Object.entries(paths)
-        .filter(([path]) => /^\/api\/(dags|workflows|hitl)/.test(path))
+        .filter(([path]) => /^\/api\/(dags|workflows|hitl|schedules|triggers)/.test(path))
         .flatMap(([path, methods]) =>
           Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
         );

@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../port.js';
 import * as initial from './0001-initial.js';
 import * as auth from './0002-auth.js';
+import * as schedules from './0003-schedules.js';
 import * as snapshots from './0004-snapshots.js';
 
 interface DialectMigration {
@@ -14,6 +15,7 @@ interface DialectMigration {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-auth': auth,
+  '0003-schedules': schedules,
   '0004-snapshots': snapshots,
 };
 
