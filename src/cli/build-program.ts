@@ -7,8 +7,8 @@ import { backupCommand } from './commands/backup-command.js';
 import { cleanupCommand } from './commands/cleanup-command.js';
 import { hitlCommand } from './commands/hitl-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { rollbackCommand } from './commands/rollback-command.js';
 import { runCommand } from './commands/run-command.js';
-import { scheduleCommand } from './commands/schedule-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { userCommand } from './commands/user-command.js';
 import { workerCommand } from './commands/worker-command.js';
@@ -27,7 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   workerCommand(program, ctx);
   migrateCommand(program, ctx);
   hitlCommand(program, ctx);
-  scheduleCommand(program, ctx);
+  rollbackCommand(program, ctx);
   userCommand(program, ctx);
   backupCommand(program, ctx);
   cleanupCommand(program, ctx);

@@ -21,6 +21,14 @@ const chain = (dagId: string, undo = 'undo') =>
     })),
   );
 
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: snapshots and rollback`, () => {
     let t: TestFlowgate | undefined;
@@ -152,6 +160,47 @@ for (const dialect of DIALECTS) {
       expect((await t.flowgate.waitFor(one.workflowId, { timeoutMs: 10_000 })).status).toBe(
         'completed',
       );
+    });
+
+    it('cancelling a run that is rolling back ends the rollback; a running run is not rolled back (409)', async () => {
+      let releaseStep: () => void = () => undefined;
+      const stepHeld = new Promise<void>((resolve) => (releaseStep = resolve));
+      let releaseUndo: () => void = () => undefined;
+      const undoHeld = new Promise<void>((resolve) => (releaseUndo = resolve));
+      const undone: string[] = [];
+      t = await startTestFlowgate(dialect, {
+        tools: {
+          step: (input: { node: string }) =>
+            input.node === 'd' ? stepHeld.then(() => null) : null,
+          undo: (input: { undo: string }) => {
+            undone.push(input.undo);
+            return undoHeld.then(() => null);
+          },
+        },
+      });
+      const { workflowId } = await t.flowgate.start(chain('saga_cancel'));
+      await waitFor(async () => (await t!.flowgate.listSnapshots(workflowId)).length === 3);
+      // d is in flight: the run is running.
+      await expect(
+        t.flowgate.rollback(workflowId, { stepIndex: 0 }, 'alice'),
+      ).rejects.toMatchObject({ code: 'RUN_NOT_ACTIVE' });
+      releaseStep();
+      await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
+
+      await t.flowgate.rollback(workflowId, { stepIndex: 0 }, 'alice');
+      await waitFor(() => Promise.resolve(undone.length === 1));
+      const cancelled = await t.flowgate.cancel(workflowId, 'alice');
+      expect(cancelled.status).toBe('cancelled');
+      releaseUndo();
+      expect((await t.flowgate.listEvents(workflowId)).map((e) => e.type)).toContain(
+        'rollback_cancelled',
+      );
+      // The compensation in flight finishes and is recorded; nothing after it runs.
+      await waitFor(async () =>
+        (await t!.flowgate.listEvents(workflowId)).some((e) => e.type === 'compensation_completed'),
+      );
+      expect(undone).toEqual(['d']);
+      expect((await t.flowgate.getWorkflow(workflowId)).status).toBe('cancelled');
     });
 
     it('keeps the last 50 snapshots: the 51st evicts the first', async () => {
