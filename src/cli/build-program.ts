@@ -9,6 +9,7 @@ import { hitlCommand } from './commands/hitl-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { rollbackCommand } from './commands/rollback-command.js';
 import { runCommand } from './commands/run-command.js';
+import { scheduleCommand } from './commands/schedule-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { userCommand } from './commands/user-command.js';
 import { workerCommand } from './commands/worker-command.js';
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   migrateCommand(program, ctx);
   hitlCommand(program, ctx);
   rollbackCommand(program, ctx);
+  scheduleCommand(program, ctx);
   userCommand(program, ctx);
   backupCommand(program, ctx);
   cleanupCommand(program, ctx);
