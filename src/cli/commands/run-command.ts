@@ -75,6 +75,8 @@ async function runDagFile(file: string, options: RunOptions, ctx: CliContext): P
     db,
     plugins,
     onError: (error) => console.error(`warning: ${messageOf(error)}`),
+    // This terminal runs one DAG file; firing the database's schedules is for serve and worker.
+    scheduler: false,
   });
   // Ctrl-C stops following; the run itself stays in the database for any worker to carry on.
   const controller = new AbortController();
