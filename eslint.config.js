@@ -1,5 +1,6 @@
 // @ts-check
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
@@ -18,7 +19,7 @@ const banDrivers = {
 // The shells (http, cli) reach every inner layer through src/app, which wires them (DESIGN.md, Layers). Read from
 // src/ so that a new inner folder is covered the day it appears.
 const shellMayImport = new Set(['app', 'config', 'shared', 'contracts', 'http', 'cli']);
-const innerLayers = readdirSync(new URL('./src', import.meta.url), { withFileTypes: true })
+const innerLayers = readdirSync(join(import.meta.dirname, 'src'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && !shellMayImport.has(entry.name))
   .map((entry) => entry.name);
 
