@@ -8,6 +8,13 @@
 export { createFlowgate, Flowgate } from './app/flowgate.js';
 export type { ActorLike, FlowgateOptions, Page, StartOptions, StoredDag } from './app/flowgate.js';
 export type { EventView, HitlRequestView, NodeView, VoteView, WorkflowView } from './app/views.js';
+export type {
+  CompensationView,
+  PlannedCompensation,
+  RollbackTarget,
+  SnapshotView,
+  StartedRollback,
+} from './app/rollbacks.js';
 export type { DecisionInput, DecisionResult, HumanOutput } from './engine/decisions.js';
 export type { WorkerOptions } from './engine/worker.js';
 export type {
