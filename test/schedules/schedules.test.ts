@@ -229,6 +229,38 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('a Berlin schedule fires at its wall-clock time across both changes of daylight saving time', async () => {
+      clock = new ManualClock(Date.UTC(2026, 2, 27, 12, 0, 0));
+      const flowgate = await client();
+      await flowgate.putDag(echoDag('nightly'));
+      const schedule = await flowgate.schedules.create('nightly', {
+        cron: '30 2 * * *',
+        timezone: 'Europe/Berlin',
+        overlap: 'allow',
+      });
+      // Sleep until each next fire time, as the loop would, and fire: three nights in spring, three in autumn.
+      const fireNights = async (nights: number) => {
+        for (let night = 0; night < nights; night++) {
+          const { nextFireAt } = await flowgate.schedules.get(schedule.id);
+          clock.advance(Date.parse(nextFireAt!) - clock.now());
+          await flowgate.schedules.fireDue();
+        }
+      };
+      await fireNights(3);
+      await flowgate.schedules.pause(schedule.id);
+      clock.advance(Date.UTC(2026, 9, 23, 12) - clock.now());
+      await flowgate.schedules.resume(schedule.id); // counts from now: the summer is skipped
+      await fireNights(3);
+      expect((await scheduledRuns(flowgate, 'nightly')).map((r) => r.scheduledFor)).toEqual([
+        '2026-03-28T01:30:00.000Z', // 02:30 CET
+        '2026-03-29T01:00:00.000Z', // 02:30 does not exist: 03:00 CEST
+        '2026-03-30T00:30:00.000Z', // 02:30 CEST
+        '2026-10-24T00:30:00.000Z', // 02:30 CEST
+        '2026-10-25T00:30:00.000Z', // 02:30 happens twice: the first, CEST, only
+        '2026-10-26T01:30:00.000Z', // 02:30 CET
+      ]);
+    });
+
     it('a schedule of an archived DAG starts nothing and pauses itself, saying why', async () => {
       const flowgate = await client();
       await flowgate.putDag(echoDag('retired'));
