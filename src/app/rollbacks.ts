@@ -13,7 +13,11 @@ import {
 } from '../engine/rollback.js';
 import type { EngineEnv } from '../engine/transitions.js';
 import type { Tx } from '../store/port.js';
-import { listCompensations, listRollbacks } from '../store/repositories/rollbacks.js';
+import {
+  findCompletedCompensations,
+  listCompensations,
+  listRollbacks,
+} from '../store/repositories/rollbacks.js';
 import { listSnapshots } from '../store/repositories/snapshots.js';
 import { loadNodes } from '../store/repositories/workflow-nodes.js';
 import { getWorkflow } from '../store/repositories/workflows.js';
@@ -112,12 +116,25 @@ export class Rollbacks {
       }
       const dag = await env.dags.get(db, run.dagId, run.dagVersion);
       const snapshots = await listSnapshots(db, workflowId);
+      const done = await findCompletedCompensations(db, workflowId);
       // The oldest snapshot is the target, so the completion that made it is not undone.
-      return compensationsOf(dag, snapshots.slice(0, -1)).map((c) => ({
-        ...c,
-        status: c.agentId !== undefined || c.toolName !== undefined ? 'pending' : 'none',
-        rollbackId: null,
-      }));
+      return compensationsOf(dag, snapshots.slice(0, -1)).map((c) => {
+        // Compensated by a rollback that failed later: a new rollback does not run it again.
+        const before = done.get(c.snapshotId);
+        if (before) {
+          return {
+            ...c,
+            status: 'completed',
+            rollbackId: before.rollbackId,
+            attempt: before.attempt,
+          };
+        }
+        return {
+          ...c,
+          status: c.agentId !== undefined || c.toolName !== undefined ? 'pending' : 'none',
+          rollbackId: null,
+        };
+      });
     });
   }
 }

@@ -134,6 +134,50 @@ for (const dialect of DIALECTS) {
       expect(types).toContain('rollback_failed');
     });
 
+    it('a rollback after a failed one does not run again what the failed one compensated', async () => {
+      const undone: string[] = [];
+      let refuse = true;
+      t = await startTestFlowgate(dialect, {
+        tools: {
+          step: (input: { node: string }) => ({ did: input.node }),
+          undo: (input: { undo: string }) => {
+            undone.push(input.undo);
+            if (input.undo === 'c' && refuse) {
+              refuse = false;
+              throw new Error('not yet');
+            }
+            return null;
+          },
+        },
+      });
+      const { workflowId } = await t.flowgate.start(chain('saga_again'));
+      await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
+      await t.flowgate.rollback(workflowId, { stepIndex: 0 }, 'alice');
+      expect((await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 })).status).toBe('failed');
+      expect(
+        (await t.flowgate.listCompensations(workflowId)).map((c) => [c.nodeId, c.status]),
+      ).toEqual([
+        ['d', 'completed'],
+        ['c', 'pending'],
+        ['b', 'pending'],
+      ]);
+
+      const again = await t.flowgate.rollback(workflowId, { stepIndex: 0 }, 'alice');
+      expect(again.compensations.map((c) => [c.nodeId, c.status])).toEqual([
+        ['d', 'completed'],
+        ['c', 'pending'],
+        ['b', 'pending'],
+      ]);
+      expect((await t.flowgate.waitFor(workflowId, { timeoutMs: 10_000 })).status).toBe(
+        'completed',
+      );
+      expect(undone).toEqual(['d', 'c', 'c', 'b']);
+      const skipped = (await t.flowgate.listEvents(workflowId)).filter(
+        (e) => e.type === 'compensation_skipped',
+      );
+      expect(skipped.map((e) => (e.data as { node_id: string }).node_id)).toEqual(['d']);
+    });
+
     it('refuses a snapshot of another run (404) and a run that is already rolling back (409)', async () => {
       let release: () => void = () => undefined;
       const blocked = new Promise<void>((resolve) => (release = resolve));
