@@ -15,6 +15,18 @@ export type {
   SnapshotView,
   StartedRollback,
 } from './app/rollbacks.js';
+export type {
+  Catchup,
+  FiredOccurrence,
+  Overlap,
+  ScheduleCaller,
+  ScheduleFireView,
+  Schedules,
+  ScheduleSpec,
+  ScheduleUpdate,
+  ScheduleView,
+} from './app/schedules.js';
+export type { CreatedTrigger, TriggerAuth, Triggers, TriggerView } from './app/triggers.js';
 export type { DecisionInput, DecisionResult, HumanOutput } from './engine/decisions.js';
 export type { WorkerOptions } from './engine/worker.js';
 export type {

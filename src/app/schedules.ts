@@ -141,6 +141,20 @@ function checkLimits(spec: ScheduleUpdate): void {
   }
 }
 
+/**
+ * A Flowgate's cron schedules (`flowgate.schedules`). The processes that run workers fire them.
+ *
+ * @example
+ * ```ts
+ * const nightly = await flowgate.schedules.create(
+ *   'reports',
+ *   { cron: '30 2 * * *', timezone: 'Europe/Berlin', catchup: 'latest', input: { full: true } },
+ *   { createdBy: 'alice' },
+ * );
+ * await flowgate.schedules.pause(nightly.id);
+ * await flowgate.schedules.resume(nightly.id); // from now on; the paused time is not caught up
+ * ```
+ */
 export class Schedules {
   readonly #env: RunStartEnv;
   readonly #wake: () => void;

@@ -67,6 +67,21 @@ function triggerView(record: TriggerRecord): TriggerView {
   };
 }
 
+/**
+ * A Flowgate's inbound triggers (`flowgate.triggers`), served as `POST /hooks/:triggerId` by `flowgate serve`.
+ *
+ * @example
+ * ```ts
+ * const { id, secret } = await flowgate.triggers.create('deploy', {}, { createdBy: 'alice' });
+ * // A caller: POST /hooks/<id> with Authorization: Bearer <secret> and a JSON body, the run's input.
+ * const { workflowId } = await flowgate.triggers.fire(id, {
+ *   authorization: `Bearer ${secret}`,
+ *   idempotencyKey: 'build-1234',
+ *   rawBody: Buffer.from('{"ref":"main"}'),
+ *   input: { ref: 'main' },
+ * });
+ * ```
+ */
 export class Triggers {
   readonly #env: RunStartEnv;
   readonly #ttlMs: number;
