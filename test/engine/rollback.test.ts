@@ -272,6 +272,29 @@ for (const dialect of DIALECTS) {
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
 
+    it('keeps the last 50 when many nodes complete in one commit', async () => {
+      t = await startTestFlowgate(dialect);
+      const ids = Array.from({ length: 70 }, (_, i) => `p${i}`);
+      const { workflowId } = await t.flowgate.start(
+        plan('wide', [
+          ...ids.map((id) => ({ id, config: { input: id } })),
+          { id: 'join', deps: ids, config: { input: 'joined' } },
+        ]),
+      );
+      expect((await t.flowgate.waitFor(workflowId, { timeoutMs: 20_000 })).status).toBe(
+        'completed',
+      );
+      const snapshots = await t.flowgate.listSnapshots(workflowId);
+      expect(snapshots).toHaveLength(50);
+      expect(snapshots[0]!.nodeId).toBe('join');
+      expect(snapshots.map((s) => s.stepIndex)).toEqual(
+        Array.from({ length: 50 }, (_, i) => 70 - i),
+      );
+      expect(Object.values(snapshots[0]!.state.nodes).every((n) => n.status === 'completed')).toBe(
+        true,
+      );
+    });
+
     it('context variables: updated atomically, read by later templates, kept in snapshots', async () => {
       t = await startTestFlowgate(dialect);
       const { workflowId } = await t.flowgate.start(

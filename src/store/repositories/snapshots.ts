@@ -69,10 +69,19 @@ const onConflict =
   'node_id = excluded.node_id, statuses = excluded.statuses, result = excluded.result, ' +
   'context = excluded.context, created_at = excluded.created_at';
 
-/** Appends snapshots, then evicts what falls beyond the last `SNAPSHOTS_KEPT` of a run. */
+/**
+ * Appends snapshots and evicts what falls beyond the last `SNAPSHOTS_KEPT` of each run; a snapshot that the same
+ * batch would evict (a run completing more than that many nodes in one commit) is not written at all. On PostgreSQL
+ * both are one statement, so snapshots cost the engine's commit one round trip.
+ */
 export async function insertSnapshots(tx: Tx, snapshots: readonly NewSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
-  const rows = snapshots.map((s) => [
+  const newest = new Map<string, number>();
+  for (const s of snapshots) {
+    newest.set(s.workflowId, Math.max(newest.get(s.workflowId) ?? 0, s.seq));
+  }
+  const kept = snapshots.filter((s) => s.seq > newest.get(s.workflowId)! - SNAPSHOTS_KEPT);
+  const rows = kept.map((s) => [
     s.workflowId,
     s.seq,
     s.snapshotId,
@@ -82,58 +91,31 @@ export async function insertSnapshots(tx: Tx, snapshots: readonly NewSnapshot[])
     s.context,
     s.createdAt,
   ]);
-  if (!isPostgres(tx)) {
-    const slots = columns.map(() => '?').join(', ');
-    await runPerRow(
-      tx,
-      `insert into workflow_snapshots (${names}) values (${slots}) ${onConflict}`,
-      rows,
-    );
-  } else {
+  if (isPostgres(tx)) {
     const params: unknown[] = [];
     const source = unnestCte(columns, rows, params);
+    // The insert and the delete touch different rows (above and below each run's cut), as one statement must.
     await execute(
       tx,
-      `${source} insert into workflow_snapshots (${names}) select ${names} from v ${onConflict}`,
+      `${source}, top as (select workflow_id, max(seq) - ${SNAPSHOTS_KEPT} as cut from v group by workflow_id), ` +
+        `ins as (insert into workflow_snapshots (${names}) select ${names} from v ${onConflict}) ` +
+        `delete from workflow_snapshots s using top where s.workflow_id = top.workflow_id and s.seq <= top.cut`,
       params,
-    );
-  }
-  const newest = new Map<string, number>();
-  for (const s of snapshots)
-    newest.set(s.workflowId, Math.max(newest.get(s.workflowId) ?? 0, s.seq));
-  const evict = [...newest]
-    .filter(([, seq]) => seq > SNAPSHOTS_KEPT)
-    .map(([workflowId, seq]) => [workflowId, seq - SNAPSHOTS_KEPT] as const);
-  if (evict.length > 0) await deleteSnapshotsUpTo(tx, evict);
-}
-
-/** Deletes, for each run, the snapshots numbered up to the given one. */
-async function deleteSnapshotsUpTo(
-  tx: Tx,
-  upTo: readonly (readonly [string, number])[],
-): Promise<void> {
-  if (!isPostgres(tx)) {
-    await runPerRow(
-      tx,
-      'delete from workflow_snapshots where workflow_id = ? and seq <= ?',
-      upTo.map(([id, seq]) => [id, seq]),
     );
     return;
   }
-  const params: unknown[] = [];
-  const source = unnestCte(
-    [
-      { name: 'id', kind: 'text' },
-      { name: 'upto', kind: 'integer' },
-    ],
-    upTo,
-    params,
-  );
-  await execute(
+  const slots = columns.map(() => '?').join(', ');
+  await runPerRow(
     tx,
-    `${source} delete from workflow_snapshots s using v where s.workflow_id = v.id and s.seq <= v.upto`,
-    params,
+    `insert into workflow_snapshots (${names}) values (${slots}) ${onConflict}`,
+    rows,
   );
+  const evict = [...newest]
+    .filter(([, seq]) => seq > SNAPSHOTS_KEPT)
+    .map(([workflowId, seq]) => [workflowId, seq - SNAPSHOTS_KEPT]);
+  if (evict.length > 0) {
+    await runPerRow(tx, 'delete from workflow_snapshots where workflow_id = ? and seq <= ?', evict);
+  }
 }
 
 /** A run's snapshots, newest first. */
