@@ -46,7 +46,7 @@ export default tseslint.config(
   },
   // The layers of DESIGN.md, enforced: only the store knows SQL and drivers.
   {
-    files: ['src/engine/**', 'src/hitl/**', 'src/definition/**', 'src/shared/**'],
+    files: ['src/engine/**', 'src/hitl/**', 'src/definition/**', 'src/notify/**', 'src/shared/**'],
     rules: banDrivers,
   },
   {

@@ -27,6 +27,9 @@ import {
 import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
 import { Worker, type WorkerOptions } from '../engine/worker.js';
+import { OutboxNotices } from '../notify/outbox-notices.js';
+import { OutboxSender } from '../notify/outbox-sender.js';
+import { createSmtpMailer } from '../notify/mailer.js';
 import { ScheduleLoop } from '../schedules/schedule-loop.js';
 import { openStore } from '../store/open-store.js';
 import type { Dialect, Store, Tx } from '../store/port.js';
@@ -62,6 +65,8 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
+import { DecisionLinks } from './decision-links.js';
+import { mailSetup, type MailOptions } from './mail-setup.js';
 import { Schedules } from './schedules.js';
 import { Triggers } from './triggers.js';
 import { EventFeed } from './event-feed.js';
@@ -113,6 +118,11 @@ export interface FlowgateOptions {
    * (default 5 s), or `false` for none (tests that fire schedules by hand with `schedules.fireDue()`).
    */
   readonly scheduler?: { readonly pollMs?: number } | false;
+  /**
+   * Email (approvers' mails with decision links, seed 002's copies, email nodes), sent through the outbox. Without
+   * `smtpUrl` nothing is mailed.
+   */
+  readonly mail?: MailOptions;
 }
 
 /** Someone acting: an Actor, or a username for library use. */
@@ -147,6 +157,9 @@ export class Flowgate {
   readonly schedules: Schedules;
   /** The DAGs' inbound triggers (`POST /hooks/:triggerId`). */
   readonly triggers: Triggers;
+  /** Decision links in mail (`/a/:token`): the confirmation page and the decision. */
+  readonly links: DecisionLinks;
+  readonly #outbox: OutboxSender | undefined;
   readonly #compensator: Compensator | undefined;
   readonly #rollbacks: Rollbacks;
   readonly #runWaiters = new Map<string, Set<() => void>>();
@@ -164,6 +177,33 @@ export class Flowgate {
       random: Math.random,
       newId: randomUUID,
     };
+    const mail = mailSetup(options.mail);
+    if (mail) {
+      this.#env = {
+        ...this.#env,
+        notices: new OutboxNotices({
+          newId: randomUUID,
+          attachments: mail.settings.attachments,
+          maxAttempts: mail.maxAttempts,
+          // The rows are not committed yet: the sender looks right after, and a little longer if it finds none.
+          enqueued: () => setImmediate(() => this.#outbox?.wake()),
+        }),
+      };
+    }
+    if (mail && options.workers !== false) {
+      this.#outbox = new OutboxSender(
+        {
+          store,
+          clock: this.#env.clock,
+          random: Math.random,
+          mailer: createSmtpMailer(mail.smtpUrl),
+          settings: mail.settings,
+          onError: options.onError ?? (() => undefined),
+        },
+        { senderId: `mail:${randomUUID()}`, ...mail.delivery },
+      );
+      this.#outbox.start();
+    }
     if (options.workers !== false) {
       this.#worker = new Worker(
         this.#env,
@@ -214,6 +254,11 @@ export class Flowgate {
     }
     this.schedules = new Schedules(starter, () => this.#scheduler?.wake());
     this.triggers = new Triggers(starter);
+    this.links = new DecisionLinks({
+      env: this.#env,
+      transact: starter.transact,
+      ...(mail ? { publicUrl: mail.settings.publicUrl } : {}),
+    });
   }
 
   /** Validates a DAG document (any accepted format) and stores it as a new immutable version. */
@@ -676,6 +721,7 @@ export class Flowgate {
   poke(): void {
     this.#worker?.notify();
     this.#scheduler?.wake();
+    this.#outbox?.wake();
   }
 
   /** Stops the workers (finishing what runs) and closes the database. */
@@ -686,6 +732,8 @@ export class Flowgate {
     await this.#compensator?.stop();
     await this.#scheduler?.stop();
     await this.#worker?.stop();
+    // After the workers: what they enqueued while finishing is sent now, or by the next start.
+    await this.#outbox?.stop();
     await this.store.close();
   }
 
@@ -711,7 +759,7 @@ export class Flowgate {
     work: (tx: Tx, changes: Changes) => Promise<T>,
   ): Promise<{ result: T; finished: FinishedRun[] }> {
     const { result, changes, leased } = await this.store.transaction(async (tx) => {
-      const changes = new Changes(toIso(this.#env.clock.now()));
+      const changes = new Changes(toIso(this.#env.clock.now()), this.#env.notices);
       const result = await work(tx, changes);
       // What this commit makes ready runs here at once: a decision's next step starts on the deciding process.
       const leased = this.#worker ? await this.#worker.leaseReadied(tx, changes) : [];

@@ -15,6 +15,11 @@ describe('loadConfig', () => {
       adminPassword: undefined,
       logLevel: 'warn',
       trustProxy: false,
+      smtpUrl: undefined,
+      mailFrom: undefined,
+      publicUrl: undefined,
+      mailAttachmentsDir: undefined,
+      mailAttachmentsMaxBytes: 10 * 1024 * 1024,
     });
   });
 

@@ -107,6 +107,43 @@ export const SETTINGS = {
     description:
       'Behind a reverse proxy: take the client address (rate limits, audit events) from `X-Forwarded-For`.',
   }),
+  smtpUrl: setting({
+    schema: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, {
+        error: 'must be smtp://USER:PASSWORD@HOST:PORT or smtps://…',
+      })
+      .optional(),
+    env: 'FLOWGATE_SMTP_URL',
+    description:
+      'The mail server (`smtp://USER:PASSWORD@HOST:587`, STARTTLS when offered; `smtps://…:465` for TLS). ' +
+      'Without it no mail is sent; with it `FLOWGATE_MAIL_FROM` and `FLOWGATE_PUBLIC_URL` are required.',
+    secret: true,
+  }),
+  mailFrom: setting({
+    schema: z.string().min(3).optional(),
+    env: 'FLOWGATE_MAIL_FROM',
+    description: 'The sender of every mail, e.g. `Flowgate <flowgate@example.com>`.',
+  }),
+  publicUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    env: 'FLOWGATE_PUBLIC_URL',
+    description:
+      'Where people reach this server (`https://flowgate.example.com`): decision links (`/a/…`) and request ' +
+      'pages (`/requests/…`) in mails are built on it.',
+  }),
+  mailAttachmentsDir: setting({
+    schema: z.string().min(1).optional(),
+    env: 'FLOWGATE_MAIL_ATTACHMENTS_DIR',
+    description:
+      'The only folder mail attachments (seed 002 `attachments`) may come from; without it mails carry none.',
+  }),
+  mailAttachmentsMaxBytes: setting({
+    schema: wholeNumber(0, 100 * 1024 * 1024),
+    env: 'FLOWGATE_MAIL_ATTACHMENTS_MAX_BYTES',
+    default: 10 * 1024 * 1024,
+    description: 'The most all attachments of one mail may weigh together, in bytes.',
+  }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -46,6 +46,11 @@ export interface HumanNodeSpec {
   /** Seed 002's delivery channels (`chat`, `email`, `custom`) and their `args`, as written. */
   readonly outputTypes?: readonly string[];
   readonly args?: Readonly<Record<string, unknown>>;
+  /**
+   * Decision links in mail: how long they stay valid (else the notifier's default), and whether the person must
+   * sign in to use one. `requireLogin: true` at the top of the config means the same.
+   */
+  readonly links?: { readonly ttlMs?: number; readonly requireLogin: boolean };
 }
 
 const name = z.string().min(1, 'must not be empty');
@@ -81,6 +86,13 @@ const humanConfigSchema = z.looseObject({
   onReject: z.enum(REJECT_ACTIONS).nullish(),
   outputTypes: z.array(z.string(), { error: 'outputTypes must be a list of names' }).nullish(),
   args: z.record(z.string(), z.unknown(), { error: 'args must be an object' }).nullish(),
+  requireLogin: z.boolean().nullish(),
+  links: z
+    .strictObject({
+      ttl: z.union([z.string(), z.number()]).nullish(),
+      requireLogin: z.boolean().nullish(),
+    })
+    .nullish(),
 });
 
 /** Finds everything wrong with a human node's config keys, with paths relative to the config. */
@@ -116,6 +128,11 @@ export function humanConfigProblems(
 
   const timeout = config.timeout;
   if (timeout !== undefined && timeout !== null) problems.push(...timeoutProblems(timeout));
+  const links = config.links;
+  if (isPlainObject(links) && links.ttl !== undefined && links.ttl !== null) {
+    const result = readDuration(links.ttl);
+    if ('problem' in result) problems.push({ path: ['links', 'ttl'], message: result.problem });
+  }
   return problems;
 }
 
@@ -203,7 +220,20 @@ export function humanNodeSpec(node: NodeDefinition): HumanNodeSpec {
     ...passThrough(config, ['reminders', 'escalation']),
     ...(Array.isArray(config.outputTypes) ? { outputTypes: config.outputTypes as string[] } : {}),
     ...(isPlainObject(config.args) ? { args: config.args } : {}),
+    ...readLinks(config),
   };
+}
+
+function readLinks(config: Readonly<Record<string, unknown>>): Pick<HumanNodeSpec, 'links'> {
+  const links = isPlainObject(config.links) ? config.links : {};
+  const requireLogin = config.requireLogin === true || links.requireLogin === true;
+  const ttl =
+    typeof links.ttl === 'string' || typeof links.ttl === 'number'
+      ? readDuration(links.ttl)
+      : undefined;
+  const ttlMs = ttl && 'ms' in ttl ? ttl.ms : undefined;
+  if (!requireLogin && ttlMs === undefined) return {};
+  return { links: { requireLogin, ...(ttlMs !== undefined ? { ttlMs } : {}) } };
 }
 
 function readApprovers(value: unknown): Approver[] {

@@ -9,6 +9,7 @@ import { insertSnapshots, type NewSnapshot } from '../store/repositories/snapsho
 import { updateNodes, type NodeUpdate } from '../store/repositories/workflow-nodes.js';
 import { updateWorkflows, type WorkflowChanges } from '../store/repositories/workflows.js';
 import { toJson } from '../shared/json.js';
+import type { Notices } from './notices.js';
 import type { EventType } from './statuses.js';
 
 /** A run that reached an end state in this transaction: reported to in-process waiters after the commit. */
@@ -71,7 +72,11 @@ export class Changes {
   /** The earliest time a node made pending here falls due (a timer, a retry's backoff). */
   dueAt = Number.POSITIVE_INFINITY;
 
-  constructor(readonly now: string) {}
+  constructor(
+    readonly now: string,
+    /** Writes the messages raised requests send, with them (absent: nothing is sent). */
+    readonly notices?: Pick<Notices, 'requestsRaised'>,
+  ) {}
 
   event(workflowId: string, type: EventType, data: Record<string, unknown>): void {
     this.events.push({ workflowId, type, data: toJson(data), createdAt: this.now });
@@ -108,7 +113,9 @@ export class Changes {
   /** Writes everything collected and empties the buffers (what finished stays, for after the commit). */
   async flush(tx: Tx): Promise<void> {
     await this.flushNodes(tx);
-    await insertHitlRequests(tx, this.requests.splice(0));
+    const requests = this.requests.splice(0);
+    await insertHitlRequests(tx, requests);
+    if (requests.length > 0) await this.notices?.requestsRaised(tx, requests, this.now);
     await insertAgentExecutions(tx, this.executions.splice(0));
     const runUpdates = new Map(this.runUpdates);
     this.runUpdates.clear();

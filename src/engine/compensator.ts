@@ -158,7 +158,7 @@ export class Compensator {
       ? 0
       : this.#options.concurrency - this.#inflight.size - finished.length;
     const result = await env.store.transaction(async (tx) => {
-      const changes = new Changes(toIso(now));
+      const changes = new Changes(toIso(now), env.notices);
       const leaseExpiresAt = toIso(now + this.#options.leaseMs);
       await renewCompensationLeases(
         tx,

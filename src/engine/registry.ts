@@ -1,5 +1,6 @@
 import type { RegistryView } from '../definition/index.js';
 import { FlowgateError } from '../shared/errors.js';
+import { EMAIL_TOOL } from './notices.js';
 
 /** What an agent or tool receives besides its input (API.md, "Plugins"). */
 export interface StepContext {
@@ -51,20 +52,32 @@ const BUILT_IN_AGENTS: Record<string, StepDefinition> = {
   },
 };
 
+const BUILT_IN_TOOLS: Record<string, StepDefinition> = {
+  // Registered so that DAGs naming it validate; the engine completes its nodes itself (src/engine/notices.ts).
+  [EMAIL_TOOL]: {
+    description:
+      'Sends an email through the outbox: {to, cc?, bcc?, subject?, bodyText?, bodyHTML?, attachments?}.',
+    run: () => {
+      throw new FlowgateError('INTERNAL', 'Email nodes are sent by the engine, not run');
+    },
+  },
+};
+
 /** The agents and tools a process can run. */
 export class Registry implements RegistryView {
   readonly #agents = new Map<string, RegisteredStep>();
   readonly #tools = new Map<string, RegisteredStep>();
 
   constructor(plugins: readonly Plugin[] = []) {
-    this.register({ agents: BUILT_IN_AGENTS });
+    this.register({ agents: BUILT_IN_AGENTS, tools: BUILT_IN_TOOLS });
     for (const plugin of plugins) this.register(plugin);
   }
 
   /** True when nothing but the built-ins is registered (a client whose workers run elsewhere). */
   get hasOnlyBuiltIns(): boolean {
     return (
-      this.#tools.size === 0 && [...this.#agents.keys()].every((name) => name in BUILT_IN_AGENTS)
+      [...this.#tools.keys()].every((name) => name in BUILT_IN_TOOLS) &&
+      [...this.#agents.keys()].every((name) => name in BUILT_IN_AGENTS)
     );
   }
 

@@ -36,6 +36,7 @@ import { FlowgateError } from '../shared/errors.js';
 import { fromJson, toJson } from '../shared/json.js';
 import type { Changes } from './changes.js';
 import type { DagCache } from './dag-cache.js';
+import { EMAIL_TOOL, type Notices } from './notices.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
 import { assessRun, isWorkerNode, resolveNodes, type NodeSnapshot } from './settle.js';
@@ -55,6 +56,8 @@ export interface EngineEnv {
   readonly dags: DagCache;
   readonly random: () => number;
   readonly newId: () => string;
+  /** Writes the messages changes cause into the outbox, in their transaction. */
+  readonly notices?: Notices;
 }
 
 interface LiveNode extends NodeSnapshot {
@@ -379,6 +382,9 @@ async function startNode(
 ): Promise<boolean> {
   const workflowId = state.run.workflowId;
   const now = env.clock.now();
+  if (node.type === 'tool' && node.toolName === EMAIL_TOOL) {
+    return enqueueEmail(tx, env, changes, state, node, live, scope());
+  }
   switch (node.type) {
     case 'agent':
     case 'tool':
@@ -463,6 +469,48 @@ async function startNode(
       return false;
     }
   }
+}
+
+/**
+ * An email node (seed 002's args: to, cc, bcc, subject, bodyHTML, bodyText, attachments) completes on the spot: its
+ * mail is an outbox row of this very transaction, so it is sent once the run's progress is committed, and never for
+ * a step that rolled back. Its input is `config.input` (or `config.args`), templates rendered.
+ */
+async function enqueueEmail(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  state: RunState,
+  node: NodeDefinition,
+  live: LiveNode,
+  scope: ExpressionScope,
+): Promise<boolean> {
+  if (!env.notices) throw new FlowgateError('CONFIG_INVALID', 'Mail is not configured here');
+  const template = node.config.input ?? node.config.args ?? {};
+  const args = await renderTemplates(template, scope);
+  const workflowId = state.run.workflowId;
+  const output = await env.notices.emailNode(
+    tx,
+    { workflowId, nodeId: node.id, attempt: live.record.attempt + 1 },
+    args,
+    changes.now,
+  );
+  const result = toJson(output);
+  const prior = live.status;
+  setNode(changes, live, {
+    status: NodeStatus.completed,
+    result,
+    started_at: changes.now,
+    completed_at: changes.now,
+  });
+  live.output = output;
+  changes.completed(workflowId, node.id, result, prior);
+  changes.event(workflowId, EventType.nodeCompleted, {
+    node_id: node.id,
+    node_type: node.type,
+    result: output,
+  });
+  return true;
 }
 
 async function timerFiresAt(

@@ -90,6 +90,8 @@ export class Worker {
   #wakeups = 0;
   #stopping = false;
   #abandoned = false;
+  /** Leased by `leaseReadied` in transactions not yet committed (or given back): they count against capacity. */
+  #reserved = 0;
   #nextMaintenance = 0;
   /** When a pending node (a timer, a retry's backoff) or a request's timeout next falls due. */
   #nextDue = Number.POSITIVE_INFINITY;
@@ -125,13 +127,25 @@ export class Worker {
    */
   async leaseReadied(tx: Tx, changes: Changes): Promise<readonly Claimed[]> {
     if (this.#stopping || !this.#loop) return [];
-    const capacity = this.#concurrency - this.#inflight.size;
+    const capacity = this.#concurrency - this.#inflight.size - this.#reserved;
     if (capacity <= 0 || changes.readied.length === 0) return [];
-    return this.#prepare(tx, changes, this.#takeReadied(changes, capacity, this.#env.clock.now()));
+    const claimed = await this.#prepare(
+      tx,
+      changes,
+      this.#takeReadied(changes, capacity, this.#env.clock.now()),
+    );
+    this.#reserved += claimed.length;
+    return claimed;
+  }
+
+  /** Gives back what `leaseReadied` leased in a transaction (or savepoint) that rolled back: the leases went with it. */
+  release(claimed: readonly Claimed[]): void {
+    this.#reserved -= claimed.length;
   }
 
   /** Runs what `leaseReadied` leased, once its transaction has committed. */
   adopt(claimed: readonly Claimed[]): void {
+    this.#reserved -= claimed.length;
     // Once stopped, nothing would commit the results: the leases run out and another worker takes the nodes.
     if (!this.#loop) return;
     for (const node of claimed) this.#execute(node);
@@ -186,7 +200,9 @@ export class Worker {
         this.#wanted = true;
         this.#nextMaintenance = now;
       }
-      const capacity = this.#stopping ? 0 : this.#concurrency - this.#inflight.size;
+      const capacity = this.#stopping
+        ? 0
+        : this.#concurrency - this.#inflight.size - this.#reserved;
       const maintain = now >= this.#nextMaintenance && !this.#stopping;
       const claim = this.#wanted && capacity > 0;
       if (this.#finished.length === 0 && !claim && !maintain) {
@@ -221,7 +237,7 @@ export class Worker {
     const env = this.#env;
     const wakeupsBefore = this.#wakeups;
     const result = await env.store.transaction(async (tx) => {
-      const changes = new Changes(toIso(now));
+      const changes = new Changes(toIso(now), env.notices);
       if (maintain) await this.#maintain(tx, changes, now);
       if (finished.length > 0) await completeAttempts(tx, env, changes, this.id, finished);
       const handedOff = capacity > 0 ? this.#takeReadied(changes, capacity, now) : [];

@@ -30,7 +30,12 @@ export interface RequestContext {
  */
 export async function buildHitlRequest(input: RaiseInput): Promise<NewHitlRequest> {
   const { node, scope } = input;
-  const spec: HumanNodeSpec = humanNodeSpec(node);
+  let spec: HumanNodeSpec = humanNodeSpec(node);
+  // Seed 002's args say whom to copy and what to attach; rendered now, so the request records what was sent.
+  if (spec.args) {
+    const args = await renderTemplates(spec.args, scope);
+    if (args && typeof args === 'object') spec = { ...spec, args: args as Record<string, unknown> };
+  }
   const message = await renderTemplates(spec.message ?? `Approve ${node.name ?? node.id}?`, scope);
   const outputs: Record<string, unknown> = {};
   for (const [id, state] of Object.entries(scope.nodes)) {

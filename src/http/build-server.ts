@@ -21,6 +21,7 @@ import type { FlowgateApi, RouteDeps } from './route-deps.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { dagRoutes } from './routes/dags.js';
+import { decisionLinkRoutes } from './routes/decision-links.js';
 import { healthRoutes } from './routes/health.js';
 import { hitlRoutes } from './routes/hitl.js';
 import { hookRoutes, type HookOptions } from './routes/hooks.js';
@@ -113,6 +114,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(workflowRoutes, deps);
   void api.register(rollbackRoutes, deps);
   void api.register(hitlRoutes, deps);
+  void api.register(decisionLinkRoutes, deps);
   void api.register(scheduleRoutes, deps);
   void api.register(triggerRoutes, deps);
   void api.register(hookRoutes, {

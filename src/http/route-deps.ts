@@ -39,6 +39,7 @@ export type FlowgateApi = Pick<
   | 'gaugeCounts'
   | 'schedules'
   | 'triggers'
+  | 'links'
 >;
 
 /** What the routes are handed: the app facade and the account service. */

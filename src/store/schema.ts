@@ -354,6 +354,72 @@ export interface TriggerRequestsTable {
   created_at: string;
 }
 
+/** A message that leaves the process (mail), written with the change that causes it; see migration 0005. */
+export interface OutboxMessagesTable {
+  message_id: string;
+  /** `email`. */
+  channel: string;
+  /** What it is for: `hitl.approver`, `hitl.copy`, `node.email`. */
+  kind: string;
+  workflow_id: string | null;
+  request_id: string | null;
+  node_id: string | null;
+  /** The approver a decision mail is for (its link is bound to them). */
+  user_id: string | null;
+  payload: string;
+  /** pending, sent, failed, skipped. */
+  status: string;
+  attempts: Defaulted<number>;
+  max_attempts: number;
+  /** When it is due; a claim moves it forward by the sender's lease. */
+  next_attempt_at: string;
+  lease_owner: string | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+/** One try at sending a message; `outcome` stays null when the sender died mid-way. */
+export interface OutboxAttemptsTable {
+  id: Generated<number>;
+  message_id: string;
+  attempt: number;
+  sender: string;
+  started_at: string;
+  finished_at: string | null;
+  /** sent, retry, failed. */
+  outcome: string | null;
+  error: string | null;
+  response: string | null;
+}
+
+/** A decision link: one approver, one request, an expiry, single use; only the secret's hash is kept. */
+export interface ActionTokensTable {
+  token_id: string;
+  secret_hash: string;
+  request_id: string;
+  workflow_id: string;
+  user_id: string;
+  message_id: string | null;
+  channel: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_decision: string | null;
+  revoked_at: string | null;
+  /** closed, superseded. */
+  revoked_reason: string | null;
+}
+
+/** Random keys the server makes once and every process shares. */
+export interface FlowgateKeysTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -376,6 +442,10 @@ export interface Database {
   workflow_snapshots: WorkflowSnapshotsTable;
   workflow_rollbacks: WorkflowRollbacksTable;
   workflow_compensations: WorkflowCompensationsTable;
+  outbox_messages: OutboxMessagesTable;
+  outbox_attempts: OutboxAttemptsTable;
+  action_tokens: ActionTokensTable;
+  flowgate_keys: FlowgateKeysTable;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;

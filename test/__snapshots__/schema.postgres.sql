@@ -1,3 +1,18 @@
+-- table action_tokens
+token_id text not null
+secret_hash text not null
+request_id text not null
+workflow_id text not null
+user_id text not null
+message_id text null
+channel text not null
+created_at text not null
+expires_at text not null
+used_at text null
+used_decision text null
+revoked_at text null
+revoked_reason text null
+
 -- table agent_executions
 id bigint not null
 execution_id text not null
@@ -45,6 +60,11 @@ created_at text not null
 updated_at text not null
 archived_at text null
 
+-- table flowgate_keys
+name text not null
+value text not null
+created_at text not null
+
 -- table flowgate_migrations
 name character varying not null
 timestamp character varying not null
@@ -84,6 +104,37 @@ decision jsonb null
 run_started_by text null
 expires_at text null
 updated_at text null
+
+-- table outbox_attempts
+id bigint not null
+message_id text not null
+attempt integer not null
+sender text not null
+started_at text not null
+finished_at text null
+outcome text null
+error text null
+response text null
+
+-- table outbox_messages
+message_id text not null
+channel text not null
+kind text not null
+workflow_id text null
+request_id text null
+node_id text null
+user_id text null
+payload jsonb not null
+status text not null
+attempts integer not null default 0
+max_attempts integer not null
+next_attempt_at text not null
+lease_owner text null
+last_error text null
+provider_message_id text null
+created_at text not null
+updated_at text not null
+sent_at text null
 
 -- table planner_conversations
 conversation_id text not null
@@ -276,6 +327,9 @@ updated_at text null
 context jsonb null
 
 -- indexes
+CREATE UNIQUE INDEX action_tokens_pkey ON public.action_tokens USING btree (token_id);
+CREATE INDEX idx_action_tokens_message_id ON public.action_tokens USING btree (message_id);
+CREATE INDEX idx_action_tokens_request_id ON public.action_tokens USING btree (request_id);
 CREATE UNIQUE INDEX agent_executions_execution_id_key ON public.agent_executions USING btree (execution_id);
 CREATE UNIQUE INDEX agent_executions_pkey ON public.agent_executions USING btree (id);
 CREATE INDEX idx_agent_executions_agent_id ON public.agent_executions USING btree (agent_id);
@@ -286,6 +340,7 @@ CREATE UNIQUE INDEX api_keys_pkey ON public.api_keys USING btree (key_id);
 CREATE INDEX idx_api_keys_user_id ON public.api_keys USING btree (user_id, created_at);
 CREATE UNIQUE INDEX dag_versions_pkey ON public.dag_versions USING btree (dag_id, version);
 CREATE UNIQUE INDEX dags_pkey ON public.dags USING btree (dag_id);
+CREATE UNIQUE INDEX flowgate_keys_pkey ON public.flowgate_keys USING btree (name);
 CREATE UNIQUE INDEX flowgate_migrations_pkey ON public.flowgate_migrations USING btree (name);
 CREATE UNIQUE INDEX flowgate_migrations_lock_pkey ON public.flowgate_migrations_lock USING btree (id);
 CREATE UNIQUE INDEX hitl_decisions_pkey ON public.hitl_decisions USING btree (id);
@@ -296,6 +351,11 @@ CREATE INDEX idx_hitl_requests_created_at ON public.hitl_requests USING btree (c
 CREATE INDEX idx_hitl_requests_pending_expiry ON public.hitl_requests USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));
 CREATE INDEX idx_hitl_requests_status ON public.hitl_requests USING btree (status, created_at, request_id);
 CREATE INDEX idx_hitl_requests_workflow_id ON public.hitl_requests USING btree (workflow_id);
+CREATE INDEX idx_outbox_attempts_message_id ON public.outbox_attempts USING btree (message_id, attempt);
+CREATE UNIQUE INDEX outbox_attempts_pkey ON public.outbox_attempts USING btree (id);
+CREATE INDEX idx_outbox_messages_due ON public.outbox_messages USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+CREATE INDEX idx_outbox_messages_request_id ON public.outbox_messages USING btree (request_id);
+CREATE UNIQUE INDEX outbox_messages_pkey ON public.outbox_messages USING btree (message_id);
 CREATE INDEX idx_planner_conversations_created_at ON public.planner_conversations USING btree (created_at);
 CREATE INDEX idx_planner_conversations_user_id ON public.planner_conversations USING btree (user_id);
 CREATE UNIQUE INDEX planner_conversations_pkey ON public.planner_conversations USING btree (conversation_id);

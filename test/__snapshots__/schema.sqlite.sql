@@ -1,3 +1,9 @@
+-- index idx_action_tokens_message_id on action_tokens
+CREATE INDEX "idx_action_tokens_message_id" on "action_tokens" ("message_id");
+
+-- index idx_action_tokens_request_id on action_tokens
+CREATE INDEX "idx_action_tokens_request_id" on "action_tokens" ("request_id");
+
 -- index idx_agent_executions_agent_id on agent_executions
 CREATE INDEX "idx_agent_executions_agent_id" on "agent_executions" ("agent_id");
 
@@ -21,6 +27,15 @@ CREATE INDEX "idx_hitl_requests_status" on "hitl_requests" ("status", "created_a
 
 -- index idx_hitl_requests_workflow_id on hitl_requests
 CREATE INDEX "idx_hitl_requests_workflow_id" on "hitl_requests" ("workflow_id");
+
+-- index idx_outbox_attempts_message_id on outbox_attempts
+CREATE INDEX "idx_outbox_attempts_message_id" on "outbox_attempts" ("message_id", "attempt");
+
+-- index idx_outbox_messages_due on outbox_messages
+CREATE INDEX "idx_outbox_messages_due" on "outbox_messages" ("next_attempt_at") where status = 'pending';
+
+-- index idx_outbox_messages_request_id on outbox_messages
+CREATE INDEX "idx_outbox_messages_request_id" on "outbox_messages" ("request_id");
 
 -- index idx_planner_conversations_created_at on planner_conversations
 CREATE INDEX "idx_planner_conversations_created_at" on "planner_conversations" ("created_at");
@@ -106,6 +121,9 @@ CREATE INDEX "idx_workflows_session_id" on "workflows" ("session_id");
 -- index idx_workflows_status on workflows
 CREATE INDEX "idx_workflows_status" on "workflows" ("status");
 
+-- table action_tokens
+CREATE TABLE "action_tokens" ("token_id" text primary key, "secret_hash" text not null, "request_id" text not null, "workflow_id" text not null, "user_id" text not null, "message_id" text, "channel" text not null, "created_at" text not null, "expires_at" text not null, "used_at" text, "used_decision" text, "revoked_at" text, "revoked_reason" text);
+
 -- table agent_executions
 CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer);
 
@@ -118,6 +136,9 @@ CREATE TABLE "dag_versions" ("dag_id" text not null, "version" integer not null,
 -- table dags
 CREATE TABLE "dags" ("dag_id" text primary key, "name" text, "description" text, "latest_version" integer not null, "permissions" text, "created_by" text, "created_at" text not null, "updated_at" text not null, "archived_at" text);
 
+-- table flowgate_keys
+CREATE TABLE "flowgate_keys" ("name" text primary key, "value" text not null, "created_at" text not null);
+
 -- table flowgate_migrations
 CREATE TABLE "flowgate_migrations" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null);
 
@@ -129,6 +150,12 @@ CREATE TABLE "hitl_decisions" ("id" integer primary key autoincrement, "request_
 
 -- table hitl_requests
 CREATE TABLE "hitl_requests" ("id" integer primary key autoincrement, "request_id" text not null unique, "workflow_id" text not null, "node_id" text not null, "message" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "responded_at" text, "responded_by" text, "response" text, "dag_id" text, "attempt" integer default 1 not null, "spec" text, "context" text, "decision" text, "run_started_by" text, "expires_at" text, "updated_at" text);
+
+-- table outbox_attempts
+CREATE TABLE "outbox_attempts" ("id" integer primary key, "message_id" text not null, "attempt" integer not null, "sender" text not null, "started_at" text not null, "finished_at" text, "outcome" text, "error" text, "response" text);
+
+-- table outbox_messages
+CREATE TABLE "outbox_messages" ("message_id" text primary key, "channel" text not null, "kind" text not null, "workflow_id" text, "request_id" text, "node_id" text, "user_id" text, "payload" text not null, "status" text not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "next_attempt_at" text not null, "lease_owner" text, "last_error" text, "provider_message_id" text, "created_at" text not null, "updated_at" text not null, "sent_at" text);
 
 -- table planner_conversations
 CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_id" text not null, "message" text, "response" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));

@@ -18,6 +18,7 @@ import { loadConfig, SETTINGS, type Config } from '../../config/index.js';
 import { DEFAULTS, ENV } from '../env.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
+import { mailOptions } from '../mail-options.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
 import { nextSignal } from '../next-signal.js';
@@ -77,6 +78,7 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
     db: config.db,
     plugins,
     workers: { concurrency: config.concurrency },
+    mail: mailOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
   let server: FlowgateServer | undefined;

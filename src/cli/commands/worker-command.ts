@@ -11,6 +11,7 @@ import type { CliContext } from '../cli-context.js';
 import { dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
+import { mailOptions } from '../mail-options.js';
 import { nextSignal } from '../next-signal.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
@@ -41,15 +42,17 @@ export function workerCommand(program: Command, ctx: CliContext): Command {
 async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promise<number> {
   // Everything is checked, even what only `serve` uses: a worker shares its environment, and a mistake there
   // should not wait for the next server restart to show.
-  const { db, concurrency } = loadConfig({
+  const config = loadConfig({
     flags: { db: options.db, concurrency: options.concurrency },
     env: ctx.env,
   });
   const plugins = await loadPlugins(options.plugin ?? []);
+  const { db, concurrency } = config;
   const flowgate = await createFlowgate({
     db,
     plugins,
     workers: { concurrency },
+    mail: mailOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
   // Listen for the stop signals before saying that we run: a supervisor may send one the moment it reads that.

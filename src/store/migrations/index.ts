@@ -5,6 +5,7 @@ import * as initial from './0001-initial.js';
 import * as auth from './0002-auth.js';
 import * as schedules from './0003-schedules.js';
 import * as snapshots from './0004-snapshots.js';
+import * as outbox from './0005-outbox.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002-auth': auth,
   '0003-schedules': schedules,
   '0004-snapshots': snapshots,
+  '0005-outbox': outbox,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

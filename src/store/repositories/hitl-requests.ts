@@ -2,6 +2,7 @@ import type { Tx } from '../port.js';
 import type { Selectable } from 'kysely';
 
 import type { HitlRequestsTable } from '../schema.js';
+import { revokeRequestTokens } from './action-tokens.js';
 import { insertRows, type ColumnSpec } from './sql-dialect.js';
 
 export interface HitlRequestRecord {
@@ -173,7 +174,10 @@ export async function closeHitlRequest(
     .where('request_id', '=', requestId)
     .where('status', '=', 'pending')
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const closed = Number(result.numUpdatedRows) === 1;
+  // However it closes (a decision on any channel, a timeout, a cancellation), its decision links die with it.
+  if (closed) await revokeRequestTokens(tx, requestId, closing.respondedAt, 'closed');
+  return closed;
 }
 
 export interface HitlListFilter {

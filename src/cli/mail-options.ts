@@ -1,0 +1,13 @@
+import type { MailOptions } from '../app/mail-setup.js';
+import type { Config } from '../config/index.js';
+
+/** The mail settings of `serve` and `worker`, as `createFlowgate` takes them. */
+export function mailOptions(config: Config): MailOptions {
+  return {
+    ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
+    ...(config.mailFrom ? { from: config.mailFrom } : {}),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(config.mailAttachmentsDir ? { attachmentsDir: config.mailAttachmentsDir } : {}),
+    attachmentsMaxBytes: config.mailAttachmentsMaxBytes,
+  };
+}

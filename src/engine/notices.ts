@@ -1,0 +1,25 @@
+/**
+ * What the engine asks of whoever sends messages (src/notify, wired by the app): to write, inside the engine's own
+ * transaction, the outbox rows its changes cause. The engine never sends anything itself and knows nothing of mail.
+ */
+import type { Tx } from '../store/port.js';
+import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
+
+/** The built-in tool whose nodes the engine completes on the spot by enqueueing a mail (seed 002's email args). */
+export const EMAIL_TOOL = 'email';
+
+export interface EmailNodeRef {
+  readonly workflowId: string;
+  readonly nodeId: string;
+  readonly attempt: number;
+}
+
+export interface Notices {
+  /** Enqueues what the requests raised in this transaction send (a mail per approver, seed 002's copies). */
+  requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void>;
+  /**
+   * Enqueues an email node's message and returns the node's output. Throws a FlowgateError when the args cannot
+   * make a mail (no recipient, an attachment outside the allowed folder), which fails the node.
+   */
+  emailNode(tx: Tx, node: EmailNodeRef, args: unknown, now: string): Promise<unknown>;
+}

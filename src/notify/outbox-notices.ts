@@ -1,0 +1,148 @@
+/**
+ * The engine's `Notices`, written as outbox rows inside the engine's transaction: a mail per approver with an email
+ * address when a request is raised, seed 002's informational copy, and the mail of an email node. Rows carry who and
+ * what only; the mail itself (and its link token) is made when it is sent, so raising stays a few cheap inserts.
+ */
+import type { HumanNodeSpec } from '../definition/index.js';
+import type { EmailNodeRef, Notices } from '../engine/notices.js';
+import { refusalFor } from '../hitl/quorum.js';
+import type { Tx } from '../store/port.js';
+import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
+import { findMailRecipients, type MailRecipient } from '../store/repositories/mail-recipients.js';
+import { insertOutboxMessages, type NewOutboxMessage } from '../store/repositories/outbox.js';
+import { FlowgateError } from '../shared/errors.js';
+import { attachmentPathProblem, type AttachmentPolicy } from './attachments.js';
+import { readMailArgs } from './mail-args.js';
+
+export const MessageKind = {
+  approver: 'hitl.approver',
+  copy: 'hitl.copy',
+  node: 'node.email',
+} as const;
+
+export interface OutboxNoticesOptions {
+  readonly newId: () => string;
+  readonly attachments: AttachmentPolicy;
+  readonly maxAttempts: number;
+  /** Called after rows were written (before their commit): the sender looks soon. */
+  readonly enqueued: () => void;
+}
+
+export class OutboxNotices implements Notices {
+  readonly #options: OutboxNoticesOptions;
+
+  constructor(options: OutboxNoticesOptions) {
+    this.#options = options;
+  }
+
+  async requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    const raised: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
+    const names = new Set<string>();
+    const roles = new Set<string>();
+    for (const request of requests) {
+      const spec = JSON.parse(request.spec) as HumanNodeSpec;
+      const copies = spec.args && (spec.outputTypes ?? ['email']).includes('email');
+      if (spec.approvers.length === 0 && !copies) continue;
+      raised.push({ request, spec });
+      for (const approver of spec.approvers) {
+        if ('user' in approver) names.add(approver.user);
+        else roles.add(approver.role);
+      }
+    }
+    // Gates without approvers or copies (most of them, in the engine's benchmarks) cost nothing here.
+    if (raised.length === 0) return;
+    const people = await findMailRecipients(tx, [...names], [...roles]);
+    const rows: NewOutboxMessage[] = [];
+    for (const { request, spec } of raised) {
+      for (const person of approversOf(spec, people, request.runStartedBy)) {
+        rows.push(
+          this.#row(now, MessageKind.approver, request, person.userId, { to: person.email }),
+        );
+      }
+      if (spec.args && (spec.outputTypes ?? ['email']).includes('email')) {
+        const read = readMailArgs(spec.args, { needsRecipient: false });
+        // A bad address cannot fail a gate that is already raised: the row fails when sent, saying why.
+        if (!read.ok)
+          rows.push(this.#row(now, MessageKind.copy, request, null, { problems: read.problems }));
+        else if (read.args.to.length + read.args.cc.length + read.args.bcc.length > 0)
+          rows.push(this.#row(now, MessageKind.copy, request, null, read.args));
+      }
+    }
+    if (rows.length === 0) return;
+    await insertOutboxMessages(tx, rows);
+    this.#options.enqueued();
+  }
+
+  async emailNode(tx: Tx, node: EmailNodeRef, value: unknown, now: string): Promise<unknown> {
+    const read = readMailArgs(value, { needsRecipient: true });
+    if (!read.ok) {
+      throw new FlowgateError(
+        'VALIDATION_FAILED',
+        `Cannot send this email: ${read.problems.join('; ')}`,
+        {
+          details: read.problems,
+        },
+      );
+    }
+    const problem = attachmentPathProblem(this.#options.attachments, read.args.attachments);
+    if (problem) throw new FlowgateError('VALIDATION_FAILED', `Cannot send this email: ${problem}`);
+    const messageId = this.#options.newId();
+    await insertOutboxMessages(tx, [
+      {
+        messageId,
+        channel: 'email',
+        kind: MessageKind.node,
+        workflowId: node.workflowId,
+        requestId: null,
+        nodeId: node.nodeId,
+        userId: null,
+        payload: JSON.stringify(read.args),
+        maxAttempts: this.#options.maxAttempts,
+        now,
+      },
+    ]);
+    this.#options.enqueued();
+    const { to, cc, bcc, subject, attachments } = read.args;
+    return { messageId, queued: true, to, cc, bcc, subject: subject ?? null, attachments };
+  }
+
+  #row(
+    now: string,
+    kind: string,
+    request: NewHitlRequest,
+    userId: string | null,
+    payload: unknown,
+  ): NewOutboxMessage {
+    return {
+      messageId: this.#options.newId(),
+      channel: 'email',
+      kind,
+      workflowId: request.workflowId,
+      requestId: request.requestId,
+      nodeId: request.nodeId,
+      userId,
+      payload: JSON.stringify(payload),
+      maxAttempts: this.#options.maxAttempts,
+      now,
+    };
+  }
+}
+
+/** The people among `people` whom the request lets decide: named or holding a listed role, and not refused. */
+function approversOf(
+  spec: HumanNodeSpec,
+  people: readonly MailRecipient[],
+  runStartedBy: string | null,
+): MailRecipient[] {
+  return people.filter((person) => {
+    const actor = {
+      userId: person.userId,
+      username: person.username,
+      roles: person.role ? [person.role] : [],
+    };
+    const listed = spec.approvers.some((a) =>
+      'user' in a ? a.user === person.userId || a.user === person.username : a.role === person.role,
+    );
+    return listed && refusalFor(actor, spec, runStartedBy) === undefined;
+  });
+}

@@ -1,0 +1,352 @@
+/**
+ * The delivery loop: claims due outbox messages under a lease, makes each mail (minting the approver's link token in
+ * the claim's transaction, so the token is committed before any mail names it), sends it, and records the attempt.
+ * A failure is retried with exponential backoff and jitter until the message's attempts run out; an SMTP 5xx answer,
+ * or a mail that can never be made, fails at once. Runs where the workers run.
+ */
+import type { HumanNodeSpec } from '../definition/index.js';
+import { backoffDelay, type BackoffPolicy } from '../engine/retry.js';
+import type { RequestContext } from '../hitl/raise.js';
+import type { Store, Tx } from '../store/port.js';
+import { insertActionTokens, revokeMessageTokens } from '../store/repositories/action-tokens.js';
+import { getHitlRequest, type HitlRequestRecord } from '../store/repositories/hitl-requests.js';
+import { getMailRecipient } from '../store/repositories/mail-recipients.js';
+import {
+  claimOutboxMessages,
+  finishOutboxAttempt,
+  insertOutboxAttempts,
+  nextOutboxDue,
+  type AttemptOutcome,
+  type OutboxMessageRecord,
+} from '../store/repositories/outbox.js';
+import { toIso, type Clock } from '../shared/clock.js';
+import { fromJson } from '../shared/json.js';
+import { loadAttachments, PermanentMailError, type AttachmentPolicy } from './attachments.js';
+import { linkTokenText, newLinkToken } from './link-tokens.js';
+import type { MailArgs } from './mail-args.js';
+import { isPermanentSmtpError, type Mailer } from './mailer.js';
+import { MessageKind } from './outbox-notices.js';
+import {
+  renderApproverMail,
+  renderCopyMail,
+  type OutgoingMail,
+  type RequestSummary,
+} from './render-mail.js';
+
+export interface MailSettings {
+  readonly from: string;
+  /** Links are built on it: `<publicUrl>/a/<token>`, `<publicUrl>/requests/<id>`. */
+  readonly publicUrl: string;
+  readonly attachments: AttachmentPolicy;
+  /** How long a decision link lives (a request's own deadline ends it sooner). */
+  readonly linkTtlMs: number;
+}
+
+export interface OutboxSenderOptions {
+  readonly senderId: string;
+  /** The longest the loop sleeps without looking (other processes enqueue too). */
+  readonly pollMs: number;
+  /** How long a claimed message stays with this sender before another may take it. */
+  readonly leaseMs: number;
+  readonly batch: number;
+  readonly backoff: BackoffPolicy;
+}
+
+export interface OutboxSenderDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly mailer: Mailer;
+  readonly settings: MailSettings;
+  readonly onError: (error: unknown) => void;
+}
+
+type Job =
+  | { readonly message: OutboxMessageRecord; readonly skip: string }
+  | {
+      readonly message: OutboxMessageRecord;
+      readonly request?: HitlRequestRecord;
+      readonly link?: { readonly url: string; readonly expiresAt: string; readonly name: string };
+    };
+
+/** After a wake-up, empty claims are retried briefly: the commit that enqueued may land a moment later. */
+const EAGER_MS = 2_000;
+const EAGER_STEP_MS = 25;
+/**
+ * A wake-up waits this long first, so that a burst of raises (500 runs reaching their gates) is claimed in a few
+ * batches after the burst rather than interleaved with it: the engine's commits go first, mail follows 0.1 s later.
+ */
+const SETTLE_MS = 100;
+
+export class OutboxSender {
+  readonly #deps: OutboxSenderDeps;
+  readonly #options: OutboxSenderOptions;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #eagerUntil = 0;
+  #settling: NodeJS.Timeout | undefined;
+
+  constructor(deps: OutboxSenderDeps, options: OutboxSenderOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Something was enqueued (or may have been): look now. */
+  wake(): void {
+    this.#eagerUntil = Date.now() + SETTLE_MS + EAGER_MS;
+    this.#settling ??= setTimeout(() => {
+      this.#settling = undefined;
+      this.#woken = true;
+      this.#wake?.();
+    }, SETTLE_MS);
+  }
+
+  /** Finishes the sends in flight (their SMTP timeouts bound this), then closes the transport. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#settling);
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+    this.#deps.mailer.close();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      this.#woken = false;
+      try {
+        const jobs = await this.#claim();
+        if (jobs.length > 0) {
+          await this.#finish(await Promise.all(jobs.map((job) => this.#send(job))));
+          continue;
+        }
+        if (Date.now() < this.#eagerUntil) {
+          await this.#sleep(EAGER_STEP_MS);
+          continue;
+        }
+        const due = await this.#deps.store.read((db) => nextOutboxDue(db));
+        const untilDue = due === undefined ? Infinity : Date.parse(due) - this.#deps.clock.now();
+        await this.#sleep(Math.max(10, Math.min(this.#options.pollMs, untilDue)));
+      } catch (error) {
+        this.#deps.onError(error);
+        await this.#sleep(Math.min(this.#options.pollMs, 1_000));
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopping || this.#woken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  async #claim(): Promise<Job[]> {
+    const { store, clock, settings } = this.#deps;
+    // A read first: a write transaction only when something is due, so an idle sender never takes the write lock.
+    const due = await store.read((db) => nextOutboxDue(db));
+    if (due === undefined || Date.parse(due) > clock.now()) return [];
+    return store.transaction(async (tx) => {
+      const now = clock.now();
+      const nowIso = toIso(now);
+      const claimed = await claimOutboxMessages(tx, {
+        sender: this.#options.senderId,
+        now: nowIso,
+        leaseUntil: toIso(now + this.#options.leaseMs),
+        limit: this.#options.batch,
+        skipLocked: store.capabilities.skipLocked,
+      });
+      if (claimed.length === 0) return [];
+      await insertOutboxAttempts(
+        tx,
+        claimed.map((m) => ({
+          messageId: m.messageId,
+          attempt: m.attempts,
+          sender: this.#options.senderId,
+          startedAt: nowIso,
+        })),
+      );
+      // Only the newest mail's link works: an earlier attempt may have delivered a mail whose token dies here.
+      const approverMails = claimed.filter((m) => m.kind === MessageKind.approver);
+      await revokeMessageTokens(
+        tx,
+        approverMails.map((m) => m.messageId),
+        nowIso,
+        'superseded',
+      );
+      const jobs: Job[] = [];
+      for (const message of claimed) {
+        if (message.kind === MessageKind.node) {
+          jobs.push({ message });
+          continue;
+        }
+        const request = message.requestId ? await getHitlRequest(tx, message.requestId) : undefined;
+        if (!request) {
+          jobs.push({ message, skip: 'the request no longer exists' });
+        } else if (message.kind === MessageKind.copy) {
+          jobs.push({ message, request });
+        } else if (request.status !== 'pending') {
+          jobs.push({ message, skip: `the request is already ${request.status}` });
+        } else {
+          jobs.push(await this.#mintLink(tx, message, request, now, settings));
+        }
+      }
+      return jobs;
+    });
+  }
+
+  async #mintLink(
+    tx: Tx,
+    message: OutboxMessageRecord,
+    request: HitlRequestRecord,
+    now: number,
+    settings: MailSettings,
+  ): Promise<Job> {
+    const person = message.userId ? await getMailRecipient(tx, message.userId) : undefined;
+    if (!person || !person.isActive) return { message, skip: 'the approver’s account is gone' };
+    const spec = fromJson<HumanNodeSpec>(request.spec);
+    const ttl = spec?.links?.ttlMs ?? settings.linkTtlMs;
+    const deadline = request.expiresAt ? Date.parse(request.expiresAt) : Infinity;
+    const expiresAt = toIso(Math.min(now + ttl, deadline));
+    const token = newLinkToken();
+    await insertActionTokens(tx, [
+      {
+        tokenId: token.tokenId,
+        secretHash: token.secretHash,
+        requestId: request.requestId,
+        workflowId: request.workflowId,
+        userId: person.userId,
+        messageId: message.messageId,
+        channel: 'email',
+        createdAt: toIso(now),
+        expiresAt,
+      },
+    ]);
+    return {
+      message,
+      request,
+      link: {
+        url: `${settings.publicUrl}/a/${linkTokenText(token)}`,
+        expiresAt,
+        name: person.fullName ?? person.username,
+      },
+    };
+  }
+
+  async #send(job: Job): Promise<AttemptOutcome> {
+    const { message } = job;
+    const base = {
+      messageId: message.messageId,
+      attempt: message.attempts,
+      sender: this.#options.senderId,
+    };
+    if ('skip' in job) {
+      return { ...base, now: this.#nowIso(), outcome: 'skipped', error: job.skip, response: null };
+    }
+    try {
+      const mail = await this.#compose(job);
+      const sent = await this.#deps.mailer.send(mail);
+      return {
+        ...base,
+        now: this.#nowIso(),
+        outcome: 'sent',
+        error: null,
+        response: sent.response.slice(0, 500),
+        providerMessageId: sent.messageId,
+      };
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof PermanentMailError || isPermanentSmtpError(error);
+      const now = this.#deps.clock.now();
+      if (permanent || message.attempts >= message.maxAttempts) {
+        return { ...base, now: toIso(now), outcome: 'failed', error: text, response: null };
+      }
+      const delay = backoffDelay(this.#options.backoff, message.attempts, this.#deps.random());
+      return {
+        ...base,
+        now: toIso(now),
+        outcome: 'retry',
+        error: text,
+        response: null,
+        nextAttemptAt: toIso(now + delay),
+      };
+    }
+  }
+
+  async #compose(job: Exclude<Job, { skip: string }>): Promise<OutgoingMail> {
+    const { message } = job;
+    const { settings } = this.#deps;
+    const host = new URL(settings.publicUrl).hostname || 'flowgate';
+    const common = { from: settings.from, messageId: `<${message.messageId}@${host}>` };
+    const payload = fromJson<Record<string, unknown>>(message.payload) ?? {};
+    if (Array.isArray(payload.problems)) {
+      throw new PermanentMailError(`the email args are invalid: ${payload.problems.join('; ')}`);
+    }
+    const request = job.request;
+    const summary = request && summaryOf(request);
+    const requestUrl = request && `${settings.publicUrl}/requests/${request.requestId}`;
+    if (message.kind === MessageKind.approver && summary && job.link) {
+      const spec = fromJson<HumanNodeSpec>(request.spec);
+      const mail = renderApproverMail({
+        request: summary,
+        approverName: job.link.name,
+        decisionUrl: job.link.url,
+        requestUrl: requestUrl!,
+        linkExpiresAt: job.link.expiresAt,
+        requireLogin: spec?.links?.requireLogin ?? false,
+      });
+      return { ...common, ...mail, to: [String(payload.to)], cc: [], bcc: [], attachments: [] };
+    }
+    const args = payload as unknown as MailArgs;
+    const rendered = summary ? renderCopyMail(summary, requestUrl) : undefined;
+    const attachments = await loadAttachments(settings.attachments, args.attachments ?? []);
+    const text = args.bodyText ?? rendered?.text ?? '';
+    return {
+      ...common,
+      to: args.to ?? [],
+      cc: args.cc ?? [],
+      bcc: args.bcc ?? [],
+      subject: args.subject ?? rendered?.subject ?? 'Message from Flowgate',
+      text,
+      html: args.bodyHTML ?? rendered?.html ?? '',
+      attachments,
+    };
+  }
+
+  async #finish(outcomes: readonly AttemptOutcome[]): Promise<void> {
+    await this.#deps.store.transaction(async (tx) => {
+      for (const outcome of outcomes) await finishOutboxAttempt(tx, outcome);
+    });
+  }
+
+  #nowIso(): string {
+    return toIso(this.#deps.clock.now());
+  }
+}
+
+function summaryOf(request: HitlRequestRecord): RequestSummary {
+  const context = fromJson<RequestContext>(request.context);
+  return {
+    requestId: request.requestId,
+    workflowId: request.workflowId,
+    dagId: request.dagId,
+    nodeId: request.nodeId,
+    message: request.message ?? '',
+    proposed: context?.proposed ?? null,
+    expiresAt: request.expiresAt,
+  };
+}
