@@ -1,7 +1,7 @@
 import { deleteIdempotencyKeys } from '../store/repositories/triggers.js';
 import { findNextScheduleWork } from '../store/repositories/schedules.js';
 import { toIso } from '../shared/clock.js';
-import { fireDueSchedules, type FiredOccurrence } from './fire-schedules.js';
+import { fireDueSchedules } from './fire-schedules.js';
 import type { RunStartEnv } from '../engine/start-stored-runs.js';
 
 export interface ScheduleLoopOptions {
@@ -13,8 +13,6 @@ export interface ScheduleLoopOptions {
   /** How long an inbound trigger's Idempotency-Key is remembered. */
   readonly idempotencyTtlMs?: number;
   readonly onError: (error: unknown) => void;
-  /** Told what each pass started, skipped or buffered (tests, logs). */
-  readonly onFired?: (fired: readonly FiredOccurrence[]) => void;
 }
 
 /** Expired idempotency keys are deleted this often (they are also ignored when met, so this only frees space). */
@@ -30,7 +28,6 @@ export class ScheduleLoop {
   readonly #pollMs: number;
   readonly #ttlMs: number;
   readonly #onError: (error: unknown) => void;
-  readonly #onFired: ((fired: readonly FiredOccurrence[]) => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
   #woken = false;
@@ -42,7 +39,6 @@ export class ScheduleLoop {
     this.#pollMs = options.pollMs ?? 5_000;
     this.#ttlMs = options.idempotencyTtlMs ?? 24 * 3_600_000;
     this.#onError = options.onError;
-    this.#onFired = options.onFired;
   }
 
   start(): void {
@@ -74,8 +70,7 @@ export class ScheduleLoop {
       this.#woken = false;
       let delay = this.#pollMs;
       try {
-        const fired = await fireDueSchedules(this.#env);
-        if (fired.length > 0) this.#onFired?.(fired);
+        await fireDueSchedules(this.#env);
         await this.#purge();
         delay = await this.#untilNextWork();
       } catch (error) {

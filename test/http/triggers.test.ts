@@ -205,6 +205,18 @@ for (const dialect of DIALECTS) {
       expect(await runsOf(dagId)).toHaveLength(3);
     });
 
+    it('a trigger of an archived DAG answers 409 and starts nothing', async () => {
+      const dagId = await newDag();
+      const trigger = await newTrigger(dagId);
+      await t.flowgate.archiveDag(dagId);
+      expectError(
+        await hook(trigger.id, { headers: { authorization: `Bearer ${trigger.secret}` } }),
+        409,
+        'CONFLICT',
+      );
+      expect(await runsOf(dagId)).toEqual([]);
+    });
+
     it('a deleted trigger starts nothing more', async () => {
       const dagId = await newDag();
       const trigger = await newTrigger(dagId);
