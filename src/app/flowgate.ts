@@ -26,7 +26,7 @@ import {
 } from '../engine/run-control.js';
 import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
-import { Worker, type WorkerOptions } from '../engine/worker.js';
+import { Worker, type Claimed, type WorkerOptions } from '../engine/worker.js';
 import { OutboxNotices } from '../notify/outbox-notices.js';
 import { OutboxSender } from '../notify/outbox-sender.js';
 import { createSmtpMailer } from '../notify/mailer.js';
@@ -42,6 +42,7 @@ import {
 export type { RetentionCounts, RetentionOptions };
 import {
   archiveDag,
+  findDagOfRequest,
   getDag,
   getDagVersion,
   insertDagVersion,
@@ -65,11 +66,8 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
-import { DecisionLinks } from './decision-links.js';
-import { mailSetup, type MailOptions } from './mail-setup.js';
-import { Schedules } from './schedules.js';
-import { Triggers } from './triggers.js';
 import { EventFeed } from './event-feed.js';
+import { GroupCommit, type Settled } from './group-commit.js';
 import {
   Rollbacks,
   type CompensationView,
@@ -77,6 +75,10 @@ import {
   type SnapshotView,
   type StartedRollback,
 } from './rollbacks.js';
+import { DecisionLinks } from './decision-links.js';
+import { mailSetup, type MailOptions } from './mail-setup.js';
+import { Schedules } from './schedules.js';
+import { Triggers } from './triggers.js';
 import {
   getAgentMetrics,
   getExecutionMetrics,
@@ -135,6 +137,13 @@ export interface StartOptions {
   readonly startedBy?: ActorLike;
 }
 
+/** A unit of work applied inside a transaction, waiting for its commit. */
+interface Applied<T> {
+  readonly result: T;
+  readonly changes: Changes;
+  readonly leased: readonly Claimed[];
+}
+
 export interface Page<T> {
   readonly items: T[];
   readonly nextCursor: string | null;
@@ -152,6 +161,8 @@ export class Flowgate {
   readonly registry: Registry;
   readonly #env: EngineEnv;
   readonly #worker: Worker | undefined;
+  readonly #compensator: Compensator | undefined;
+  readonly #rollbacks: Rollbacks;
   readonly #scheduler: ScheduleLoop | undefined;
   /** The DAGs' cron schedules. */
   readonly schedules: Schedules;
@@ -160,16 +171,24 @@ export class Flowgate {
   /** Decision links in mail (`/a/:token`): the confirmation page and the decision. */
   readonly links: DecisionLinks;
   readonly #outbox: OutboxSender | undefined;
-  readonly #compensator: Compensator | undefined;
-  readonly #rollbacks: Rollbacks;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
   #events: EventFeed | undefined;
+  /**
+   * SQLite's decisions share commits (one writer, an fsync per commit). PostgreSQL commits them one by one: its
+   * writers run in parallel, and a batch holding many runs' row locks could deadlock with a worker's turn.
+   */
+  readonly #decisions:
+    GroupCommit<(tx: Tx, changes: Changes) => Promise<DecisionResult>, DecisionResult> | undefined;
 
   /** @internal Use `createFlowgate`. */
   constructor(store: Store, registry: Registry, options: FlowgateOptions) {
     this.store = store;
     this.registry = registry;
+    this.#decisions =
+      store.dialect === 'sqlite'
+        ? new GroupCommit((units) => this.#transactEach(units))
+        : undefined;
     this.#env = {
       store,
       clock: options.clock ?? systemClock,
@@ -341,6 +360,11 @@ export class Flowgate {
       if (batch.length < DAG_BATCH) return { items, nextCursor: null };
       after = batch[batch.length - 1]!.dagId;
     }
+  }
+
+  /** The DAG of a HITL request's run, or undefined when there is no such request. */
+  findDagOfRequest(requestId: string): Promise<DagRecord | undefined> {
+    return this.store.read((db) => findDagOfRequest(db, requestId));
   }
 
   /** The DAG's record (archived or not), or undefined when there is no such DAG. */
@@ -524,9 +548,10 @@ export class Flowgate {
   /** Approve, reject or respond: 409 HITL_NOT_PENDING when someone decided first, 403 when `by` may not. */
   async decide(requestId: string, by: ActorLike, input: DecisionInput): Promise<DecisionResult> {
     const actor = await this.resolveActor(by);
-    const { result } = await this.#transact((tx, changes) =>
-      decideRequest(tx, this.#env, changes, requestId, actor, input),
-    );
+    const work = (tx: Tx, changes: Changes) =>
+      decideRequest(tx, this.#env, changes, requestId, actor, input);
+    if (this.#decisions) return this.#decisions.submit(work);
+    const { result } = await this.#transact(work);
     return result;
   }
 
@@ -729,8 +754,8 @@ export class Flowgate {
     if (this.#closed) return;
     this.#closed = true;
     this.#events?.close();
-    await this.#compensator?.stop();
     await this.#scheduler?.stop();
+    await this.#compensator?.stop();
     await this.#worker?.stop();
     // After the workers: what they enqueued while finishing is sent now, or by the next start.
     await this.#outbox?.stop();
@@ -758,19 +783,74 @@ export class Flowgate {
   async #transact<T>(
     work: (tx: Tx, changes: Changes) => Promise<T>,
   ): Promise<{ result: T; finished: FinishedRun[] }> {
-    const { result, changes, leased } = await this.store.transaction(async (tx) => {
-      const changes = new Changes(toIso(this.#env.clock.now()), this.#env.notices);
-      const result = await work(tx, changes);
-      // What this commit makes ready runs here at once: a decision's next step starts on the deciding process.
-      const leased = this.#worker ? await this.#worker.leaseReadied(tx, changes) : [];
+    // Kept outside the transaction's result, so that a failed commit can give back what was leased.
+    const unit: { applied?: Applied<T> } = {};
+    try {
+      await this.store.transaction(async (tx) => {
+        unit.applied = await this.#apply(tx, work);
+      });
+    } catch (error) {
+      if (unit.applied) this.#worker?.release(unit.applied.leased);
+      throw error;
+    }
+    const applied = unit.applied!;
+    this.#afterCommit(applied);
+    return { result: applied.result, finished: applied.changes.finished };
+  }
+
+  /**
+   * Independent units of work in one commit, each in a savepoint of its own so that one fails alone (a decision on a
+   * request someone else decided first, say): the group commit of `decide`.
+   */
+  async #transactEach<T>(
+    units: readonly ((tx: Tx, changes: Changes) => Promise<T>)[],
+  ): Promise<Settled<T>[]> {
+    const applied: (Applied<T> | { failed: unknown })[] = [];
+    try {
+      await this.store.transaction(async (tx) => {
+        for (const work of units) {
+          try {
+            applied.push(await this.store.savepoint(tx, () => this.#apply(tx, work)));
+          } catch (failed) {
+            applied.push({ failed });
+          }
+        }
+      });
+    } catch (error) {
+      this.#releaseAll(applied);
+      throw error;
+    }
+    return applied.map((unit): Settled<T> => {
+      if ('failed' in unit) return { status: 'rejected', reason: unit.failed };
+      this.#afterCommit(unit);
+      return { status: 'fulfilled', value: unit.result };
+    });
+  }
+
+  /** One unit inside a transaction: its changes written, and what they make ready leased to this process's worker. */
+  async #apply<T>(tx: Tx, work: (tx: Tx, changes: Changes) => Promise<T>): Promise<Applied<T>> {
+    const changes = new Changes(toIso(this.#env.clock.now()), this.#env.notices);
+    const result = await work(tx, changes);
+    // What this commit makes ready runs here at once: a decision's next step starts on the deciding process.
+    const leased = this.#worker ? await this.#worker.leaseReadied(tx, changes) : [];
+    try {
       await changes.flush(tx);
       if (changes.wakeWorkers) await this.store.notify(tx);
-      return { result, changes, leased };
-    });
-    this.#worker?.adopt(leased);
-    if (Number.isFinite(changes.dueAt)) this.#worker?.expectDue(changes.dueAt);
-    this.#announce([...changes.changedRuns]);
-    return { result, finished: changes.finished };
+    } catch (error) {
+      this.#worker?.release(leased);
+      throw error;
+    }
+    return { result, changes, leased };
+  }
+
+  #releaseAll(units: readonly (Applied<unknown> | { failed: unknown })[]): void {
+    for (const unit of units) if ('leased' in unit) this.#worker?.release(unit.leased);
+  }
+
+  #afterCommit(applied: Applied<unknown>): void {
+    this.#worker?.adopt(applied.leased);
+    if (Number.isFinite(applied.changes.dueAt)) this.#worker?.expectDue(applied.changes.dueAt);
+    this.#announce([...applied.changes.changedRuns]);
   }
 
   #announce(workflowIds: readonly string[]): void {

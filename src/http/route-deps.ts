@@ -9,6 +9,7 @@ export type FlowgateApi = Pick<
   | 'putDag'
   | 'getDag'
   | 'findDag'
+  | 'findDagOfRequest'
   | 'listDags'
   | 'pageDags'
   | 'archiveDag'

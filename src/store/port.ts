@@ -28,6 +28,11 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   /** A write transaction (`BEGIN IMMEDIATE` on SQLite, so it never fails half-way on a lock upgrade). */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` inside `tx` so that, if it throws, what it wrote is undone and the transaction goes on (a savepoint):
+   * several independent units can share one commit and fail alone.
+   */
+  savepoint<T>(tx: Tx, work: () => Promise<T>): Promise<T>;
   /** Reads outside a transaction. */
   read<T>(work: (db: Tx) => Promise<T>): Promise<T>;
   /**

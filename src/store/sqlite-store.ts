@@ -8,7 +8,7 @@ import { closeDirectLine, openDirectLine } from './direct-sqlite.js';
 import type { StoreOptions } from './open-store.js';
 import type { Store, StoreCapabilities } from './port.js';
 import type { Database } from './schema.js';
-import { runMigrations, Wakeups } from './store-common.js';
+import { runMigrations, Wakeups, withSavepoint } from './store-common.js';
 
 export function openSqlite(path: string, options: StoreOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -61,6 +61,7 @@ export function openSqlite(path: string, options: StoreOptions): Store {
           closeDirectLine(conn);
         }
       }),
+    savepoint: withSavepoint,
     read: (work) => work(db),
     notify: () => {
       setImmediate(() => wakeups.emit());

@@ -254,6 +254,31 @@ for (const dialect of DIALECTS) {
       expect(closings).toHaveLength(1);
     });
 
+    it('decides many requests at once, each alone: the losers fail, the others go on', async () => {
+      t = await startTestFlowgate(dialect);
+      // Started at once from one new document: the first store of a DAG must not race itself (PostgreSQL).
+      const runs = await Promise.all(Array.from({ length: 12 }, () => t!.flowgate.start(gate())));
+      const requests = await Promise.all(runs.map((run) => pendingRequest(run.workflowId)));
+      // Twelve approvals and, for the first four requests, a rejection racing each: on SQLite they share commits.
+      const outcomes = await Promise.allSettled([
+        ...requests.map((request) => t!.flowgate.approve(request.requestId, 'alice')),
+        ...requests.slice(0, 4).map((request) => t!.flowgate.reject(request.requestId, 'bob')),
+        t.flowgate.approve('no-such-request', 'alice'),
+      ]);
+      const codes = outcomes.map((o) =>
+        o.status === 'fulfilled' ? 'ok' : (o.reason as { code?: string }).code,
+      );
+      expect(codes.slice(0, 12).filter((code) => code === 'ok').length).toBeGreaterThanOrEqual(8);
+      expect(codes.filter((code) => code === 'ok')).toHaveLength(12);
+      expect(codes.filter((code) => code === 'HITL_NOT_PENDING')).toHaveLength(4);
+      expect(codes.at(-1)).toBe('NOT_FOUND');
+      for (const [i, run] of runs.entries()) {
+        const done = await t.flowgate.waitFor(run.workflowId, { timeoutMs: 10_000 });
+        const approved = codes[i] === 'ok';
+        expect(done.status).toBe(approved ? 'completed' : 'failed');
+      }
+    });
+
     it('keeps parallel gates apart: each answer reaches only its own request', async () => {
       t = await startTestFlowgate(dialect);
       const { workflowId } = await t.flowgate.start(

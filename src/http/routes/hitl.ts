@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { canControlRun, canDecideRequest } from '../../app/permissions.js';
+import { canControlRun, canDecideRequest, canSeeDag } from '../../app/permissions.js';
+import { FlowgateError } from '../../shared/errors.js';
 import { demand, visibleDagIds, visibleRequest } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -27,8 +28,12 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
   const signedIn = authenticate(auth);
 
   /** The request, if the caller may see it and decide it. */
+  // One read: deciding is the hot path, and the engine checks the request itself (approvers, status) as it decides.
   const decidable = async (actor: ReturnType<typeof actorOf>, requestId: string) => {
-    const { dag } = await visibleRequest(flowgate, actor, requestId);
+    const dag = await flowgate.findDagOfRequest(requestId);
+    if (!dag || !canSeeDag(actor, dag)) {
+      throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
+    }
     demand(canDecideRequest(actor, dag), 'You may not decide this request.');
   };
 

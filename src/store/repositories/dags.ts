@@ -48,12 +48,30 @@ export async function insertDagVersion(
   tx: Tx,
   dag: NewDagVersion,
 ): Promise<{ version: number; created: boolean }> {
+  // The DAG's row first, created or merely locked: concurrent stores of one DAG (two servers, or runs started from the
+  // same new document at once) wait here for each other, so that each reads the version the other made.
+  await tx
+    .insertInto('dags')
+    .values({
+      dag_id: dag.dagId,
+      name: dag.name,
+      description: dag.description,
+      latest_version: 0,
+      permissions: dag.permissions,
+      created_by: dag.createdBy,
+      created_at: dag.now,
+      updated_at: dag.now,
+    })
+    .onConflict((oc) =>
+      oc.column('dag_id').doUpdateSet((eb) => ({ dag_id: eb.ref('excluded.dag_id') })),
+    )
+    .execute();
   const current = await tx
     .selectFrom('dags')
     .select(['latest_version', 'archived_at'])
     .where('dag_id', '=', dag.dagId)
-    .executeTakeFirst();
-  if (current) {
+    .executeTakeFirstOrThrow();
+  if (current.latest_version > 0) {
     const latest = await tx
       .selectFrom('dag_versions')
       .select('checksum')
@@ -64,7 +82,7 @@ export async function insertDagVersion(
       return { version: current.latest_version, created: false };
     }
   }
-  const version = (current?.latest_version ?? 0) + 1;
+  const version = current.latest_version + 1;
   await tx
     .insertInto('dag_versions')
     .values({
@@ -78,34 +96,18 @@ export async function insertDagVersion(
       created_at: dag.now,
     })
     .execute();
-  if (current) {
-    await tx
-      .updateTable('dags')
-      .set({
-        latest_version: version,
-        name: dag.name,
-        description: dag.description,
-        permissions: dag.permissions,
-        updated_at: dag.now,
-        archived_at: null,
-      })
-      .where('dag_id', '=', dag.dagId)
-      .execute();
-  } else {
-    await tx
-      .insertInto('dags')
-      .values({
-        dag_id: dag.dagId,
-        name: dag.name,
-        description: dag.description,
-        latest_version: version,
-        permissions: dag.permissions,
-        created_by: dag.createdBy,
-        created_at: dag.now,
-        updated_at: dag.now,
-      })
-      .execute();
-  }
+  await tx
+    .updateTable('dags')
+    .set({
+      latest_version: version,
+      name: dag.name,
+      description: dag.description,
+      permissions: dag.permissions,
+      updated_at: dag.now,
+      archived_at: null,
+    })
+    .where('dag_id', '=', dag.dagId)
+    .execute();
   return { version, created: true };
 }
 
@@ -154,6 +156,18 @@ export async function listDags(
   if (options.afterDagId !== undefined) query = query.where('dag_id', '>', options.afterDagId);
   if (options.limit !== undefined) query = query.limit(options.limit);
   return (await query.execute()).map(toDagRecord);
+}
+
+/** The DAG of a HITL request's run, in one read (what deciding needs to check who may). */
+export async function findDagOfRequest(tx: Tx, requestId: string): Promise<DagRecord | undefined> {
+  const row = await tx
+    .selectFrom('hitl_requests as r')
+    .innerJoin('workflows as w', 'w.workflow_id', 'r.workflow_id')
+    .innerJoin('dags as d', 'd.dag_id', 'w.dag_id')
+    .selectAll('d')
+    .where('r.request_id', '=', requestId)
+    .executeTakeFirst();
+  return row && toDagRecord(row);
 }
 
 function toDagRecord(row: Selectable<DagsTable>): DagRecord {
