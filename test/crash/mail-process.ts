@@ -4,8 +4,8 @@
  */
 import { createFlowgate } from '../../src/app/flowgate.js';
 
-const [, , db, port, leaseMs = '1000'] = process.argv;
-if (!db || !port) throw new Error('usage: mail-process DB SMTP_PORT [LEASE_MS]');
+const [, , db, port, leaseMs = '1000', batch = '50'] = process.argv;
+if (!db || !port) throw new Error('usage: mail-process DB SMTP_PORT [LEASE_MS] [BATCH]');
 
 const flowgate = await createFlowgate({
   db,
@@ -17,6 +17,7 @@ const flowgate = await createFlowgate({
     delivery: {
       pollMs: 100,
       leaseMs: Number(leaseMs),
+      batch: Number(batch),
       backoff: { backoffMs: 100, maxBackoffMs: 500 },
     },
   },
