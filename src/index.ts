@@ -27,6 +27,8 @@ export type {
   ScheduleView,
 } from './app/schedules.js';
 export type { CreatedTrigger, TriggerAuth, Triggers, TriggerView } from './app/triggers.js';
+export type { DecisionLinks, LinkCaller, LinkForm, LinkPage } from './app/decision-links.js';
+export type { MailOptions } from './app/mail-setup.js';
 export type { DecisionInput, DecisionResult, HumanOutput } from './engine/decisions.js';
 export type { WorkerOptions } from './engine/worker.js';
 export type {
