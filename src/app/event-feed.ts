@@ -40,6 +40,9 @@ import {
 import { eventView, type EventView } from './views.js';
 
 /** An event as the feed hands it out: the API's event view and the DAG of its run. */
+/** How long a poke waits for more commits to join its read. */
+const POKE_DELAY_MS = 10;
+
 export interface FeedEvent extends EventView {
   /** Null when the run no longer exists. */
   readonly dagId: string | null;
@@ -48,6 +51,11 @@ export interface FeedEvent extends EventView {
    * id, or less while an earlier id may still commit. It never decreases along one subscription.
    */
   readonly resumeAfter: number;
+  /**
+   * The event as read, one object for every subscriber it goes to: what is derived from the event alone (its JSON
+   * text, say) can be computed once and kept against it.
+   */
+  readonly shared: object;
 }
 
 export interface EventFeedOptions {
@@ -122,6 +130,7 @@ export class EventFeed {
   readonly #onError: (error: unknown) => void;
   readonly #subscribers = new Set<Subscriber>();
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
   #stopListening: (() => void) | undefined;
   #reading = false;
   #again = false;
@@ -223,6 +232,21 @@ export class EventFeed {
     this.#gaps = [];
   }
 
+  /**
+   * This process committed changes: read soon. SQLite wakes no one on a commit that readies no work (a step that
+   * completes, say), so without this its events would wait for the next poll. Bursts of commits share one read.
+   */
+  poke(): void {
+    if (this.#subscribers.size === 0) return;
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    // Never postpones a read already due sooner: a steady stream of commits must not starve the feed.
+    if (this.#timer !== undefined && this.#timerAt <= Date.now() + POKE_DELAY_MS) return;
+    this.#schedule(POKE_DELAY_MS);
+  }
+
   #wake(): void {
     if (this.#reading) {
       this.#again = true;
@@ -237,6 +261,7 @@ export class EventFeed {
       this.#timer = undefined;
       return;
     }
+    this.#timerAt = Date.now() + ms;
     this.#timer = setTimeout(() => void this.#read(), ms);
     this.#timer.unref();
   }
@@ -324,7 +349,7 @@ export class EventFeed {
     subscriber: Subscriber,
     from: number,
     top: number,
-    events: readonly Omit<FeedEvent, 'resumeAfter'>[],
+    events: readonly Omit<FeedEvent, 'resumeAfter' | 'shared'>[],
     filled: ReadonlySet<number>,
   ): void {
     const before = subscriber.cursor;
@@ -341,6 +366,7 @@ export class EventFeed {
     const owed = this.#firstGapAbove(subscriber.start);
     const handed = mine.map((event, i) => ({
       ...event,
+      shared: event,
       resumeAfter: Math.min(
         Math.max(event.id, before),
         owed - 1,

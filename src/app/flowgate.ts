@@ -854,6 +854,7 @@ export class Flowgate {
   }
 
   #announce(workflowIds: readonly string[]): void {
+    if (workflowIds.length > 0) this.#events?.poke();
     for (const workflowId of workflowIds) {
       const waiters = this.#runWaiters.get(workflowId);
       if (!waiters) continue;

@@ -109,6 +109,22 @@ for (const dialect of DIALECTS) {
       await db?.drop();
     });
 
+    it('reads at once when poked (a commit of this process), not at the next poll', async () => {
+      const feed = new EventFeed(store, {
+        pollMs: 3_600_000,
+        onError: (error) => errors.push(error),
+      });
+      feeds.push(feed);
+      const tag = randomUUID();
+      const live = collect(feed, await latest());
+      for (const name of ['first', 'second']) {
+        await store.transaction((tx) => insertEvents(tx, [event(`${tag}-${name}`)]));
+        feed.poke();
+        await until(() => live.of(`${tag}-${name}`).length === 1, `the ${name} event`);
+      }
+      expect(live.got.map((e) => e.workflowId)).toEqual([`${tag}-first`, `${tag}-second`]);
+    });
+
     it('delivers an id that commits after a later one was read, exactly once, and resumes never pass it', async () => {
       clock = Date.now();
       const tag = randomUUID();

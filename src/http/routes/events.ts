@@ -275,16 +275,24 @@ function visibility(
   };
 }
 
+/** Each event's `event:` and `data:` lines, made once however many streams it goes to. */
+const bodies = new WeakMap<object, string>();
+
 /** One server-sent message: where to resume after it, the event's type as the event name, its view as JSON data. */
 export function message(event: FeedEvent): string {
-  const data = {
-    id: event.id,
-    workflowId: event.workflowId,
-    type: event.type,
-    data: event.data,
-    createdAt: event.createdAt,
-  };
-  return `id: ${event.resumeAfter}\nevent: ${event.type.replace(/[\r\n]/g, ' ')}\ndata: ${JSON.stringify(data)}\n\n`;
+  let body = bodies.get(event.shared);
+  if (body === undefined) {
+    const data = {
+      id: event.id,
+      workflowId: event.workflowId,
+      type: event.type,
+      data: event.data,
+      createdAt: event.createdAt,
+    };
+    body = `event: ${event.type.replace(/[\r\n]/g, ' ')}\ndata: ${JSON.stringify(data)}\n\n`;
+    bodies.set(event.shared, body);
+  }
+  return `id: ${event.resumeAfter}\n${body}`;
 }
 
 function write(res: ServerResponse, text: string): void {
