@@ -201,6 +201,20 @@ for (const dialect of DIALECTS) {
       expect(smtp.received).toHaveLength(2);
     });
 
+    it('a request raised in a worker’s commit (after a step) mails its approver too', async () => {
+      smtp = await startSmtp();
+      const { flowgate } = await setUp(smtp.port);
+      const { workflowId } = await flowgate.start(
+        plan('mail_after_step', [
+          { id: 'step', agent: 'echo_agent' },
+          { id: 'gate', type: 'human_in_loop', deps: ['step'], config: { approvers: ['alice'] } },
+        ]),
+      );
+      await flowgate.waitFor(workflowId, { until: ['paused'], timeoutMs: 10_000 });
+      const [mail] = await smtp.waitFor(1);
+      expect(mail!.envelope.to).toEqual(['alice@example.test']);
+    });
+
     it('a server that refuses for a while (451) gets the mail again with backoff, and it arrives once', async () => {
       smtp = await startSmtp();
       smtp.answer = 451;
