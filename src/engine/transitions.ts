@@ -40,7 +40,7 @@ import { EMAIL_TOOL, type Notices } from './notices.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
 import { assessRun, isWorkerNode, resolveNodes, type NodeSnapshot } from './settle.js';
-import { statusLetter } from './snapshot-state.js';
+import { encodeLetters, statusLetter } from './snapshot-state.js';
 import {
   EventType,
   HitlStatus,
@@ -258,7 +258,7 @@ function snapshotCompletions(env: EngineEnv, changes: Changes, state: RunState):
       seq,
       snapshotId: env.newId(),
       nodeId: completion.nodeId,
-      statuses: letters.join(''),
+      statuses: encodeLetters(letters),
       result: completion.result,
       context,
       createdAt: changes.now,
