@@ -281,6 +281,29 @@ for (const dialect of DIALECTS) {
       expect(await statusOf(requestId)).toBe('pending');
     });
 
+    it('takes form bodies on its own routes only: the API still refuses them', async () => {
+      const { requestId } = await raise(['alice']);
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'alice', password: PASSWORD },
+      });
+      const token = login.json<{ accessToken: string }>().accessToken;
+      const answer = await app.inject({
+        method: 'POST',
+        url: `/api/hitl/${requestId}/approve`,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Bearer ${token}`,
+        },
+        payload: 'response=yes',
+      });
+      // Fastify's 415, in the API's envelope as BAD_REQUEST.
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json<{ error: { code: string } }>().error.code).toBe('BAD_REQUEST');
+      expect(await statusOf(requestId)).toBe('pending');
+    });
+
     it('stores no secret: the database holds only hashes', async () => {
       const { requestId, links } = await raise(['alice']);
       const [, , tokenId, secret] = LINK.exec(`${PUBLIC_URL}${links.get('alice')!}`)!;
