@@ -288,7 +288,8 @@ for (const dialect of DIALECTS) {
       const requests = await Promise.all(runs.map((run) => pendingRequest(run.workflowId)));
       // Which transactions held decisions: each decision runs in a savepoint of the transaction it shares.
       const store = t.flowgate.store;
-      const { transaction, savepoint } = store;
+      const transaction = store.transaction.bind(store);
+      const savepoint = store.savepoint.bind(store);
       let current = 0;
       let next = 0;
       const withDecisions = new Set<number>();
