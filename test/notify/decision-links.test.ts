@@ -186,6 +186,7 @@ for (const dialect of DIALECTS) {
         `/a/${bobId}.${aliceSecret}`,
         `/a/${aliceId}.${otherSecret}`, // another request's secret
         '/a/not-a-token',
+        `/a/${'x'.repeat(22)}.${'y'.repeat(43)}`, // well-formed, unknown
         `/a/${aliceId}`,
       ]) {
         const page = await get(path);

@@ -14,7 +14,9 @@ import type { RouteDeps } from '../route-deps.js';
 /** A form of two buttons and a comment: 16 KiB is plenty. */
 const FORM_LIMIT_BYTES = 16 * 1024;
 
-const TokenParams = z.object({ token: z.string().max(200) });
+// No length limit of its own (Fastify's 100-character parameter limit applies): a link that cannot be a token gets
+// the HTML page that says so, not a JSON error.
+const TokenParams = z.object({ token: z.string() });
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
