@@ -51,6 +51,11 @@ export class GroupCommit<U, T> {
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }
+      // The callers just answered send their next calls within a turn or two: wait one, or the next commit carries
+      // only the one call that slipped in during this one, and the one after it the rest.
+      if (this.#queue.length > 0 && this.#queue.length < this.#maxUnits) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     this.#draining = false;
   }
