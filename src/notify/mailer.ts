@@ -2,7 +2,7 @@
  * The SMTP side: one pooled nodemailer transport per process, built from `FLOWGATE_SMTP_URL`. Files and URLs are
  * never fetched by nodemailer: attachments arrive as bytes (see attachments.ts).
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 import type { OutgoingMail } from './render-mail.js';
 
@@ -47,11 +47,22 @@ export function smtpOptions(url: string) {
   };
 }
 
+/**
+ * The transport is made on the first send: nodemailer is loaded only by processes that mail (it adds about 15 MB to
+ * a process's RSS, which a Flowgate without mail, or W4's 10,000 paused runs, should not carry).
+ */
 export function createSmtpMailer(url: string): Mailer {
-  const transport = nodemailer.createTransport(smtpOptions(url));
+  const options = smtpOptions(url);
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(options),
+    ));
   return {
     async send(mail) {
-      const info = await transport.sendMail({
+      const info = await (
+        await open()
+      ).sendMail({
         from: mail.from,
         to: [...mail.to],
         cc: [...mail.cc],
@@ -68,10 +79,10 @@ export function createSmtpMailer(url: string): Mailer {
         disableFileAccess: true,
         disableUrlAccess: true,
       });
-      return { messageId: info.messageId, response: info.response };
+      return { messageId: info.messageId, response: info.response ?? '' };
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }
