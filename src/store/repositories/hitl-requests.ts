@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 import type { HitlRequestsTable } from '../schema.js';
 import { revokeRequestTokens } from './action-tokens.js';
 import { insertRows, type ColumnSpec } from './sql-dialect.js';
+import { afterKeyset } from './keyset.js';
 
 export interface HitlRequestRecord {
   readonly requestId: string;
@@ -218,13 +219,8 @@ export async function listHitlRequests(
     );
   }
   if (filter.after) {
-    const { createdAt, requestId } = filter.after;
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '>', createdAt),
-        eb.and([eb('created_at', '=', createdAt), eb('request_id', '>', requestId)]),
-      ]),
-    );
+    const { createdAt: time, requestId: id } = filter.after;
+    query = query.where(afterKeyset({ time: 'created_at', id: 'request_id' }, { time, id }));
   }
   return (await query.execute()).map(toRecord);
 }

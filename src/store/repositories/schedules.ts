@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 
 import type { Tx } from '../port.js';
 import type { ScheduleFiresTable, SchedulesTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 
 export interface ScheduleRecord {
   readonly scheduleId: string;
@@ -117,14 +118,9 @@ export async function listSchedules(tx: Tx, filter: ScheduleListFilter): Promise
   let query = tx.selectFrom('schedules').selectAll();
   if (filter.dagId !== undefined) query = query.where('dag_id', '=', filter.dagId);
   if (filter.dagIds !== undefined) query = query.where('dag_id', 'in', filter.dagIds);
-  const after = filter.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '>', after.createdAt),
-        eb.and([eb('created_at', '=', after.createdAt), eb('schedule_id', '>', after.scheduleId)]),
-      ]),
-    );
+  if (filter.after) {
+    const { createdAt: time, scheduleId: id } = filter.after;
+    query = query.where(afterKeyset({ time: 'created_at', id: 'schedule_id' }, { time, id }));
   }
   const rows = await query
     .orderBy('created_at')

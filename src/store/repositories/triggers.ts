@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 
 import type { Tx } from '../port.js';
 import type { TriggersTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 
 /** A trigger as listed: never its secret's hash nor its signing key. */
 export interface TriggerRecord {
@@ -78,14 +79,9 @@ export async function listTriggers(
   let query = tx.selectFrom('triggers').selectAll();
   if (filter.dagId !== undefined) query = query.where('dag_id', '=', filter.dagId);
   if (filter.dagIds !== undefined) query = query.where('dag_id', 'in', filter.dagIds);
-  const after = filter.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '>', after.createdAt),
-        eb.and([eb('created_at', '=', after.createdAt), eb('trigger_id', '>', after.triggerId)]),
-      ]),
-    );
+  if (filter.after) {
+    const { createdAt: time, triggerId: id } = filter.after;
+    query = query.where(afterKeyset({ time: 'created_at', id: 'trigger_id' }, { time, id }));
   }
   const rows = await query
     .orderBy('created_at')

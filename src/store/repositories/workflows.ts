@@ -15,6 +15,7 @@ import {
   type ColumnKind,
   type ColumnSpec,
 } from './sql-dialect.js';
+import { afterKeyset } from './keyset.js';
 
 /** What a state transition needs of a run (read for every batch, so kept narrow). */
 export interface RunHeader {
@@ -334,12 +335,9 @@ export async function listWorkflows(tx: Tx, filter: WorkflowListFilter): Promise
   if (filter.dagId) query = query.where('dag_id', '=', filter.dagId);
   if (filter.dagIds) query = query.where('dag_id', 'in', [...filter.dagIds]);
   if (filter.after) {
-    const { createdAt, workflowId } = filter.after;
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', createdAt),
-        eb.and([eb('created_at', '=', createdAt), eb('workflow_id', '<', workflowId)]),
-      ]),
+    const { createdAt: time, workflowId: id } = filter.after;
+    query = query.where(
+      afterKeyset({ time: 'created_at', id: 'workflow_id' }, { time, id }, 'desc'),
     );
   }
   return (await query.execute()).map(toRecord);
