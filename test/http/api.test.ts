@@ -717,14 +717,32 @@ for (const dialect of DIALECTS) {
       expect(one.json<{ context: unknown }>().context).toBeTruthy();
     });
 
-    it('pages through runs newest first', async () => {
-      const first = await call('admin', 'GET', '/api/workflows?limit=2');
-      const page = first.json<{ items: { createdAt: string }[]; nextCursor: string | null }>();
-      expect(page.items).toHaveLength(2);
-      expect(page.items[0]!.createdAt >= page.items[1]!.createdAt).toBe(true);
-      expect(page.nextCursor).toBeTruthy();
-      const second = await call('admin', 'GET', `/api/workflows?limit=2&cursor=${page.nextCursor}`);
-      expect(second.statusCode, second.body).toBe(200);
+    it('pages through runs (newest first) and requests (oldest first), each once', async () => {
+      for (let i = 0; i < 3; i++) await gatedRun();
+      const walk = async (path: string, key: 'workflowId' | 'requestId') => {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+          const response = await call('admin', 'GET', `${path}limit=2${query}`);
+          expect(response.statusCode, response.body).toBe(200);
+          const page = response.json<{
+            items: Record<string, string>[];
+            nextCursor: string | null;
+          }>();
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          ids.push(...page.items.map((item) => item[key]!));
+          cursor = page.nextCursor;
+        } while (cursor !== null && ids.length < 10_000);
+        const whole = await call('admin', 'GET', `${path}limit=500`);
+        const all = whole
+          .json<{ items: Record<string, string>[] }>()
+          .items.map((item) => item[key]);
+        expect(ids).toEqual(all);
+        return ids;
+      };
+      expect((await walk('/api/workflows?', 'workflowId')).length).toBeGreaterThan(3);
+      expect((await walk('/api/hitl?status=all&', 'requestId')).length).toBeGreaterThan(3);
       expectError(await call('admin', 'GET', '/api/workflows?limit=0'), 400, 'BAD_REQUEST');
     });
 
