@@ -31,6 +31,8 @@ import { OutboxNotices } from '../notify/outbox-notices.js';
 import { OutboxSender } from '../notify/outbox-sender.js';
 import { createSmtpMailer } from '../notify/mailer.js';
 import { ScheduleLoop } from '../schedules/schedule-loop.js';
+import { RetentionLoop } from '../retention/retention-loop.js';
+import { readDagCutoffs, type RetentionPass } from '../retention/run-retention-pass.js';
 import { openStore } from '../store/open-store.js';
 import type { Dialect, Store, Tx } from '../store/port.js';
 import {
@@ -39,7 +41,7 @@ import {
   type RetentionOptions,
 } from '../store/repositories/retention.js';
 
-export type { RetentionCounts, RetentionOptions };
+export type { RetentionCounts, RetentionOptions, RetentionPass };
 import {
   archiveDag,
   findDagOfRequest,
@@ -121,6 +123,20 @@ export interface FlowgateOptions {
    */
   readonly scheduler?: { readonly pollMs?: number } | false;
   /**
+   * The retention pass, which runs where workers run (hourly, and a minute after start): deletes finished runs
+   * older than their DAG's `settings.retention`, else `defaultMs`, and delivered or failed outbox messages older
+   * than `defaultMs`. Without `defaultMs` only DAGs with their own retention lose runs; `false` for no pass.
+   */
+  readonly retention?:
+    | {
+        readonly defaultMs?: number;
+        readonly intervalMs?: number;
+        readonly firstDelayMs?: number;
+        readonly batchSize?: number;
+        readonly onPass?: (pass: RetentionPass) => void;
+      }
+    | false;
+  /**
    * Email (approvers' mails with decision links, seed 002's copies, email nodes), sent through the outbox. Without
    * `smtpUrl` nothing is mailed.
    */
@@ -164,6 +180,7 @@ export class Flowgate {
   readonly #compensator: Compensator | undefined;
   readonly #rollbacks: Rollbacks;
   readonly #scheduler: ScheduleLoop | undefined;
+  readonly #retention: RetentionLoop | undefined;
   /** The DAGs' cron schedules. */
   readonly schedules: Schedules;
   /** The DAGs' inbound triggers (`POST /hooks/:triggerId`). */
@@ -173,6 +190,7 @@ export class Flowgate {
   readonly #outbox: OutboxSender | undefined;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
+  #retentionFallback: RetentionLoop | undefined;
   #events: EventFeed | undefined;
   /**
    * SQLite's decisions share commits (one writer, an fsync per commit). PostgreSQL commits them one by one: its
@@ -270,6 +288,19 @@ export class Flowgate {
         onError: options.onError ?? (() => undefined),
       });
       this.#scheduler.start();
+    }
+    if (options.workers !== false && options.retention !== false) {
+      const { onPass, ...retention } = options.retention ?? {};
+      this.#retention = new RetentionLoop(
+        { store, clock: this.#env.clock },
+        {
+          ...retention,
+          random: Math.random,
+          ...(onPass ? { onPass } : {}),
+          onError: options.onError ?? (() => undefined),
+        },
+      );
+      this.#retention.start();
     }
     this.schedules = new Schedules(starter, () => this.#scheduler?.wake());
     this.triggers = new Triggers(starter);
@@ -707,8 +738,33 @@ export class Flowgate {
    * Deletes the runs that finished (completed, failed, cancelled) before `cutoff`, with everything they recorded, in
    * one transaction; never a pending, running or paused run. `dryRun` counts and deletes nothing.
    */
-  deleteFinishedRuns(options: RetentionOptions): Promise<RetentionCounts> {
-    return this.store.transaction((tx) => deleteFinishedRuns(tx, options));
+  async deleteFinishedRuns(
+    options: RetentionOptions & {
+      /** DAGs with their own `settings.retention` keep their runs that long instead of until `cutoff`. */
+      readonly perDag?: boolean;
+    },
+  ): Promise<RetentionCounts> {
+    const { perDag, ...rest } = options;
+    const dagCutoffs = perDag
+      ? await readDagCutoffs(this.store, this.#env.clock.now())
+      : rest.dagCutoffs;
+    return this.store.transaction((tx) =>
+      deleteFinishedRuns(tx, { ...rest, ...(dagCutoffs ? { dagCutoffs } : {}) }),
+    );
+  }
+
+  /** What this process's last retention pass deleted (by table, with its cutoffs); undefined before its first. */
+  lastRetentionPass(): RetentionPass | undefined {
+    return this.#retention?.lastPass ?? this.#retentionFallback?.lastPass;
+  }
+
+  /** A retention pass now, with this process's settings (a process without workers has none: a global limit off). */
+  runRetentionPass(): Promise<RetentionPass> {
+    this.#retentionFallback ??= new RetentionLoop(
+      { store: this.store, clock: this.#env.clock },
+      { random: Math.random, onError: () => undefined },
+    );
+    return (this.#retention ?? this.#retentionFallback).runOnce();
   }
 
   /**
@@ -755,6 +811,7 @@ export class Flowgate {
     this.#closed = true;
     this.#events?.close();
     await this.#scheduler?.stop();
+    await this.#retention?.stop();
     await this.#compensator?.stop();
     await this.#worker?.stop();
     // After the workers: what they enqueued while finishing is sent now, or by the next start.

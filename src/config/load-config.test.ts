@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       mailFrom: undefined,
       publicUrl: undefined,
       mailAttachmentsDir: undefined,
+      retention: undefined,
       mailAttachmentsMaxBytes: 10 * 1024 * 1024,
     });
   });

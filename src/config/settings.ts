@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { readRetention } from '../definition/read-retention.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -137,6 +138,24 @@ export const SETTINGS = {
     env: 'FLOWGATE_MAIL_ATTACHMENTS_DIR',
     description:
       'The only folder mail attachments (seed 002 `attachments`) may come from; without it mails carry none.',
+  }),
+  retention: setting({
+    schema: z
+      .string()
+      .optional()
+      .transform((text, ctx): number | undefined => {
+        if (text === undefined || text === 'off') return undefined;
+        const result = readRetention(text);
+        if ('ms' in result) return result.ms;
+        ctx.addIssue({ code: 'custom', message: result.problem });
+        return z.NEVER;
+      }),
+    env: 'FLOWGATE_RETENTION',
+    description:
+      'How long finished runs (completed, failed, cancelled, with everything they recorded) and delivered or ' +
+      'failed outbox messages are kept: `30d`, `12h`, `45m` or `P30D`. The processes that run workers delete ' +
+      "older ones hourly; a DAG's `settings.retention` replaces it for that DAG's runs. Unset or `off`: " +
+      'everything is kept (only DAGs with their own retention lose runs).',
   }),
   mailAttachmentsMaxBytes: setting({
     schema: wholeNumber(0, 100 * 1024 * 1024),

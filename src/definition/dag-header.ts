@@ -1,6 +1,7 @@
 import { formatPath, isPlainObject } from './document-path.js';
 import type { DagPermissions, DagProblem, DagSettings } from './model.js';
 import { readDuration } from './parse-duration.js';
+import { readRetention } from './read-retention.js';
 
 /** The document-level parts of a DAG, shared by every format. */
 export interface DagHeader {
@@ -64,7 +65,7 @@ function nonEmptyString(value: unknown): string | undefined {
 
 function readSettings(value: unknown, problems: DagProblem[]): DagSettings {
   if (!isPlainObject(value)) return {};
-  const { timeout, timeoutMs, maxRetries, concurrency, ...others } = value;
+  const { timeout, timeoutMs, maxRetries, concurrency, retention, retentionMs, ...others } = value;
   const settings: Record<string, unknown> = { ...others };
   const invalid = (key: string, message: string) =>
     problems.push({ code: 'invalid_config', path: formatPath([key], 'settings'), message });
@@ -84,6 +85,16 @@ function readSettings(value: unknown, problems: DagProblem[]): DagSettings {
   if (typeof concurrency === 'number') {
     if (Number.isInteger(concurrency) && concurrency >= 1) settings.concurrency = concurrency;
     else invalid('concurrency', 'must be a whole number, 1 or more');
+  }
+  // `retentionMs` is how a stored (normalized) definition carries it back.
+  const [retentionKey, retentionValue] =
+    retention !== undefined && retention !== null
+      ? ['retention', retention]
+      : ['retentionMs', retentionMs];
+  if (retentionValue !== undefined && retentionValue !== null) {
+    const result = readRetention(retentionValue);
+    if ('ms' in result) settings.retentionMs = result.ms;
+    else invalid(retentionKey, result.problem);
   }
   return settings;
 }

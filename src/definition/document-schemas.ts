@@ -65,6 +65,8 @@ const settingsValue = z.looseObject({
   timeoutMs: z.number().nullish(),
   maxRetries: z.number().nullish(),
   concurrency: z.number().nullish(),
+  retention: durationValue.nullish(),
+  retentionMs: z.number().nullish(),
 });
 
 const permissionsValue = z.looseObject({

@@ -67,6 +67,8 @@ export interface DagSettings {
   readonly maxRetries?: number;
   /** Most nodes of one run that may run at once. */
   readonly concurrency?: number;
+  /** How long this DAG's finished runs are kept, in milliseconds; replaces FLOWGATE_RETENTION for them. */
+  readonly retentionMs?: number;
   readonly [key: string]: unknown;
 }
 

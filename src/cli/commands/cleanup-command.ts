@@ -1,7 +1,8 @@
 /**
- * `flowgate cleanup --older-than DURATION`: deletes finished runs (completed, failed, cancelled)
- * with their nodes, events, requests and agent executions, in one transaction. A pending, running
- * or paused run is never deleted.
+ * `flowgate cleanup --older-than DURATION [--per-dag]`: deletes finished runs (completed, failed,
+ * cancelled) with their nodes, events, requests and agent executions, in one transaction. A pending,
+ * running or paused run is never deleted. With `--per-dag`, a DAG's own `settings.retention`
+ * replaces the cutoff for its runs (as the servers' hourly retention pass does).
  */
 import { InvalidArgumentError, type Command } from 'commander';
 
@@ -18,6 +19,7 @@ interface CleanupOptions {
   readonly db?: string;
   readonly olderThan: number;
   readonly dryRun?: boolean;
+  readonly perDag?: boolean;
 }
 
 const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
@@ -44,24 +46,35 @@ export function cleanupCommand(program: Command, ctx: CliContext): Command {
       parseDuration,
     )
     .option('--dry-run', 'count what would be deleted, delete nothing')
+    .option(
+      '--per-dag',
+      'a DAG with its own settings.retention keeps its runs that long instead (others: --older-than)',
+    )
     .addOption(dbOption())
     .action(async (options: CleanupOptions) => {
       const db = resolveDbUrl(options.db, ctx.env);
       const cutoff = toIso(systemClock.now() - options.olderThan);
       const dryRun = options.dryRun === true;
+      const perDag = options.perDag === true;
       const counts = await withClient(db, (flowgate) =>
-        flowgate.deleteFinishedRuns({ cutoff, dryRun }),
+        flowgate.deleteFinishedRuns({ cutoff, dryRun, perDag }),
       );
-      console.log(formatCounts(counts, cutoff, dryRun));
+      console.log(formatCounts(counts, cutoff, dryRun, perDag));
       ctx.setExitCode(ExitCode.ok);
     });
 }
 
-function formatCounts(counts: RetentionCounts, cutoff: string, dryRun: boolean): string {
+function formatCounts(
+  counts: RetentionCounts,
+  cutoff: string,
+  dryRun: boolean,
+  perDag: boolean,
+): string {
   const runs = `${counts.workflows} finished run${counts.workflows === 1 ? '' : 's'}`;
+  const when = `finished before ${cutoff}${perDag ? " (or their DAG's own retention)" : ''}`;
   const head = dryRun
-    ? `Dry run: would delete ${runs} that finished before ${cutoff} (nothing was deleted).`
-    : `Deleted ${runs} that finished before ${cutoff}.`;
+    ? `Dry run: would delete ${runs} that ${when} (nothing was deleted).`
+    : `Deleted ${runs} that ${when}.`;
   const rows = Object.entries(counts).map(([table, count]) => [table, String(count)]);
   return `${head}\n${formatTable(['TABLE', dryRun ? 'ROWS TO DELETE' : 'ROWS DELETED'], rows)}`;
 }

@@ -12,6 +12,7 @@ import { dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
 import { mailOptions } from '../mail-options.js';
+import { retentionOptions } from '../retention-options.js';
 import { nextSignal } from '../next-signal.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
@@ -53,6 +54,7 @@ async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promis
     plugins,
     workers: { concurrency },
     mail: mailOptions(config),
+    retention: retentionOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });
   // Listen for the stop signals before saying that we run: a supervisor may send one the moment it reads that.
