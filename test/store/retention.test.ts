@@ -75,6 +75,28 @@ async function addRun(tx: Tx, run: RunSpec): Promise<void> {
     .insertInto('agent_executions')
     .values({ execution_id: `${run.id}-x`, agent_id: 'echo_agent', workflow_id: run.id })
     .execute();
+  await tx
+    .insertInto('action_tokens')
+    .values({
+      token_id: `${run.id}-link`,
+      secret_hash: 'hash',
+      request_id: `${run.id}-req`,
+      workflow_id: run.id,
+      user_id: 'u1',
+      channel: 'email',
+      created_at: OLD,
+      expires_at: OLD,
+    })
+    .execute();
+}
+
+async function linkRuns(tx: Tx): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('action_tokens')
+    .select('workflow_id')
+    .orderBy('workflow_id')
+    .execute();
+  return rows.map((row) => row.workflow_id);
 }
 
 async function countAll(tx: Tx): Promise<Record<string, number>> {
@@ -157,6 +179,8 @@ describe.each(DIALECTS)('retention (%s)', (dialect) => {
       hitl_decisions: 2,
       agent_executions: 2,
     });
+    // The decision links of deleted requests go too.
+    expect(await store.read(linkRuns)).toEqual(['paused', 'running']);
     const orphans = await store.read((db) =>
       db
         .selectFrom('workflow_nodes')

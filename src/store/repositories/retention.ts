@@ -292,6 +292,13 @@ async function deleteRuns(
     (params) => `request_id in (select request_id from hitl_requests where ${byRun(params)})`,
     dryRun,
   );
+  // The requests' decision links go with them, uncounted like the snapshots below (they are not seed 001's).
+  await countOrDelete(
+    tx,
+    'action_tokens',
+    (params) => `request_id in (select request_id from hitl_requests where ${byRun(params)})`,
+    dryRun,
+  );
   const hitlRequests = await countOrDelete(tx, 'hitl_requests', byRun, dryRun);
   const agentExecutions = await countOrDelete(tx, 'agent_executions', byRun, dryRun);
   // Snapshots and rollbacks are a run's history too; they go with it, uncounted (they are not seed 001's).
