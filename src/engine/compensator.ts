@@ -33,6 +33,7 @@ import { failRollback, finishRollback } from './rollback.js';
 import { EventType, NodeStatus } from './statuses.js';
 import type { EngineEnv } from './transitions.js';
 import type { WorkerHooks } from './worker.js';
+import { runStep } from './run-step.js';
 
 export interface CompensatorOptions {
   readonly workerId: string;
@@ -318,23 +319,7 @@ export class Compensator {
         outputs: leased.outputs,
         runInput: leased.runInput,
       };
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener(
-          'abort',
-          () => reject(controller.signal.reason as Error),
-          {
-            once: true,
-          },
-        );
-      });
-      const output = await Promise.race([
-        Promise.resolve().then(() => step.run(fromJson(record.input) ?? null, ctx)),
-        aborted,
-      ]);
-      return {
-        ok: true,
-        output: output === undefined ? null : (JSON.parse(JSON.stringify(output)) as unknown),
-      };
+      return { ok: true, output: await runStep(step, fromJson(record.input) ?? null, ctx) };
     } catch (thrown) {
       return { ok: false, error: serializeError(thrown) };
     }

@@ -35,6 +35,7 @@ import type { Registry, RegisteredStep, StepContext } from './registry.js';
 import { buildScope } from './scope.js';
 import { defaultInput, failRun, type EngineEnv } from './transitions.js';
 import { EventType, NodeStatus, RunStatus } from './statuses.js';
+import { runStep } from './run-step.js';
 
 export interface WorkerOptions {
   /** Nodes this worker runs at once. */
@@ -495,15 +496,6 @@ export class Worker {
         outputs: claimed.outputs,
         runInput: claimed.runInput,
       };
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener(
-          'abort',
-          () => reject(controller.signal.reason as Error),
-          {
-            once: true,
-          },
-        );
-      });
       if (node.timeoutMs !== undefined) {
         const ms = node.timeoutMs;
         timer = setTimeout(
@@ -514,14 +506,7 @@ export class Worker {
           ms,
         );
       }
-      const output = await Promise.race([
-        Promise.resolve().then(() => step.run(claimed.input, ctx)),
-        aborted,
-      ]);
-      return {
-        ok: true,
-        output: output === undefined ? null : (JSON.parse(JSON.stringify(output)) as unknown),
-      };
+      return { ok: true, output: await runStep(step, claimed.input, ctx) };
     } catch (thrown) {
       const error = serializeError(thrown);
       const retryAfterMs = (thrown as { retryAfterMs?: unknown }).retryAfterMs;
