@@ -27,6 +27,7 @@ import {
 import { isTerminalRun } from '../engine/statuses.js';
 import { createRuns, settleRuns, type EngineEnv } from '../engine/transitions.js';
 import { Worker, type Claimed, type WorkerOptions } from '../engine/worker.js';
+import { OutboundGuard } from '../notify/outbound-guard.js';
 import { OutboxNotices } from '../notify/outbox-notices.js';
 import { OutboxSender } from '../notify/outbox-sender.js';
 import { createSmtpMailer } from '../notify/mailer.js';
@@ -141,6 +142,15 @@ export interface FlowgateOptions {
    * `smtpUrl` nothing is mailed.
    */
   readonly mail?: MailOptions;
+  /** What user-supplied outbound URLs (webhooks) may reach beyond public https addresses. */
+  readonly outbound?: OutboundOptions;
+}
+
+/** An operator's exceptions to the SSRF guard (FLOWGATE_OUTBOUND_ALLOWED_HOSTS, _CIDRS, FLOWGATE_ALLOW_HTTP_WEBHOOKS). */
+export interface OutboundOptions {
+  readonly allowedHosts?: readonly string[];
+  readonly allowedCidrs?: readonly string[];
+  readonly allowHttp?: boolean;
 }
 
 /** Someone acting: an Actor, or a username for library use. */
@@ -188,6 +198,8 @@ export class Flowgate {
   /** Decision links in mail (`/a/:token`): the confirmation page and the decision. */
   readonly links: DecisionLinks;
   readonly #outbox: OutboxSender | undefined;
+  /** One guard for every outbound URL: checked when saved, and again at each connection. */
+  readonly outboundGuard: OutboundGuard;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
   #retentionFallback: RetentionLoop | undefined;
@@ -214,6 +226,11 @@ export class Flowgate {
       random: Math.random,
       newId: randomUUID,
     };
+    this.outboundGuard = new OutboundGuard({
+      allowedHosts: options.outbound?.allowedHosts ?? [],
+      allowedCidrs: options.outbound?.allowedCidrs ?? [],
+      allowHttp: options.outbound?.allowHttp ?? false,
+    });
     const mail = mailSetup(options.mail);
     if (mail) {
       this.#env = {

@@ -1,3 +1,4 @@
+import type { OutboundOptions } from '../app/flowgate.js';
 import type { MailOptions } from '../app/mail-setup.js';
 import type { Config } from '../config/index.js';
 
@@ -9,5 +10,14 @@ export function mailOptions(config: Config): MailOptions {
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(config.mailAttachmentsDir ? { attachmentsDir: config.mailAttachmentsDir } : {}),
     attachmentsMaxBytes: config.mailAttachmentsMaxBytes,
+  };
+}
+
+/** The SSRF guard's allow-lists of `serve` and `worker`. */
+export function outboundOptions(config: Config): OutboundOptions {
+  return {
+    allowedHosts: config.outboundAllowedHosts,
+    allowedCidrs: config.outboundAllowedCidrs,
+    allowHttp: config.allowHttpWebhooks,
   };
 }

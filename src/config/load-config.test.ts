@@ -21,6 +21,9 @@ describe('loadConfig', () => {
       mailAttachmentsDir: undefined,
       retention: undefined,
       mailAttachmentsMaxBytes: 10 * 1024 * 1024,
+      outboundAllowedHosts: [],
+      outboundAllowedCidrs: [],
+      allowHttpWebhooks: false,
     });
   });
 

@@ -3,6 +3,8 @@
  * default and what it means. `loadConfig`, the commands' help texts and docs/configuration.md all read this table,
  * so they cannot drift apart. Nothing here reads the environment.
  */
+import { isIP } from 'node:net';
+
 import { z } from 'zod';
 
 import { readRetention } from '../definition/read-retention.js';
@@ -29,6 +31,29 @@ const wholeNumber = (min: number, max: number) =>
     .int({ error: 'must be a whole number' })
     .min(min, { error: `must be ${min} or more` })
     .max(max, { error: `must be ${max} or less` });
+
+/** A comma-separated list as environment variables carry it; blanks dropped. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((text): string[] =>
+    (text ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const cidrList = commaList.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    const bits = prefix === undefined ? max : Number(prefix);
+    if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > max) {
+      ctx.addIssue({ code: 'custom', message: `${entry} is not an address or CIDR range` });
+    }
+  }
+});
 
 export interface Setting<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
@@ -162,6 +187,26 @@ export const SETTINGS = {
     env: 'FLOWGATE_MAIL_ATTACHMENTS_MAX_BYTES',
     default: 10 * 1024 * 1024,
     description: 'The most all attachments of one mail may weigh together, in bytes.',
+  }),
+  outboundAllowedHosts: setting({
+    schema: commaList,
+    env: 'FLOWGATE_OUTBOUND_ALLOWED_HOSTS',
+    description:
+      'Host names that outbound URLs (webhooks, chat, attachments) may reach even when they resolve to loopback, ' +
+      'private or link-local addresses, comma-separated; `*.corp.example` allows its subdomains.',
+  }),
+  outboundAllowedCidrs: setting({
+    schema: cidrList,
+    env: 'FLOWGATE_OUTBOUND_ALLOWED_CIDRS',
+    description:
+      'Addresses and CIDR ranges outbound URLs may reach despite the SSRF guard, comma-separated ' +
+      '(`10.0.0.0/8,127.0.0.1`).',
+  }),
+  allowHttpWebhooks: setting({
+    schema: flag,
+    env: 'FLOWGATE_ALLOW_HTTP_WEBHOOKS',
+    default: false,
+    description: 'Let outbound URLs use plain `http:`; otherwise only `https:` is accepted.',
   }),
 } as const;
 

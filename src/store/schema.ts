@@ -379,6 +379,8 @@ export interface OutboxMessagesTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  /** The webhook subscription a `webhook` message goes to (migration 0006). */
+  subscription_id: string | null;
 }
 
 /** One try at sending a message; `outcome` stays null when the sender died mid-way. */
@@ -393,6 +395,8 @@ export interface OutboxAttemptsTable {
   outcome: string | null;
   error: string | null;
   response: string | null;
+  /** The receiver's HTTP status, when one answered (migration 0006). */
+  status_code: number | null;
 }
 
 /** A decision link: one approver, one request, an expiry, single use; only the secret's hash is kept. */
@@ -418,6 +422,25 @@ export interface FlowgateKeysTable {
   name: string;
   value: string;
   created_at: string;
+}
+
+/** Where webhook events go, and how they are signed; see migration 0006. */
+export interface WebhookSubscriptionsTable {
+  subscription_id: string;
+  url: string;
+  description: string | null;
+  /** The event filter, JSON text: `["hitl.*", "workflow.failed"]`. */
+  events: string;
+  secret: string;
+  /** A rotated-out secret, still signing until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  is_active: Defaulted<number>;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -446,6 +469,7 @@ export interface Database {
   outbox_attempts: OutboxAttemptsTable;
   action_tokens: ActionTokensTable;
   flowgate_keys: FlowgateKeysTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;

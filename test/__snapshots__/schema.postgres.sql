@@ -115,6 +115,7 @@ finished_at text null
 outcome text null
 error text null
 response text null
+status_code integer null
 
 -- table outbox_messages
 message_id text not null
@@ -135,6 +136,7 @@ provider_message_id text null
 created_at text not null
 updated_at text not null
 sent_at text null
+subscription_id text null
 
 -- table planner_conversations
 conversation_id text not null
@@ -235,6 +237,21 @@ password_hash text null
 is_active integer not null default 1
 preferences jsonb null
 updated_at text null
+
+-- table webhook_subscriptions
+subscription_id text not null
+url text not null
+description text null
+events text not null
+secret text not null
+previous_secret text null
+previous_secret_expires_at text null
+is_active integer not null default 1
+disabled_reason text null
+disabled_at text null
+created_by text null
+created_at text not null
+updated_at text not null
 
 -- table workflow_compensations
 rollback_id text not null
@@ -355,6 +372,7 @@ CREATE INDEX idx_outbox_attempts_message_id ON public.outbox_attempts USING btre
 CREATE UNIQUE INDEX outbox_attempts_pkey ON public.outbox_attempts USING btree (id);
 CREATE INDEX idx_outbox_messages_due ON public.outbox_messages USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 CREATE INDEX idx_outbox_messages_request_id ON public.outbox_messages USING btree (request_id);
+CREATE INDEX idx_outbox_messages_subscription_id ON public.outbox_messages USING btree (subscription_id);
 CREATE UNIQUE INDEX outbox_messages_pkey ON public.outbox_messages USING btree (message_id);
 CREATE INDEX idx_planner_conversations_created_at ON public.planner_conversations USING btree (created_at);
 CREATE INDEX idx_planner_conversations_user_id ON public.planner_conversations USING btree (user_id);
@@ -378,6 +396,7 @@ CREATE INDEX idx_triggers_dag_id ON public.triggers USING btree (dag_id);
 CREATE UNIQUE INDEX triggers_pkey ON public.triggers USING btree (trigger_id);
 CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);
 CREATE UNIQUE INDEX users_username_key ON public.users USING btree (username);
+CREATE UNIQUE INDEX webhook_subscriptions_pkey ON public.webhook_subscriptions USING btree (subscription_id);
 CREATE INDEX idx_workflow_compensations_workflow_id ON public.workflow_compensations USING btree (workflow_id);
 CREATE UNIQUE INDEX workflow_compensations_pkey ON public.workflow_compensations USING btree (rollback_id, node_id);
 CREATE INDEX idx_workflow_events_created_at ON public.workflow_events USING btree (created_at);

@@ -37,6 +37,9 @@ CREATE INDEX "idx_outbox_messages_due" on "outbox_messages" ("next_attempt_at") 
 -- index idx_outbox_messages_request_id on outbox_messages
 CREATE INDEX "idx_outbox_messages_request_id" on "outbox_messages" ("request_id");
 
+-- index idx_outbox_messages_subscription_id on outbox_messages
+CREATE INDEX "idx_outbox_messages_subscription_id" on "outbox_messages" ("subscription_id");
+
 -- index idx_planner_conversations_created_at on planner_conversations
 CREATE INDEX "idx_planner_conversations_created_at" on "planner_conversations" ("created_at");
 
@@ -152,10 +155,10 @@ CREATE TABLE "hitl_decisions" ("id" integer primary key autoincrement, "request_
 CREATE TABLE "hitl_requests" ("id" integer primary key autoincrement, "request_id" text not null unique, "workflow_id" text not null, "node_id" text not null, "message" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "responded_at" text, "responded_by" text, "response" text, "dag_id" text, "attempt" integer default 1 not null, "spec" text, "context" text, "decision" text, "run_started_by" text, "expires_at" text, "updated_at" text);
 
 -- table outbox_attempts
-CREATE TABLE "outbox_attempts" ("id" integer primary key, "message_id" text not null, "attempt" integer not null, "sender" text not null, "started_at" text not null, "finished_at" text, "outcome" text, "error" text, "response" text);
+CREATE TABLE "outbox_attempts" ("id" integer primary key, "message_id" text not null, "attempt" integer not null, "sender" text not null, "started_at" text not null, "finished_at" text, "outcome" text, "error" text, "response" text, "status_code" integer);
 
 -- table outbox_messages
-CREATE TABLE "outbox_messages" ("message_id" text primary key, "channel" text not null, "kind" text not null, "workflow_id" text, "request_id" text, "node_id" text, "user_id" text, "payload" text not null, "status" text not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "next_attempt_at" text not null, "lease_owner" text, "last_error" text, "provider_message_id" text, "created_at" text not null, "updated_at" text not null, "sent_at" text);
+CREATE TABLE "outbox_messages" ("message_id" text primary key, "channel" text not null, "kind" text not null, "workflow_id" text, "request_id" text, "node_id" text, "user_id" text, "payload" text not null, "status" text not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "next_attempt_at" text not null, "lease_owner" text, "last_error" text, "provider_message_id" text, "created_at" text not null, "updated_at" text not null, "sent_at" text, "subscription_id" text);
 
 -- table planner_conversations
 CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_id" text not null, "message" text, "response" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
@@ -183,6 +186,9 @@ CREATE TABLE "triggers" ("trigger_id" text primary key, "dag_id" text not null, 
 
 -- table users
 CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text);
+
+-- table webhook_subscriptions
+CREATE TABLE "webhook_subscriptions" ("subscription_id" text primary key, "url" text not null, "description" text, "events" text not null, "secret" text not null, "previous_secret" text, "previous_secret_expires_at" text, "is_active" integer default 1 not null, "disabled_reason" text, "disabled_at" text, "created_by" text, "created_at" text not null, "updated_at" text not null);
 
 -- table workflow_compensations
 CREATE TABLE "workflow_compensations" ("rollback_id" text not null, "node_id" text not null, "workflow_id" text not null, "position" integer not null, "snapshot_id" text not null, "kind" text, "name" text, "input" text, "status" text not null, "attempt" integer default 0 not null, "lease_owner" text, "lease_expires_at" text, "result" text, "error" text, "started_at" text, "completed_at" text, constraint "workflow_compensations_pkey" primary key ("rollback_id", "node_id"));

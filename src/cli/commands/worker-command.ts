@@ -11,7 +11,7 @@ import type { CliContext } from '../cli-context.js';
 import { dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
-import { mailOptions } from '../mail-options.js';
+import { mailOptions, outboundOptions } from '../mail-options.js';
 import { retentionOptions } from '../retention-options.js';
 import { nextSignal } from '../next-signal.js';
 import { redactDbUrl } from '../redact-db-url.js';
@@ -54,6 +54,7 @@ async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promis
     plugins,
     workers: { concurrency },
     mail: mailOptions(config),
+    outbound: outboundOptions(config),
     retention: retentionOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });

@@ -6,6 +6,7 @@ import * as auth from './0002-auth.js';
 import * as schedules from './0003-schedules.js';
 import * as snapshots from './0004-snapshots.js';
 import * as outbox from './0005-outbox.js';
+import * as webhooks from './0006-webhooks.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0003-schedules': schedules,
   '0004-snapshots': snapshots,
   '0005-outbox': outbox,
+  '0006-webhooks': webhooks,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

@@ -16,6 +16,8 @@ export interface NewOutboxMessage {
   readonly payload: string;
   readonly maxAttempts: number;
   readonly now: string;
+  /** A `webhook` message's subscription. */
+  readonly subscriptionId?: string | null;
 }
 
 export interface OutboxMessageRecord {
@@ -36,6 +38,7 @@ export interface OutboxMessageRecord {
   readonly providerMessageId: string | null;
   readonly createdAt: string;
   readonly sentAt: string | null;
+  readonly subscriptionId: string | null;
 }
 
 function toRecord(row: Selectable<OutboxMessagesTable>): OutboxMessageRecord {
@@ -58,6 +61,7 @@ function toRecord(row: Selectable<OutboxMessagesTable>): OutboxMessageRecord {
     providerMessageId: row.provider_message_id,
     createdAt: row.created_at,
     sentAt: row.sent_at,
+    subscriptionId: row.subscription_id,
   };
 }
 
@@ -75,6 +79,7 @@ const newMessageColumns: ColumnSpec[] = [
   { name: 'next_attempt_at', kind: 'text' },
   { name: 'created_at', kind: 'text' },
   { name: 'updated_at', kind: 'text' },
+  { name: 'subscription_id', kind: 'text' },
 ];
 
 /** Enqueues messages in the caller's transaction: one statement on PostgreSQL, a cached insert per row on SQLite. */
@@ -100,6 +105,7 @@ export async function insertOutboxMessages(
       m.now,
       m.now,
       m.now,
+      m.subscriptionId ?? null,
     ]),
   );
 }
@@ -179,6 +185,8 @@ export interface AttemptOutcome {
   /** When the message is due again (retry). */
   readonly nextAttemptAt?: string;
   readonly providerMessageId?: string | null;
+  /** The receiver's HTTP status (webhooks). */
+  readonly statusCode?: number | null;
 }
 
 /**
@@ -219,6 +227,7 @@ export async function finishOutboxAttempt(tx: Tx, outcome: AttemptOutcome): Prom
       outcome: outcome.outcome,
       error: outcome.error,
       response: outcome.response,
+      status_code: outcome.statusCode ?? null,
     })
     .where('message_id', '=', outcome.messageId)
     .where('attempt', '=', outcome.attempt)
@@ -241,7 +250,12 @@ export async function nextOutboxDue(tx: Tx): Promise<string | undefined> {
 
 export async function listOutboxMessages(
   tx: Tx,
-  filter: { requestId?: string; workflowId?: string; status?: string } = {},
+  filter: {
+    requestId?: string;
+    workflowId?: string;
+    status?: string;
+    subscriptionId?: string;
+  } = {},
 ): Promise<OutboxMessageRecord[]> {
   const rows = await tx
     .selectFrom('outbox_messages')
@@ -249,6 +263,9 @@ export async function listOutboxMessages(
     .$if(filter.requestId !== undefined, (q) => q.where('request_id', '=', filter.requestId!))
     .$if(filter.workflowId !== undefined, (q) => q.where('workflow_id', '=', filter.workflowId!))
     .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+    .$if(filter.subscriptionId !== undefined, (q) =>
+      q.where('subscription_id', '=', filter.subscriptionId!),
+    )
     .orderBy('created_at')
     .orderBy('message_id')
     .execute();
@@ -263,6 +280,8 @@ export interface OutboxAttemptRecord {
   readonly finishedAt: string | null;
   readonly outcome: string | null;
   readonly error: string | null;
+  readonly response: string | null;
+  readonly statusCode: number | null;
 }
 
 export async function listOutboxAttempts(
@@ -283,5 +302,7 @@ export async function listOutboxAttempts(
     finishedAt: row.finished_at,
     outcome: row.outcome,
     error: row.error,
+    response: row.response,
+    statusCode: row.status_code,
   }));
 }
