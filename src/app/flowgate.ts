@@ -79,7 +79,7 @@ import {
   type StartedRollback,
 } from './rollbacks.js';
 import { DecisionLinks } from './decision-links.js';
-import { mailSetup, type MailOptions } from './mail-setup.js';
+import { deliveryDefaults, mailSetup, type MailOptions } from './mail-setup.js';
 import { Schedules } from './schedules.js';
 import { Triggers } from './triggers.js';
 import {
@@ -151,6 +151,8 @@ export interface OutboundOptions {
   readonly allowedHosts?: readonly string[];
   readonly allowedCidrs?: readonly string[];
   readonly allowHttp?: boolean;
+  /** How long one webhook attempt may take (default 15 s). */
+  readonly timeoutMs?: number;
 }
 
 /** Someone acting: an Actor, or a username for library use. */
@@ -232,29 +234,33 @@ export class Flowgate {
       allowHttp: options.outbound?.allowHttp ?? false,
     });
     const mail = mailSetup(options.mail);
-    if (mail) {
-      this.#env = {
-        ...this.#env,
-        notices: new OutboxNotices({
-          newId: randomUUID,
-          attachments: mail.settings.attachments,
-          maxAttempts: mail.maxAttempts,
-          // The rows are not committed yet: the sender looks right after, and a little longer if it finds none.
-          enqueued: () => setImmediate(() => this.#outbox?.wake()),
-        }),
-      };
-    }
-    if (mail && options.workers !== false) {
+    // Always there: webhooks need no mail, and without mail a request raises no mail and an email node fails.
+    this.#env = {
+      ...this.#env,
+      notices: new OutboxNotices({
+        newId: randomUUID,
+        attachments: mail?.settings.attachments,
+        maxAttempts: mail?.maxAttempts ?? 8,
+        // The rows are not committed yet: the sender looks right after, and a little longer if it finds none.
+        enqueued: () => setImmediate(() => this.#outbox?.wake()),
+      }),
+    };
+    if (options.workers !== false) {
       this.#outbox = new OutboxSender(
         {
           store,
           clock: this.#env.clock,
           random: Math.random,
-          mailer: createSmtpMailer(mail.smtpUrl),
-          settings: mail.settings,
+          mailer: mail ? createSmtpMailer(mail.smtpUrl) : undefined,
+          settings: mail?.settings,
+          guard: this.outboundGuard,
+          webhookTimeoutMs: options.outbound?.timeoutMs ?? 15_000,
           onError: options.onError ?? (() => undefined),
         },
-        { senderId: `mail:${randomUUID()}`, ...mail.delivery },
+        {
+          senderId: `outbox:${randomUUID()}`,
+          ...(mail?.delivery ?? deliveryDefaults(options.mail)),
+        },
       );
       this.#outbox.start();
     }

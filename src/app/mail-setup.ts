@@ -77,12 +77,19 @@ export function mailSetup(options: MailOptions | undefined): MailSetup | undefin
       linkTtlMs: options.linkTtlMs ?? 7 * DAY_MS,
     },
     maxAttempts: options.maxAttempts ?? 8,
-    delivery: {
-      pollMs: options.delivery?.pollMs ?? 5_000,
-      leaseMs: options.delivery?.leaseMs ?? 60_000,
-      batch: options.delivery?.batch ?? 50,
-      // 5 s, 10 s, 20 s … up to an hour: eight tries span about ten minutes, enough for a restarting mail server.
-      backoff: options.delivery?.backoff ?? { backoffMs: 5_000, maxBackoffMs: 3_600_000 },
-    },
+    delivery: deliveryDefaults(options),
+  };
+}
+
+/** The delivery loop's settings, also used without mail (webhooks go through the same outbox). */
+export function deliveryDefaults(
+  options: MailOptions | undefined,
+): Omit<OutboxSenderOptions, 'senderId'> {
+  return {
+    pollMs: options?.delivery?.pollMs ?? 5_000,
+    leaseMs: options?.delivery?.leaseMs ?? 60_000,
+    batch: options?.delivery?.batch ?? 50,
+    // 5 s, 10 s, 20 s … up to an hour: eight tries span about ten minutes, enough for a restarting mail server.
+    backoff: options?.delivery?.backoff ?? { backoffMs: 5_000, maxBackoffMs: 3_600_000 },
   };
 }

@@ -75,7 +75,7 @@ export class Changes {
   constructor(
     readonly now: string,
     /** Writes the messages raised requests send, with them (absent: nothing is sent). */
-    readonly notices?: Pick<Notices, 'requestsRaised'>,
+    readonly notices?: Pick<Notices, 'requestsRaised' | 'eventsRecorded'>,
   ) {}
 
   event(workflowId: string, type: EventType, data: Record<string, unknown>): void {
@@ -121,6 +121,8 @@ export class Changes {
     this.runUpdates.clear();
     await updateWorkflows(tx, runUpdates);
     await insertSnapshots(tx, this.snapshots.splice(0));
-    await insertEvents(tx, this.events.splice(0));
+    const events = this.events.splice(0);
+    await insertEvents(tx, events);
+    if (events.length > 0) await this.notices?.eventsRecorded(tx, events, this.now);
   }
 }

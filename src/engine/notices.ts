@@ -3,6 +3,7 @@
  * transaction, the outbox rows its changes cause. The engine never sends anything itself and knows nothing of mail.
  */
 import type { Tx } from '../store/port.js';
+import type { NewEvent } from '../store/repositories/events.js';
 import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 
 /** The built-in tool whose nodes the engine completes on the spot by enqueueing a mail (seed 002's email args). */
@@ -22,4 +23,6 @@ export interface Notices {
    * make a mail (no recipient, an attachment outside the allowed folder), which fails the node.
    */
   emailNode(tx: Tx, node: EmailNodeRef, args: unknown, now: string): Promise<unknown>;
+  /** Enqueues what the run events recorded in this transaction send to other systems (webhooks). */
+  eventsRecorded(tx: Tx, events: readonly NewEvent[], now: string): Promise<void>;
 }

@@ -7,22 +7,50 @@ import type { HumanNodeSpec } from '../definition/index.js';
 import type { EmailNodeRef, Notices } from '../engine/notices.js';
 import { refusalFor } from '../hitl/quorum.js';
 import type { Tx } from '../store/port.js';
+import type { NewEvent } from '../store/repositories/events.js';
 import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { findMailRecipients, type MailRecipient } from '../store/repositories/mail-recipients.js';
 import { insertOutboxMessages, type NewOutboxMessage } from '../store/repositories/outbox.js';
+import { listWebhookSubscriptions } from '../store/repositories/webhook-subscriptions.js';
 import { FlowgateError } from '../shared/errors.js';
 import { attachmentPathProblem, type AttachmentPolicy } from './attachments.js';
 import { readMailArgs } from './mail-args.js';
+import {
+  matchesEventFilter,
+  WEBHOOK_RETRY_SCHEDULE_MS,
+  webhookBody,
+  type WebhookEventType,
+} from './webhook-policy.js';
 
 export const MessageKind = {
   approver: 'hitl.approver',
   copy: 'hitl.copy',
   node: 'node.email',
+  webhook: 'webhook.event',
 } as const;
+
+/** The run events other systems hear of, under their webhook names (API.md "Webhooks"). */
+const WEBHOOK_TYPES: Readonly<Record<string, WebhookEventType>> = {
+  hitl_requested: 'hitl.requested',
+  hitl_approved: 'hitl.approved',
+  hitl_rejected: 'hitl.rejected',
+  hitl_completed: 'hitl.completed',
+  hitl_expired: 'hitl.expired',
+  hitl_cancelled: 'hitl.cancelled',
+  workflow_completed: 'workflow.completed',
+  workflow_failed: 'workflow.failed',
+};
+
+/** A webhook message's payload. The body is kept as a string so that jsonb cannot reorder the signed bytes. */
+export interface WebhookPayload {
+  readonly type: string;
+  readonly body: string;
+}
 
 export interface OutboxNoticesOptions {
   readonly newId: () => string;
-  readonly attachments: AttachmentPolicy;
+  /** Absent when mail is off: requests raise no mail, and an email node fails saying so. */
+  readonly attachments: AttachmentPolicy | undefined;
   readonly maxAttempts: number;
   /** Called after rows were written (before their commit): the sender looks soon. */
   readonly enqueued: () => void;
@@ -36,6 +64,7 @@ export class OutboxNotices implements Notices {
   }
 
   async requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    if (!this.#options.attachments) return;
     const raised: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
     const names = new Set<string>();
     const roles = new Set<string>();
@@ -74,6 +103,9 @@ export class OutboxNotices implements Notices {
   }
 
   async emailNode(tx: Tx, node: EmailNodeRef, value: unknown, now: string): Promise<unknown> {
+    if (!this.#options.attachments) {
+      throw new FlowgateError('CONFIG_INVALID', 'Mail is not configured here');
+    }
     const read = readMailArgs(value, { needsRecipient: true });
     if (!read.ok) {
       throw new FlowgateError(
@@ -104,6 +136,40 @@ export class OutboxNotices implements Notices {
     this.#options.enqueued();
     const { to, cc, bcc, subject, attachments } = read.args;
     return { messageId, queued: true, to, cc, bcc, subject: subject ?? null, attachments };
+  }
+
+  async eventsRecorded(tx: Tx, events: readonly NewEvent[], now: string): Promise<void> {
+    const heard = events.filter((event) => WEBHOOK_TYPES[event.type] !== undefined);
+    // Most transactions record nothing other systems hear of, and then cost no read.
+    if (heard.length === 0) return;
+    const subscriptions = await listWebhookSubscriptions(tx, { activeOnly: true });
+    if (subscriptions.length === 0) return;
+    const rows: NewOutboxMessage[] = [];
+    for (const event of heard) {
+      const type = WEBHOOK_TYPES[event.type]!;
+      const recorded = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
+      const body = webhookBody(type, now, { ...recorded, workflowId: event.workflowId });
+      for (const subscription of subscriptions) {
+        if (!matchesEventFilter(subscription.events, type)) continue;
+        const payload: WebhookPayload = { type, body };
+        rows.push({
+          messageId: `msg_${this.#options.newId().replaceAll('-', '')}`,
+          channel: 'webhook',
+          kind: MessageKind.webhook,
+          workflowId: event.workflowId,
+          requestId: typeof recorded.requestId === 'string' ? recorded.requestId : null,
+          nodeId: typeof recorded.nodeId === 'string' ? recorded.nodeId : null,
+          userId: null,
+          payload: JSON.stringify(payload),
+          maxAttempts: WEBHOOK_RETRY_SCHEDULE_MS.length,
+          now,
+          subscriptionId: subscription.subscriptionId,
+        });
+      }
+    }
+    if (rows.length === 0) return;
+    await insertOutboxMessages(tx, rows);
+    this.#options.enqueued();
   }
 
   #row(

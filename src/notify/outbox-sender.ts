@@ -12,6 +12,12 @@ import { insertActionTokens, revokeMessageTokens } from '../store/repositories/a
 import { getHitlRequest, type HitlRequestRecord } from '../store/repositories/hitl-requests.js';
 import { getMailRecipient } from '../store/repositories/mail-recipients.js';
 import {
+  getWebhookSubscription,
+  signingSecrets,
+  updateWebhookSubscription,
+  type WebhookSubscriptionRecord,
+} from '../store/repositories/webhook-subscriptions.js';
+import {
   claimOutboxMessages,
   finishOutboxAttempt,
   insertOutboxAttempts,
@@ -25,13 +31,16 @@ import { loadAttachments, PermanentMailError, type AttachmentPolicy } from './at
 import { linkTokenText, newLinkToken } from './link-tokens.js';
 import type { MailArgs } from './mail-args.js';
 import { isPermanentSmtpError, type Mailer } from './mailer.js';
-import { MessageKind } from './outbox-notices.js';
+import type { OutboundGuard } from './outbound-guard.js';
+import { MessageKind, type WebhookPayload } from './outbox-notices.js';
 import {
   renderApproverMail,
   renderCopyMail,
   type OutgoingMail,
   type RequestSummary,
 } from './render-mail.js';
+import { attemptWebhook } from './webhook-attempt.js';
+import { nextWebhookDelay } from './webhook-policy.js';
 
 export interface MailSettings {
   readonly from: string;
@@ -56,13 +65,18 @@ export interface OutboxSenderDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly random: () => number;
-  readonly mailer: Mailer;
-  readonly settings: MailSettings;
+  /** Absent when mail is off: a mail message is then skipped, saying so. */
+  readonly mailer: Mailer | undefined;
+  readonly settings: MailSettings | undefined;
+  readonly guard: OutboundGuard;
+  /** How long one webhook attempt may take; well inside the lease, so no other sender takes it meanwhile. */
+  readonly webhookTimeoutMs: number;
   readonly onError: (error: unknown) => void;
 }
 
 type Job =
   | { readonly message: OutboxMessageRecord; readonly skip: string }
+  | { readonly message: OutboxMessageRecord; readonly subscription: WebhookSubscriptionRecord }
   | {
       readonly message: OutboxMessageRecord;
       readonly request?: HitlRequestRecord;
@@ -114,7 +128,7 @@ export class OutboxSender {
     this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
-    this.#deps.mailer.close();
+    this.#deps.mailer?.close();
   }
 
   async #run(): Promise<void> {
@@ -190,6 +204,20 @@ export class OutboxSender {
       );
       const jobs: Job[] = [];
       for (const message of claimed) {
+        if (message.channel === 'webhook') {
+          const subscription = message.subscriptionId
+            ? await getWebhookSubscription(tx, message.subscriptionId)
+            : undefined;
+          if (!subscription) jobs.push({ message, skip: 'the subscription no longer exists' });
+          else if (!subscription.isActive)
+            jobs.push({ message, skip: 'the subscription is disabled' });
+          else jobs.push({ message, subscription });
+          continue;
+        }
+        if (!settings) {
+          jobs.push({ message, skip: 'mail is not configured here' });
+          continue;
+        }
         if (message.kind === MessageKind.node) {
           jobs.push({ message });
           continue;
@@ -257,9 +285,10 @@ export class OutboxSender {
     if ('skip' in job) {
       return { ...base, now: this.#nowIso(), outcome: 'skipped', error: job.skip, response: null };
     }
+    if ('subscription' in job) return this.#sendWebhook(message, job.subscription);
     try {
       const mail = await this.#compose(job);
-      const sent = await this.#deps.mailer.send(mail);
+      const sent = await this.#deps.mailer!.send(mail);
       return {
         ...base,
         now: this.#nowIso(),
@@ -287,9 +316,61 @@ export class OutboxSender {
     }
   }
 
-  async #compose(job: Exclude<Job, { skip: string }>): Promise<OutgoingMail> {
+  async #sendWebhook(
+    message: OutboxMessageRecord,
+    subscription: WebhookSubscriptionRecord,
+  ): Promise<AttemptOutcome> {
+    const base = {
+      messageId: message.messageId,
+      attempt: message.attempts,
+      sender: this.#options.senderId,
+    };
+    const payload = fromJson<WebhookPayload>(message.payload);
+    if (!payload || typeof payload.body !== 'string') {
+      return { ...base, now: this.#nowIso(), outcome: 'failed', error: 'no body', response: null };
+    }
+    const nowMs = this.#deps.clock.now();
+    const result = await attemptWebhook(this.#deps.guard, {
+      url: subscription.url,
+      secrets: signingSecrets(subscription, toIso(nowMs)),
+      webhookId: message.messageId,
+      body: payload.body,
+      nowMs,
+      timeoutMs: this.#deps.webhookTimeoutMs,
+    });
+    const now = this.#deps.clock.now();
+    const answered = {
+      ...base,
+      now: toIso(now),
+      response: result.responseSnippet?.slice(0, 500) ?? null,
+      statusCode: result.status ?? null,
+    };
+    const { verdict } = result;
+    if (verdict.outcome === 'succeeded') return { ...answered, outcome: 'sent', error: null };
+    if (verdict.outcome === 'gone') {
+      this.#gone.add(subscription.subscriptionId);
+      return { ...answered, outcome: 'failed', error: verdict.reason };
+    }
+    if (verdict.outcome === 'aborted')
+      return { ...answered, outcome: 'failed', error: verdict.reason };
+    const delay = nextWebhookDelay(message.attempts, this.#deps.random(), result.retryAfterMs);
+    if (delay === undefined || message.attempts >= message.maxAttempts) {
+      return { ...answered, outcome: 'failed', error: verdict.reason };
+    }
+    return {
+      ...answered,
+      outcome: 'retry',
+      error: verdict.reason,
+      nextAttemptAt: toIso(now + delay),
+    };
+  }
+
+  /** Subscriptions whose receiver answered 410 in the batch being sent: disabled with its outcomes. */
+  readonly #gone = new Set<string>();
+
+  async #compose(job: Extract<Job, { request?: HitlRequestRecord }>): Promise<OutgoingMail> {
     const { message } = job;
-    const { settings } = this.#deps;
+    const settings = this.#deps.settings!;
     const host = new URL(settings.publicUrl).hostname || 'flowgate';
     const common = { from: settings.from, messageId: `<${message.messageId}@${host}>` };
     const payload = fromJson<Record<string, unknown>>(message.payload) ?? {};
@@ -328,8 +409,19 @@ export class OutboxSender {
   }
 
   async #finish(outcomes: readonly AttemptOutcome[]): Promise<void> {
+    const gone = [...this.#gone];
+    this.#gone.clear();
     await this.#deps.store.transaction(async (tx) => {
       for (const outcome of outcomes) await finishOutboxAttempt(tx, outcome);
+      const now = this.#nowIso();
+      for (const subscriptionId of gone) {
+        await updateWebhookSubscription(
+          tx,
+          subscriptionId,
+          { isActive: false, disabledReason: 'The receiver answered 410 Gone' },
+          now,
+        );
+      }
     });
   }
 

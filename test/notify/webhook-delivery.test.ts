@@ -1,0 +1,110 @@
+/**
+ * Webhooks end to end through the outbox: a subscription to `hitl.*` on a receiver at 127.0.0.1 (allow-listed, as
+ * an operator would) gets a delivery the `standardwebhooks` verifier accepts when a request is raised and when it
+ * is decided, and nothing for events outside its filter; a 410 disables the subscription.
+ */
+import { Webhook } from 'standardwebhooks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { listOutboxAttempts, listOutboxMessages } from '../../src/store/repositories/outbox.js';
+import {
+  getWebhookSubscription,
+  insertWebhookSubscription,
+} from '../../src/store/repositories/webhook-subscriptions.js';
+import { newWebhookSecret } from '../../src/notify/webhook-signature.js';
+import { DIALECTS } from '../helpers/dialects.js';
+import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
+import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
+
+describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
+  let app: TestFlowgate;
+  let receiver: TestReceiver;
+  const secret = newWebhookSecret();
+  let unique = 0;
+
+  beforeEach(async () => {
+    receiver = await startReceiver();
+    app = await startTestFlowgate(dialect, {
+      outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
+      mail: undefined,
+    });
+    await app.flowgate.store.transaction((tx) =>
+      insertWebhookSubscription(tx, {
+        subscriptionId: 'sub-1',
+        url: `${receiver.url}/hook`,
+        description: null,
+        events: ['hitl.*'],
+        secret,
+        createdBy: 'admin',
+        now: new Date().toISOString(),
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    await app.close();
+    await receiver.close();
+  });
+
+  async function raise(): Promise<{ workflowId: string; requestId: string }> {
+    const { workflowId } = await app.flowgate.start(
+      plan(`hooks_${++unique}`, [
+        { id: 'gate', type: 'human_in_loop', config: { message: 'Deploy?', approvers: [] } },
+      ]),
+      { startedBy: 'carol' },
+    );
+    await app.flowgate.waitFor(workflowId, { until: ['paused'], timeoutMs: 10_000 });
+    const [request] = (await app.flowgate.listHitl({ workflowId })).items;
+    return { workflowId, requestId: request!.requestId };
+  }
+
+  it('delivers hitl.requested and hitl.approved, verified, and nothing outside the filter', async () => {
+    const { workflowId, requestId } = await raise();
+    const [requested] = await receiver.waitFor(1);
+    await app.flowgate.approve(requestId, 'admin');
+    await app.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
+    const received = await receiver.waitFor(2);
+    const verifier = new Webhook(secret);
+    const types = received.map((request) => {
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([k, v]) => [k, String(v)]),
+      );
+      const event = verifier.verify(request.body, headers) as {
+        type: string;
+        data: Record<string, unknown>;
+      };
+      expect(event.data).toMatchObject({ workflowId });
+      return event.type;
+    });
+    expect(requested!.method).toBe('POST');
+    expect(types).toEqual(['hitl.requested', 'hitl.approved']);
+    // The run's completion is not in `hitl.*`: nothing more arrives.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(2);
+    const messages = await app.flowgate.store.read((tx) =>
+      listOutboxMessages(tx, { subscriptionId: 'sub-1' }),
+    );
+    expect(messages.map((m) => m.status)).toEqual(['sent', 'sent']);
+    const attempts = await app.flowgate.store.read((tx) =>
+      listOutboxAttempts(tx, messages[0]!.messageId),
+    );
+    expect(attempts).toEqual([expect.objectContaining({ outcome: 'sent', statusCode: 204 })]);
+  });
+
+  it('a 410 disables the subscription and ends the message', async () => {
+    receiver.answer = (_request, response) => response.writeHead(410).end();
+    await raise();
+    await receiver.waitFor(1);
+    const deadline = Date.now() + 10_000;
+    let subscription = await app.flowgate.store.read((tx) => getWebhookSubscription(tx, 'sub-1'));
+    while (subscription?.isActive) {
+      if (Date.now() > deadline) throw new Error('the subscription stayed active');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      subscription = await app.flowgate.store.read((tx) => getWebhookSubscription(tx, 'sub-1'));
+    }
+    expect(subscription).toMatchObject({ isActive: false });
+    expect(subscription!.disabledReason).toContain('410');
+    const [message] = await app.flowgate.store.read((tx) => listOutboxMessages(tx));
+    expect(message).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+});
