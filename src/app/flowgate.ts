@@ -82,6 +82,7 @@ import { DecisionLinks } from './decision-links.js';
 import { deliveryDefaults, mailSetup, type MailOptions } from './mail-setup.js';
 import { Schedules } from './schedules.js';
 import { Triggers } from './triggers.js';
+import { Webhooks } from './webhooks.js';
 import {
   getAgentMetrics,
   getExecutionMetrics,
@@ -202,6 +203,8 @@ export class Flowgate {
   readonly #outbox: OutboxSender | undefined;
   /** One guard for every outbound URL: checked when saved, and again at each connection. */
   readonly outboundGuard: OutboundGuard;
+  /** Outbound webhook subscriptions (admins'). */
+  readonly webhooks: Webhooks;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
   #retentionFallback: RetentionLoop | undefined;
@@ -232,6 +235,12 @@ export class Flowgate {
       allowedHosts: options.outbound?.allowedHosts ?? [],
       allowedCidrs: options.outbound?.allowedCidrs ?? [],
       allowHttp: options.outbound?.allowHttp ?? false,
+    });
+    this.webhooks = new Webhooks({
+      store,
+      clock: this.#env.clock,
+      guard: this.outboundGuard,
+      enqueued: () => this.#outbox?.wake(),
     });
     const mail = mailSetup(options.mail);
     // Always there: webhooks need no mail, and without mail a request raises no mail and an email node fails.

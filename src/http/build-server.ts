@@ -35,6 +35,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { seed003Routes } from './routes/seed-003.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 /** Request bodies above this answer 413 PAYLOAD_TOO_LARGE. */
@@ -109,6 +110,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(meRoutes, deps);
   void api.register(apiKeyRoutes, deps);
   void api.register(userRoutes, deps);
+  void api.register(webhookRoutes, deps);
   void api.register(dagRoutes, deps);
   void api.register(seed003Routes, deps);
   void api.register(workflowRoutes, deps);

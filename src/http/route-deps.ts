@@ -41,6 +41,7 @@ export type FlowgateApi = Pick<
   | 'schedules'
   | 'triggers'
   | 'links'
+  | 'webhooks'
 >;
 
 /** What the routes are handed: the app facade and the account service. */

@@ -71,9 +71,12 @@ interface Fixture {
   /** A schedule and a trigger of the private DAG. */
   readonly scheduleId?: string;
   readonly triggerId?: string;
+  /** A webhook subscription and one of its deliveries. */
+  readonly webhookId?: string;
+  readonly deliveryId?: string;
 }
 
-type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag' | 'schedule' | 'trigger';
+type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag' | 'schedule' | 'trigger' | 'webhook';
 
 interface RouteCase {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -135,6 +138,18 @@ const CREATE = {
   approver: 201,
   admin: 201,
 };
+
+/** Webhooks are an operator's business: admins only. */
+const ADMIN_ONLY = (status: number) => ({
+  anonymous: 401,
+  viewer: 403,
+  outsider: 403,
+  editor: 403,
+  approver: 403,
+  admin: status,
+});
+/** Refused at connect time (nothing listens on port 9), allow-listed so that it saves. */
+const HOOK_URL = 'http://127.0.0.1:9/hook';
 
 /** The authorization matrix: every route of the three groups, and what each caller gets. */
 const MATRIX: readonly RouteCase[] = [
@@ -376,6 +391,59 @@ const MATRIX: readonly RouteCase[] = [
     fresh: 'trigger',
     expect: UNSCHEDULE,
   },
+  // Webhooks.
+  {
+    method: 'POST',
+    route: '/api/webhooks',
+    url: () => '/api/webhooks',
+    payload: () => ({ url: HOOK_URL, events: ['hitl.*'] }),
+    expect: ADMIN_ONLY(201),
+  },
+  { method: 'GET', route: '/api/webhooks', url: () => '/api/webhooks', expect: ADMIN_ONLY(200) },
+  {
+    method: 'GET',
+    route: '/api/webhooks/{id}',
+    url: (f) => `/api/webhooks/${f.webhookId}`,
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/webhooks/{id}',
+    url: (f) => `/api/webhooks/${f.webhookId}`,
+    payload: () => ({ description: 'matrix' }),
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/webhooks/{id}',
+    url: (f) => `/api/webhooks/${f.webhookId}`,
+    fresh: 'webhook',
+    expect: ADMIN_ONLY(204),
+  },
+  {
+    method: 'POST',
+    route: '/api/webhooks/{id}/rotate-secret',
+    url: (f) => `/api/webhooks/${f.webhookId}/rotate-secret`,
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'POST',
+    route: '/api/webhooks/{id}/test',
+    url: (f) => `/api/webhooks/${f.webhookId}/test`,
+    expect: ADMIN_ONLY(202),
+  },
+  {
+    method: 'GET',
+    route: '/api/webhooks/{id}/deliveries',
+    url: (f) => `/api/webhooks/${f.webhookId}/deliveries`,
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'POST',
+    route: '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+    url: (f) => `/api/webhooks/${f.webhookId}/deliveries/${f.deliveryId}/redeliver`,
+    expect: ADMIN_ONLY(202),
+  },
 ];
 
 /** An error answer in the envelope of API.md. */
@@ -439,6 +507,10 @@ for (const dialect of DIALECTS) {
         );
         return { ...shared, scheduleId: schedule.id };
       }
+      if (kind === 'webhook') {
+        const webhook = await t.flowgate.webhooks.create({ url: HOOK_URL, events: ['*'] });
+        return { ...shared, webhookId: webhook.id };
+      }
       if (kind === 'trigger') {
         const trigger = await t.flowgate.triggers.create('secret', {}, { createdBy: 'alice' });
         return { ...shared, triggerId: trigger.id };
@@ -450,7 +522,9 @@ for (const dialect of DIALECTS) {
     };
 
     beforeAll(async () => {
-      t = await startTestFlowgate(dialect);
+      t = await startTestFlowgate(dialect, {
+        outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
+      });
       const auth = new AuthService({
         store: t.flowgate.store,
         clock: systemClock,
@@ -490,17 +564,23 @@ for (const dialect of DIALECTS) {
         ).id,
         triggerId: (await t.flowgate.triggers.create('secret', {}, { createdBy: 'alice' })).id,
       };
+      const webhook = await t.flowgate.webhooks.create({ url: HOOK_URL, events: ['hitl.*'] });
+      shared = {
+        ...shared,
+        webhookId: webhook.id,
+        deliveryId: (await t.flowgate.webhooks.test(webhook.id)).deliveryId,
+      };
     });
     afterAll(async () => {
       await app?.close();
       await t?.close();
     });
 
-    it('the matrix names every DAG, workflow, HITL, schedule and trigger route', async () => {
+    it('the matrix names every DAG, workflow, HITL, schedule, trigger and webhook route', async () => {
       const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
       const paths = response.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
       const registered = Object.entries(paths)
-        .filter(([path]) => /^\/api\/(dags|workflows|hitl|schedules|triggers)/.test(path))
+        .filter(([path]) => /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks)/.test(path))
         .flatMap(([path, methods]) =>
           Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
         );
