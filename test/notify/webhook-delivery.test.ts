@@ -7,11 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { listOutboxAttempts, listOutboxMessages } from '../../src/store/repositories/outbox.js';
-import {
-  getWebhookSubscription,
-  insertWebhookSubscription,
-} from '../../src/store/repositories/webhook-subscriptions.js';
-import { newWebhookSecret } from '../../src/notify/webhook-signature.js';
+import { getWebhookSubscription } from '../../src/store/repositories/webhook-subscriptions.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
@@ -19,26 +15,22 @@ import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
 describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
   let app: TestFlowgate;
   let receiver: TestReceiver;
-  const secret = newWebhookSecret();
+  let secret = '';
+  let subscriptionId = '';
   let unique = 0;
 
   beforeEach(async () => {
     receiver = await startReceiver();
     app = await startTestFlowgate(dialect, {
       outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
-      mail: undefined,
     });
-    await app.flowgate.store.transaction((tx) =>
-      insertWebhookSubscription(tx, {
-        subscriptionId: 'sub-1',
-        url: `${receiver.url}/hook`,
-        description: null,
-        events: ['hitl.*'],
-        secret,
-        createdBy: 'admin',
-        now: new Date().toISOString(),
-      }),
-    );
+    // Through the app, as the admin API saves it: the URL passes the guard only because 127.0.0.1 is allow-listed.
+    const created = await app.flowgate.webhooks.create({
+      url: `${receiver.url}/hook`,
+      events: ['hitl.*'],
+    });
+    secret = created.secret;
+    subscriptionId = created.id;
   });
 
   afterEach(async () => {
@@ -82,7 +74,7 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests).toHaveLength(2);
     const messages = await app.flowgate.store.read((tx) =>
-      listOutboxMessages(tx, { subscriptionId: 'sub-1' }),
+      listOutboxMessages(tx, { subscriptionId: subscriptionId }),
     );
     expect(messages.map((m) => m.status)).toEqual(['sent', 'sent']);
     const attempts = await app.flowgate.store.read((tx) =>
@@ -91,16 +83,35 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
     expect(attempts).toEqual([expect.objectContaining({ outcome: 'sent', statusCode: 204 })]);
   });
 
+  it('refuses the receiver when 127.0.0.1 is not allow-listed', async () => {
+    const strict = await startTestFlowgate(dialect, {
+      workers: false,
+      outbound: { allowHttp: true },
+    });
+    try {
+      await expect(
+        strict.flowgate.webhooks.create({ url: `${receiver.url}/hook`, events: ['hitl.*'] }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    } finally {
+      await strict.close();
+    }
+    expect(receiver.connections).toBe(0);
+  });
+
   it('a 410 disables the subscription and ends the message', async () => {
     receiver.answer = (_request, response) => response.writeHead(410).end();
     await raise();
     await receiver.waitFor(1);
     const deadline = Date.now() + 10_000;
-    let subscription = await app.flowgate.store.read((tx) => getWebhookSubscription(tx, 'sub-1'));
+    let subscription = await app.flowgate.store.read((tx) =>
+      getWebhookSubscription(tx, subscriptionId),
+    );
     while (subscription?.isActive) {
       if (Date.now() > deadline) throw new Error('the subscription stayed active');
       await new Promise((resolve) => setTimeout(resolve, 50));
-      subscription = await app.flowgate.store.read((tx) => getWebhookSubscription(tx, 'sub-1'));
+      subscription = await app.flowgate.store.read((tx) =>
+        getWebhookSubscription(tx, subscriptionId),
+      );
     }
     expect(subscription).toMatchObject({ isActive: false });
     expect(subscription!.disabledReason).toContain('410');
