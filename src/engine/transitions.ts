@@ -435,22 +435,7 @@ async function startNode(
       return false;
     }
     case 'decision': {
-      const output = await decide(node, scope());
-      const result = toJson(output);
-      const prior = live.status;
-      setNode(changes, live, {
-        status: NodeStatus.completed,
-        result,
-        started_at: changes.now,
-        completed_at: changes.now,
-      });
-      live.output = output;
-      changes.completed(workflowId, node.id, result, prior);
-      changes.event(workflowId, EventType.nodeCompleted, {
-        node_id: node.id,
-        node_type: node.type,
-        result: output,
-      });
+      completeOnTheSpot(changes, workflowId, node, live, await decide(node, scope()));
       return true;
     }
     case 'sub_dag': {
@@ -495,6 +480,18 @@ async function enqueueEmail(
     args,
     changes.now,
   );
+  completeOnTheSpot(changes, workflowId, node, live, output);
+  return true;
+}
+
+/** A node whose work is done within the transition that starts it (a decision, an email): completed at once. */
+function completeOnTheSpot(
+  changes: Changes,
+  workflowId: string,
+  node: NodeDefinition,
+  live: LiveNode,
+  output: unknown,
+): void {
   const result = toJson(output);
   const prior = live.status;
   setNode(changes, live, {
@@ -510,7 +507,6 @@ async function enqueueEmail(
     node_type: node.type,
     result: output,
   });
-  return true;
 }
 
 async function timerFiresAt(
