@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import {
   canCreateDag,
+  canDecideRequest,
   canEditDag,
   canManageDag,
   canSeeDag,
@@ -70,6 +71,21 @@ export async function visibleRequest(flowgate: Facade, actor: Actor, requestId: 
   const dag = await flowgate.findDag(run.dagId);
   if (!dag || !canSeeDag(actor, dag)) throw missing;
   return { request, run, dag };
+}
+
+/**
+ * Refuses unless the caller may decide the request: 404 when they may not see it, 403 when they may see but not
+ * decide it. One read, since deciding is the hot path; the engine checks the request itself (approvers, status) as
+ * it decides.
+ */
+export async function checkMayDecide(
+  flowgate: Facade,
+  actor: Actor,
+  requestId: string,
+): Promise<void> {
+  const dag = await flowgate.findDagOfRequest(requestId);
+  if (!dag || !canSeeDag(actor, dag)) throw notFound(`HITL request ${requestId}`);
+  demand(canDecideRequest(actor, dag), 'You may not decide this request.');
 }
 
 /** The ids of the DAGs whose runs and requests the caller may see; undefined for an admin (no filter). */

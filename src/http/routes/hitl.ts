@@ -4,9 +4,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { canControlRun, canDecideRequest, canSeeDag } from '../../app/permissions.js';
-import { FlowgateError } from '../../shared/errors.js';
-import { demand, visibleDagIds, visibleRequest } from '../access.js';
+import { canControlRun } from '../../app/permissions.js';
+import { checkMayDecide, demand, visibleDagIds, visibleRequest } from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses } from '../schemas/common.js';
@@ -26,16 +25,6 @@ const DECISION_ERRORS = errorResponses(400, 401, 403, 404, 409, 422);
 
 export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgate }) => {
   const signedIn = authenticate(auth);
-
-  /** The request, if the caller may see it and decide it. */
-  // One read: deciding is the hot path, and the engine checks the request itself (approvers, status) as it decides.
-  const decidable = async (actor: ReturnType<typeof actorOf>, requestId: string) => {
-    const dag = await flowgate.findDagOfRequest(requestId);
-    if (!dag || !canSeeDag(actor, dag)) {
-      throw new FlowgateError('NOT_FOUND', `HITL request ${requestId} does not exist`);
-    }
-    demand(canDecideRequest(actor, dag), 'You may not decide this request.');
-  };
 
   app.get(
     '/api/hitl',
@@ -88,7 +77,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
     },
     async (request) => {
       const actor = actorOf(request);
-      await decidable(actor, request.params.requestId);
+      await checkMayDecide(flowgate, actor, request.params.requestId);
       const body = request.body ?? {};
       return flowgate.approve(request.params.requestId, actor, {
         ...(body.response !== undefined ? { comment: body.response } : {}),
@@ -112,7 +101,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
     },
     async (request) => {
       const actor = actorOf(request);
-      await decidable(actor, request.params.requestId);
+      await checkMayDecide(flowgate, actor, request.params.requestId);
       const comment = request.body?.response;
       return flowgate.reject(
         request.params.requestId,
@@ -137,7 +126,7 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
     },
     async (request) => {
       const actor = actorOf(request);
-      await decidable(actor, request.params.requestId);
+      await checkMayDecide(flowgate, actor, request.params.requestId);
       const { value, response } = request.body;
       return flowgate.respond(
         request.params.requestId,

@@ -7,10 +7,17 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-import { canControlRun, canDecideRequest } from '../../app/permissions.js';
+import { canControlRun } from '../../app/permissions.js';
 import type { WorkflowView } from '../../app/views.js';
 import { FlowgateError } from '../../shared/errors.js';
-import { demand, startRunAsCaller, visibleDagIds, visibleRequest, visibleRun } from '../access.js';
+import {
+  checkMayDecide,
+  demand,
+  startRunAsCaller,
+  visibleDagIds,
+  visibleRequest,
+  visibleRun,
+} from '../access.js';
 import { actorOf, authenticate } from '../authenticate.js';
 import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses } from '../schemas/common.js';
@@ -136,8 +143,7 @@ export const seed003Routes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flo
     async (request) => {
       const actor = actorOf(request);
       const { gateId, decision } = request.body;
-      const { dag } = await visibleRequest(flowgate, actor, gateId);
-      demand(canDecideRequest(actor, dag), 'You may not decide this request.');
+      await checkMayDecide(flowgate, actor, gateId);
       const options = decision.comment !== undefined ? { comment: decision.comment } : {};
       return decision.approved
         ? flowgate.approve(gateId, actor, options)
