@@ -2,6 +2,14 @@ import { z } from 'zod';
 
 import { isPlainObject, type PathSegment } from './document-path.js';
 import type { NodeDefinition } from './model.js';
+import {
+  escalationProblems,
+  readEscalation,
+  readReminders,
+  remindersProblems,
+  type EscalationLevel,
+  type ReminderSpec,
+} from './human-timers.js';
 import { readDuration } from './parse-duration.js';
 import { errorMessages, issuePath } from './zod-problems.js';
 
@@ -40,9 +48,10 @@ export interface HumanNodeSpec {
   readonly editable: readonly string[];
   readonly timeout?: { readonly afterMs: number; readonly outcome: HumanTimeoutOutcome };
   readonly onReject: RejectAction;
-  /** Built by the notifications work; passed through as written. */
-  readonly reminders?: unknown;
-  readonly escalation?: unknown;
+  /** Reminders to the approvers who have not answered, while the request stays open. */
+  readonly reminders?: ReminderSpec;
+  /** Levels that add or replace approvers, in order of their time after the request opened. */
+  readonly escalation?: readonly EscalationLevel[];
   /** Seed 002's delivery channels (`chat`, `email`, `custom`) and their `args`, as written. */
   readonly outputTypes?: readonly string[];
   readonly args?: Readonly<Record<string, unknown>>;
@@ -128,6 +137,11 @@ export function humanConfigProblems(
 
   const timeout = config.timeout;
   if (timeout !== undefined && timeout !== null) problems.push(...timeoutProblems(timeout));
+  if (config.reminders !== undefined && config.reminders !== null)
+    problems.push(...remindersProblems(config.reminders));
+  if (config.escalation !== undefined && config.escalation !== null) {
+    problems.push(...escalationProblems(config.escalation, readTimeout(timeout).timeout?.afterMs));
+  }
   const links = config.links;
   if (isPlainObject(links) && links.ttl !== undefined && links.ttl !== null) {
     const result = readDuration(links.ttl);
@@ -217,7 +231,7 @@ export function humanNodeSpec(node: NodeDefinition): HumanNodeSpec {
       : [],
     ...readTimeout(config.timeout),
     onReject: config.onReject === 'continue' ? 'continue' : 'fail',
-    ...passThrough(config, ['reminders', 'escalation']),
+    ...readTimers(config),
     ...(Array.isArray(config.outputTypes) ? { outputTypes: config.outputTypes as string[] } : {}),
     ...(isPlainObject(config.args) ? { args: config.args } : {}),
     ...readLinks(config),
@@ -275,13 +289,10 @@ function readTimeout(value: unknown): Pick<HumanNodeSpec, 'timeout'> {
   return 'ms' in duration ? { timeout: { afterMs: duration.ms, outcome } } : {};
 }
 
-function passThrough(
+function readTimers(
   config: Readonly<Record<string, unknown>>,
-  keys: readonly ('reminders' | 'escalation')[],
 ): Pick<HumanNodeSpec, 'reminders' | 'escalation'> {
-  const picked: { reminders?: unknown; escalation?: unknown } = {};
-  for (const key of keys) {
-    if (config[key] !== undefined && config[key] !== null) picked[key] = config[key];
-  }
-  return picked;
+  const reminders = readReminders(config.reminders);
+  const escalation = readEscalation(config.escalation);
+  return { ...(reminders ? { reminders } : {}), ...(escalation ? { escalation } : {}) };
 }

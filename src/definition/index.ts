@@ -30,4 +30,10 @@ export {
   type QuorumMode,
   type RejectAction,
 } from './human-spec.js';
+export {
+  ESCALATION_MODES,
+  type EscalationLevel,
+  type EscalationMode,
+  type ReminderSpec,
+} from './human-timers.js';
 export { approvalGateId } from './import-stages.js';
