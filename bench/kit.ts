@@ -17,6 +17,11 @@ export interface WorkloadContext {
   /** The longest any single wait may take. */
   readonly timeoutMs: number;
   readonly concurrency: number;
+  /**
+   * Runs the phase a workload measures. With `--cpu-prof` the profile covers only this phase (the whole workload when
+   * it has none), so preparing thousands of runs does not drown the figures of the load.
+   */
+  measured<T>(phase: () => Promise<T>): Promise<T>;
 }
 
 export const TOOLS = { noop: () => Promise.resolve({ ok: true }) };

@@ -32,6 +32,8 @@ export interface CpuProfile {
 export interface Profiler {
   /** Stops profiling and writes the profile to `path`. */
   stop(path: string): Promise<CpuProfile>;
+  /** Stops profiling and keeps nothing. */
+  discard(): Promise<void>;
 }
 
 export async function startProfiler(samplingIntervalUs = 250): Promise<Profiler> {
@@ -46,6 +48,10 @@ export async function startProfiler(samplingIntervalUs = 250): Promise<Profiler>
       session.disconnect();
       writeFileSync(path, JSON.stringify(profile));
       return profile;
+    },
+    async discard() {
+      await session.post('Profiler.stop');
+      session.disconnect();
     },
   };
 }

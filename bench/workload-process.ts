@@ -61,11 +61,32 @@ const flowgate = await createFlowgate({
   },
 });
 
+const profilePath = values['cpu-prof'];
 let profiler: Profiler | undefined;
+/** Profiles one phase instead of the whole workload: the last phase measured wins. */
+async function measured<T>(phase: () => Promise<T>): Promise<T> {
+  if (!profilePath) return phase();
+  await profiler?.discard();
+  profiler = await startProfiler();
+  try {
+    return await phase();
+  } finally {
+    await profiler.stop(profilePath);
+    profiler = undefined;
+  }
+}
+
 try {
-  if (values['cpu-prof']) profiler = await startProfiler();
-  const result = await workloads[workload]({ flowgate, store, scale, timeoutMs, concurrency });
-  if (profiler && values['cpu-prof']) await profiler.stop(values['cpu-prof']);
+  if (profilePath) profiler = await startProfiler();
+  const result = await workloads[workload]({
+    flowgate,
+    store,
+    scale,
+    timeoutMs,
+    concurrency,
+    measured,
+  });
+  if (profiler && profilePath) await profiler.stop(profilePath);
   process.stdout.write(
     `${RESULT_MARKER}${JSON.stringify(ordered({ ...result, workerErrors: workerErrors.length }))}\n`,
   );

@@ -53,7 +53,7 @@ export async function approveUnderLoad(ctx: WorkloadContext): Promise<BenchResul
     const baseline = rssMb();
     const rss = new RssSampler();
     const loadStart = performance.now();
-    const load = await approve(requests.slice(warmup));
+    const load = await ctx.measured(() => approve(requests.slice(warmup)));
     const peak = rss.stop();
     // The decisions were real: every run goes on to its step and completes.
     await waitForCounts(ctx, `all ${total} H1 runs completed`, (c) => (c.completed ?? 0) >= total);
