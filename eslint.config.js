@@ -75,6 +75,28 @@ export default tseslint.config(
   },
   ...folders.map(layerRule),
   {
+    // The UI talks HTTP only (STYLE.md §4.2 rule 1): of the server's code it may import the contracts, nothing else.
+    files: ['web/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '!**/src/contracts', '!**/src/contracts/*'],
+              message: 'web/ imports src/contracts only (DESIGN.md, Web UI).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Its one import is a package (no cycle possible), which the rule's resolver cannot load from this folder.
+    files: ['web/vite.config.ts'],
+    rules: { 'import-x/no-cycle': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

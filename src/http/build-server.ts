@@ -37,6 +37,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { defaultWebRoot, webUiRoutes } from './web-ui.js';
 
 /** Request bodies above this answer 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -59,6 +60,11 @@ export interface BuildServerOptions {
    * a feed of its own (tests); by default the Flowgate's.
    */
   readonly eventStream?: EventStreamOptions & { readonly feed?: EventFeed };
+  /**
+   * The built web UI to serve at `/` (a folder with `index.html` and `assets/`): by default the package's `dist/web`
+   * when it was built; false for none.
+   */
+  readonly webRoot?: string | false;
 }
 
 export type FlowgateServer = FastifyInstance;
@@ -131,5 +137,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   metrics.hook(app);
   void api.register(metricsRoutes, { ...deps, metrics });
   void api.register(openApiRoutes);
+  const webRoot = options.webRoot ?? defaultWebRoot();
+  if (webRoot) void app.register(webUiRoutes, { root: webRoot });
   return app;
 }

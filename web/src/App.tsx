@@ -1,0 +1,67 @@
+/** The routes of API.md ("Web UI"); pages behind the login wait for a stored login to be restored first. */
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+
+import { Layout } from './components/Layout';
+import { PendingProvider } from './components/pending';
+import { useSession } from './components/session';
+import { useTheme } from './components/theme';
+import { DashboardPage } from './pages/DashboardPage';
+import { InboxPage } from './pages/InboxPage';
+import { LoginPage } from './pages/LoginPage';
+import { NotBuiltPage } from './pages/NotBuiltPage';
+
+// The request page carries the markdown renderer and sanitizer: loaded when first opened.
+const RequestPage = lazy(() => import('./pages/RequestPage'));
+
+function RequireLogin() {
+  const { user, ready } = useSession();
+  const location = useLocation();
+  if (!ready) {
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (!user) {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return (
+    <PendingProvider>
+      <Layout />
+    </PendingProvider>
+  );
+}
+
+export function App() {
+  const { user } = useSession();
+  useTheme(user);
+  return (
+    <Suspense
+      fallback={
+        <p className="loading" role="status">
+          Loading…
+        </p>
+      }
+    >
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<RequireLogin />}>
+          <Route index element={<DashboardPage />} />
+          <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/requests/:requestId" element={<RequestPage />} />
+          <Route path="/runs" element={<NotBuiltPage title="Runs" />} />
+          <Route path="/runs/:workflowId" element={<NotBuiltPage title="Run" />} />
+          <Route path="/dags" element={<NotBuiltPage title="DAGs" />} />
+          <Route path="/dags/:dagId" element={<NotBuiltPage title="DAG" />} />
+          <Route path="/plans" element={<NotBuiltPage title="Plans" />} />
+          <Route path="/settings" element={<NotBuiltPage title="Settings" />} />
+          <Route path="/admin/*" element={<NotBuiltPage title="Administration" />} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

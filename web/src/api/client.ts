@@ -1,0 +1,135 @@
+/**
+ * The typed HTTP client: JSON in and out, the bearer token attached, one refresh and retry on a 401, and API errors
+ * (the `{error: {code, message, details}}` envelope) raised as ApiError.
+ */
+import { clearSession, refresh, setTokens, storedRefreshToken, validAccessToken } from './session';
+import type {
+  ApiErrorBody,
+  Decision,
+  HitlRequest,
+  Page,
+  Preferences,
+  TokenPair,
+  User,
+  Workflow,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as Partial<ApiErrorBody>;
+    if (body.error) {
+      return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
+    }
+  } catch {
+    // Not the envelope: fall through to a generic error.
+  }
+  return new ApiError(response.status, 'HTTP_ERROR', `The server answered ${response.status}.`);
+}
+
+async function send(path: string, init: RequestInit, token: string | null): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  if (init.body !== undefined) headers.set('content-type', 'application/json');
+  return fetch(path, { ...init, headers });
+}
+
+/** Calls the API as the signed-in user. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let response = await send(path, init, await validAccessToken());
+  if (response.status === 401) {
+    // The token may have been revoked or expired early: one refresh, one retry.
+    const token = await refresh();
+    if (token === null) throw new ApiError(401, 'UNAUTHENTICATED', 'Please sign in again.');
+    response = await send(path, init, token);
+  }
+  if (!response.ok) throw await errorOf(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+const post = <T>(path: string, body: unknown) =>
+  api<T>(path, { method: 'POST', body: JSON.stringify(body ?? {}) });
+
+export async function login(username: string, password: string): Promise<User> {
+  const response = await fetch('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw await errorOf(response);
+  const pair = (await response.json()) as TokenPair;
+  setTokens(pair);
+  return pair.user;
+}
+
+export async function logout(): Promise<void> {
+  const refreshToken = storedRefreshToken();
+  clearSession();
+  if (refreshToken === null) return;
+  // Ending the login on the server is best effort: the tokens are gone from this tab either way.
+  await fetch('/api/auth/logout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken }),
+  }).catch(() => undefined);
+}
+
+export const getMe = () => api<User>('/api/me');
+export const updatePreferences = (preferences: Preferences | null) =>
+  api<User>('/api/me', { method: 'PATCH', body: JSON.stringify({ preferences }) });
+
+export function listRequests(query: {
+  status?: string;
+  cursor?: string;
+  limit?: number;
+}): Promise<Page<HitlRequest>> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  return api<Page<HitlRequest>>(`/api/hitl?${params.toString()}`);
+}
+
+/** Every page of a listing, up to `max` items (the inbox sorts them by due time, which the API does not). */
+export async function listAllRequests(status: string, max = 2000): Promise<HitlRequest[]> {
+  const items: HitlRequest[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listRequests({ status, limit: 500, ...(cursor ? { cursor } : {}) });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && items.length < max);
+  return items;
+}
+
+const id = encodeURIComponent;
+
+export const getRequest = (requestId: string) => api<HitlRequest>(`/api/hitl/${id(requestId)}`);
+export const getWorkflow = (workflowId: string) =>
+  api<Workflow>(`/api/workflows/${id(workflowId)}`);
+
+export const approve = (
+  requestId: string,
+  body: { response?: string; edits?: Record<string, unknown> },
+) => post<Decision>(`/api/hitl/${id(requestId)}/approve`, body);
+export const reject = (requestId: string, response: string) =>
+  post<Decision>(`/api/hitl/${id(requestId)}/reject`, { response });
+export const respond = (requestId: string, value: unknown, response?: string) =>
+  post<Decision>(`/api/hitl/${id(requestId)}/respond`, {
+    value,
+    ...(response ? { response } : {}),
+  });
+
+export { clearSession };
