@@ -71,6 +71,8 @@ export const EventType = {
   hitlCompleted: 'hitl_completed',
   hitlExpired: 'hitl_expired',
   hitlCancelled: 'hitl_cancelled',
+  hitlReminded: 'hitl_reminded',
+  hitlEscalated: 'hitl_escalated',
   contextUpdated: 'context_updated',
   rollbackStarted: 'rollback_started',
   rollbackCompleted: 'rollback_completed',

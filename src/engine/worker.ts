@@ -14,6 +14,7 @@ import {
 } from '../definition/index.js';
 import type { Store, Tx } from '../store/port.js';
 import { findExpiredHitlRequests, nextHitlExpiry } from '../store/repositories/hitl-requests.js';
+import { nextHitlTimerDue } from '../store/repositories/hitl-timers.js';
 import {
   claimReadyNodes,
   loadNodeStates,
@@ -31,6 +32,7 @@ import { Changes, type SettledRun } from './changes.js';
 import { completeAttempts, type AttemptOutcome, type FinishedAttempt } from './complete-nodes.js';
 import { planOf } from './dag-plan.js';
 import { expireRequest } from './decisions.js';
+import { fireHitlTimers } from './hitl-timers.js';
 import type { Registry, RegisteredStep, StepContext } from './registry.js';
 import { buildScope } from './scope.js';
 import { defaultInput, failRun, type EngineEnv } from './transitions.js';
@@ -292,6 +294,8 @@ export class Worker {
     for (const requestId of await findExpiredHitlRequests(tx, changes.now, 100)) {
       await expireRequest(tx, env, changes, requestId);
     }
+    // After the timeouts: a request that just closed reminds and escalates no more.
+    await fireHitlTimers(tx, env, changes, 100);
     const overdue = await findOverdueWorkflows(tx, changes.now, 100);
     for (const run of await lockWorkflows(tx, overdue, env.store.capabilities.rowLocks)) {
       if (run.status !== RunStatus.running && run.status !== RunStatus.paused) continue;
@@ -300,8 +304,12 @@ export class Worker {
   }
 
   async #findNextDue(tx: Tx, now: number): Promise<number | undefined> {
-    const [ready, expiry] = [await nextReadyAt(tx, toIso(now)), await nextHitlExpiry(tx)];
-    const times = [ready, expiry]
+    const [ready, expiry, timer] = [
+      await nextReadyAt(tx, toIso(now)),
+      await nextHitlExpiry(tx),
+      await nextHitlTimerDue(tx),
+    ];
+    const times = [ready, expiry, timer]
       .filter((t): t is string => t !== undefined)
       .map((t) => Date.parse(t));
     return times.length > 0 ? Math.min(...times) : undefined;

@@ -7,6 +7,7 @@ import {
 } from '../definition/index.js';
 import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { toIso } from '../shared/clock.js';
+import { initialTimers } from './timers.js';
 
 export interface RaiseInput {
   readonly requestId: string;
@@ -46,6 +47,8 @@ export async function buildHitlRequest(input: RaiseInput): Promise<NewHitlReques
     outputs,
     proposed: await proposedValue(node, scope, outputs),
   };
+  const deadline = spec.timeout ? input.now + spec.timeout.afterMs : undefined;
+  const timers = initialTimers(spec, input.now, deadline);
   return {
     requestId: input.requestId,
     workflowId: scope.workflow.workflowId,
@@ -56,8 +59,14 @@ export async function buildHitlRequest(input: RaiseInput): Promise<NewHitlReques
     spec: JSON.stringify(spec),
     context: JSON.stringify(context),
     runStartedBy: input.runStartedBy,
-    expiresAt: spec.timeout ? toIso(input.now + spec.timeout.afterMs) : null,
+    expiresAt: deadline !== undefined ? toIso(deadline) : null,
     now: toIso(input.now),
+    ...(timers.nextReminderAt !== undefined
+      ? { nextReminderAt: toIso(timers.nextReminderAt) }
+      : {}),
+    ...(timers.nextEscalationAt !== undefined
+      ? { nextEscalationAt: toIso(timers.nextEscalationAt) }
+      : {}),
   };
 }
 

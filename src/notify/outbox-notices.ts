@@ -4,7 +4,7 @@
  * what only; the mail itself (and its link token) is made when it is sent, so raising stays a few cheap inserts.
  */
 import type { HumanNodeSpec } from '../definition/index.js';
-import type { EmailNodeRef, Notices } from '../engine/notices.js';
+import type { EmailNodeRef, Notices, TimerNotice } from '../engine/notices.js';
 import { refusalFor } from '../hitl/quorum.js';
 import type { Tx } from '../store/port.js';
 import type { NewEvent } from '../store/repositories/events.js';
@@ -24,10 +24,19 @@ import {
 
 export const MessageKind = {
   approver: 'hitl.approver',
+  reminder: 'hitl.reminder',
+  escalation: 'hitl.escalation',
   copy: 'hitl.copy',
   node: 'node.email',
   webhook: 'webhook.event',
 } as const;
+
+/** The mails that carry a decision link of their own, minted when each is sent. */
+export const LINK_KINDS: ReadonlySet<string> = new Set([
+  MessageKind.approver,
+  MessageKind.reminder,
+  MessageKind.escalation,
+]);
 
 /** The run events other systems hear of, under their webhook names (API.md "Webhooks"). */
 const WEBHOOK_TYPES: Readonly<Record<string, WebhookEventType>> = {
@@ -37,6 +46,7 @@ const WEBHOOK_TYPES: Readonly<Record<string, WebhookEventType>> = {
   hitl_completed: 'hitl.completed',
   hitl_expired: 'hitl.expired',
   hitl_cancelled: 'hitl.cancelled',
+  hitl_escalated: 'hitl.escalated',
   workflow_completed: 'workflow.completed',
   workflow_failed: 'workflow.failed',
 };
@@ -172,10 +182,44 @@ export class OutboxNotices implements Notices {
     this.#options.enqueued();
   }
 
+  /**
+   * A reminder to each approver who has not voted, or an escalation notice to each approver a level added: one mail
+   * each with a link of its own (a reminder's new link leaves the earlier mail's working until it expires).
+   */
+  async timersFired(tx: Tx, notices: readonly TimerNotice[], now: string): Promise<void> {
+    if (!this.#options.attachments) return;
+    const names = new Set<string>();
+    const roles = new Set<string>();
+    for (const notice of notices) {
+      for (const approver of notice.approvers) {
+        if ('user' in approver) names.add(approver.user);
+        else roles.add(approver.role);
+      }
+    }
+    const people = await findMailRecipients(tx, [...names], [...roles]);
+    const rows: NewOutboxMessage[] = [];
+    for (const notice of notices) {
+      const voted = new Set(notice.votedUserIds);
+      const told = approversOf(
+        { ...notice.spec, approvers: notice.approvers },
+        people,
+        notice.runStartedBy,
+      );
+      const kind = notice.kind === 'reminder' ? MessageKind.reminder : MessageKind.escalation;
+      for (const person of told) {
+        if (voted.has(person.userId) || voted.has(person.username)) continue;
+        rows.push(this.#row(now, kind, notice, person.userId, { to: person.email }));
+      }
+    }
+    if (rows.length === 0) return;
+    await insertOutboxMessages(tx, rows);
+    this.#options.enqueued();
+  }
+
   #row(
     now: string,
     kind: string,
-    request: NewHitlRequest,
+    request: Pick<NewHitlRequest, 'workflowId' | 'requestId' | 'nodeId'>,
     userId: string | null,
     payload: unknown,
   ): NewOutboxMessage {

@@ -32,7 +32,7 @@ import { linkTokenText, newLinkToken } from './link-tokens.js';
 import type { MailArgs } from './mail-args.js';
 import { isPermanentSmtpError, type Mailer } from './mailer.js';
 import type { OutboundGuard } from './outbound-guard.js';
-import { MessageKind, type WebhookPayload } from './outbox-notices.js';
+import { LINK_KINDS, MessageKind, type WebhookPayload } from './outbox-notices.js';
 import {
   renderApproverMail,
   renderCopyMail,
@@ -195,7 +195,7 @@ export class OutboxSender {
         })),
       );
       // Only the newest mail's link works: an earlier attempt may have delivered a mail whose token dies here.
-      const approverMails = claimed.filter((m) => m.kind === MessageKind.approver);
+      const approverMails = claimed.filter((m) => LINK_KINDS.has(m.kind));
       await revokeMessageTokens(
         tx,
         approverMails.map((m) => m.messageId),
@@ -247,6 +247,10 @@ export class OutboxSender {
     const person = message.userId ? await getMailRecipient(tx, message.userId) : undefined;
     if (!person || !person.isActive) return { message, skip: 'the approver’s account is gone' };
     const spec = fromJson<HumanNodeSpec>(request.spec);
+    // An escalation may have replaced this approver since the mail was enqueued: no link for them.
+    if (spec && !stillApprover(spec, person)) {
+      return { message, skip: 'the approver no longer decides this request' };
+    }
     const ttl = spec?.links?.ttlMs ?? settings.linkTtlMs;
     const deadline = request.expiresAt ? Date.parse(request.expiresAt) : Infinity;
     const expiresAt = toIso(Math.min(now + ttl, deadline));
@@ -380,9 +384,15 @@ export class OutboxSender {
     const request = job.request;
     const summary = request && summaryOf(request);
     const requestUrl = request && `${settings.publicUrl}/requests/${request.requestId}`;
-    if (message.kind === MessageKind.approver && summary && job.link) {
+    if (LINK_KINDS.has(message.kind) && summary && job.link) {
       const spec = fromJson<HumanNodeSpec>(request.spec);
       const mail = renderApproverMail({
+        occasion:
+          message.kind === MessageKind.reminder
+            ? 'reminder'
+            : message.kind === MessageKind.escalation
+              ? 'escalation'
+              : 'raised',
         request: summary,
         approverName: job.link.name,
         decisionUrl: job.link.url,
@@ -428,6 +438,16 @@ export class OutboxSender {
   #nowIso(): string {
     return toIso(this.#deps.clock.now());
   }
+}
+
+function stillApprover(
+  spec: HumanNodeSpec,
+  person: { userId: string; username: string; role: string | null },
+): boolean {
+  if (!spec.approvers || spec.approvers.length === 0) return true;
+  return spec.approvers.some((a) =>
+    'user' in a ? a.user === person.userId || a.user === person.username : a.role === person.role,
+  );
 }
 
 function summaryOf(request: HitlRequestRecord): RequestSummary {

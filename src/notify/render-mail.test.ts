@@ -38,6 +38,25 @@ describe('mail and page rendering', () => {
     expect(copy.text).not.toContain('/a/');
   });
 
+  it('reminders and escalations say why they come, in the subject and the heading', () => {
+    const base = {
+      request: { ...request, message: 'Deploy?' },
+      approverName: 'Bob',
+      decisionUrl: 'https://f.test/a/x.y',
+      requestUrl: 'https://f.test/requests/r1',
+      linkExpiresAt: '2026-01-08T00:00:00.000Z',
+      requireLogin: false,
+    };
+    const reminder = renderApproverMail({ ...base, occasion: 'reminder' });
+    expect(reminder.subject).toBe('Reminder: Deploy?');
+    expect(reminder.text).toContain('Reminder: your decision is still needed:');
+    expect(reminder.html).toContain('<h1 style="font-size:20px;margin:0 0 14px;">Reminder:');
+    const escalated = renderApproverMail({ ...base, occasion: 'escalation' });
+    expect(escalated.subject).toBe('Escalated: Deploy?');
+    expect(escalated.text).toContain('This request was escalated to you');
+    expect(escalated.text).toContain('Review and decide: https://f.test/a/x.y');
+  });
+
   it('the confirmation page is a plain form: no script, both buttons, the nonce', () => {
     const html = renderConfirmPage({
       request,

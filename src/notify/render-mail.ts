@@ -44,7 +44,20 @@ export interface ApproverMailInput {
   readonly requestUrl: string;
   readonly linkExpiresAt: string;
   readonly requireLogin: boolean;
+  /** Why this mail goes out: the request was raised (the default), is still waiting, or was escalated to them. */
+  readonly occasion?: MailOccasion;
 }
+
+export type MailOccasion = 'raised' | 'reminder' | 'escalation';
+
+const OCCASIONS: Readonly<Record<MailOccasion, { heading: string; subject: string }>> = {
+  raised: { heading: 'Your decision is needed', subject: 'Approval needed' },
+  reminder: { heading: 'Reminder: your decision is still needed', subject: 'Reminder' },
+  escalation: {
+    heading: 'This request was escalated to you: your decision is needed',
+    subject: 'Escalated',
+  },
+};
 
 const MAX_SUBJECT = 120;
 const MAX_CONTEXT = 1_500;
@@ -115,13 +128,14 @@ export function renderApproverMail(input: ApproverMailInput): {
   html: string;
 } {
   const { request } = input;
+  const occasion = OCCASIONS[input.occasion ?? 'raised'];
   const context = contextBlock(request);
   const login = input.requireLogin
     ? 'You will be asked to sign in to Flowgate before you decide.'
     : 'The link opens a page where you confirm; opening it decides nothing.';
   const text = [
     `Hello ${input.approverName},`,
-    'Your decision is needed:',
+    `${occasion.heading}:`,
     request.message,
     context.text,
     `Review and decide: ${input.decisionUrl}`,
@@ -129,9 +143,9 @@ export function renderApproverMail(input: ApproverMailInput): {
     `${login} The link is yours alone and works once, until ${input.linkExpiresAt}.`,
   ].join('\n\n');
   const html = page(
-    'Your decision is needed',
+    occasion.heading,
     `<p style="margin:0 0 14px;">Hello ${escapeHtml(input.approverName)},</p>` +
-      `<h1 style="font-size:20px;margin:0 0 14px;">Your decision is needed</h1>` +
+      `<h1 style="font-size:20px;margin:0 0 14px;">${escapeHtml(occasion.heading)}</h1>` +
       paragraphs(request.message) +
       context.html +
       `<div style="margin:18px 0;">${button(input.decisionUrl, 'Review and decide', true)}` +
@@ -140,7 +154,7 @@ export function renderApproverMail(input: ApproverMailInput): {
       `and works once, until ${escapeHtml(input.linkExpiresAt)}. Forwarding it lets others decide as you.</p>` +
       `<p style="margin:0;font-size:13px;color:#4b5563;word-break:break-all;">${escapeHtml(input.decisionUrl)}</p>`,
   );
-  return { subject: subjectOf(request, 'Approval needed'), text, html };
+  return { subject: subjectOf(request, occasion.subject), text, html };
 }
 
 /** Seed 002's informational copy (to, cc, bcc): the request, a link to it in the UI, and no decision link. */

@@ -152,6 +152,13 @@ export interface HitlRequestsTable {
   run_started_by: string | null;
   expires_at: string | null;
   updated_at: string | null;
+  /** The next reminder's due time; null when none is left (0008). */
+  next_reminder_at: string | null;
+  reminders_sent: Defaulted<number>;
+  /** The next escalation level's due time; null when none is left. */
+  next_escalation_at: string | null;
+  /** How many escalation levels have fired. */
+  escalation_level: Defaulted<number>;
 }
 
 /** One person's vote on a request; a request closes when its quorum is met (or one rejection vetoes). */

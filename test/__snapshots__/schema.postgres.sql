@@ -104,6 +104,10 @@ decision jsonb null
 run_started_by text null
 expires_at text null
 updated_at text null
+next_reminder_at text null
+reminders_sent integer not null default 0
+next_escalation_at text null
+escalation_level integer not null default 0
 
 -- table outbox_attempts
 id bigint not null
@@ -365,6 +369,8 @@ CREATE UNIQUE INDEX hitl_decisions_request_id_user_id_key ON public.hitl_decisio
 CREATE UNIQUE INDEX hitl_requests_pkey ON public.hitl_requests USING btree (id);
 CREATE UNIQUE INDEX hitl_requests_request_id_key ON public.hitl_requests USING btree (request_id);
 CREATE INDEX idx_hitl_requests_created_at ON public.hitl_requests USING btree (created_at);
+CREATE INDEX idx_hitl_requests_next_escalation ON public.hitl_requests USING btree (next_escalation_at) WHERE ((status = 'pending'::text) AND (next_escalation_at IS NOT NULL));
+CREATE INDEX idx_hitl_requests_next_reminder ON public.hitl_requests USING btree (next_reminder_at) WHERE ((status = 'pending'::text) AND (next_reminder_at IS NOT NULL));
 CREATE INDEX idx_hitl_requests_pending_expiry ON public.hitl_requests USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));
 CREATE INDEX idx_hitl_requests_status ON public.hitl_requests USING btree (status, created_at, request_id);
 CREATE INDEX idx_hitl_requests_workflow_id ON public.hitl_requests USING btree (workflow_id);

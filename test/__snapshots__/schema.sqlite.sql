@@ -19,6 +19,12 @@ CREATE INDEX "idx_api_keys_user_id" on "api_keys" ("user_id", "created_at");
 -- index idx_hitl_requests_created_at on hitl_requests
 CREATE INDEX "idx_hitl_requests_created_at" on "hitl_requests" ("created_at");
 
+-- index idx_hitl_requests_next_escalation on hitl_requests
+CREATE INDEX "idx_hitl_requests_next_escalation" on "hitl_requests" ("next_escalation_at") where status = 'pending' and next_escalation_at is not null;
+
+-- index idx_hitl_requests_next_reminder on hitl_requests
+CREATE INDEX "idx_hitl_requests_next_reminder" on "hitl_requests" ("next_reminder_at") where status = 'pending' and next_reminder_at is not null;
+
 -- index idx_hitl_requests_pending_expiry on hitl_requests
 CREATE INDEX "idx_hitl_requests_pending_expiry" on "hitl_requests" ("expires_at") where status = 'pending' and expires_at is not null;
 
@@ -152,7 +158,7 @@ CREATE TABLE "flowgate_migrations_lock" ("id" varchar(255) not null primary key,
 CREATE TABLE "hitl_decisions" ("id" integer primary key autoincrement, "request_id" text not null, "user_id" text not null, "decision" text not null, "comment" text, "value" text, "edits" text, "channel" text, "metadata" text, "created_at" text not null, constraint "hitl_decisions_request_id_user_id_key" unique ("request_id", "user_id"));
 
 -- table hitl_requests
-CREATE TABLE "hitl_requests" ("id" integer primary key autoincrement, "request_id" text not null unique, "workflow_id" text not null, "node_id" text not null, "message" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "responded_at" text, "responded_by" text, "response" text, "dag_id" text, "attempt" integer default 1 not null, "spec" text, "context" text, "decision" text, "run_started_by" text, "expires_at" text, "updated_at" text);
+CREATE TABLE "hitl_requests" ("id" integer primary key autoincrement, "request_id" text not null unique, "workflow_id" text not null, "node_id" text not null, "message" text, "status" text default 'pending', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "responded_at" text, "responded_by" text, "response" text, "dag_id" text, "attempt" integer default 1 not null, "spec" text, "context" text, "decision" text, "run_started_by" text, "expires_at" text, "updated_at" text, "next_reminder_at" text, "reminders_sent" integer default 0 not null, "next_escalation_at" text, "escalation_level" integer default 0 not null);
 
 -- table outbox_attempts
 CREATE TABLE "outbox_attempts" ("id" integer primary key, "message_id" text not null, "attempt" integer not null, "sender" text not null, "started_at" text not null, "finished_at" text, "outcome" text, "error" text, "response" text, "status_code" integer);

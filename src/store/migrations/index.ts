@@ -7,6 +7,7 @@ import * as schedules from './0003-schedules.js';
 import * as snapshots from './0004-snapshots.js';
 import * as outbox from './0005-outbox.js';
 import * as webhooks from './0006-webhooks.js';
+import * as hitlTimers from './0008-hitl-timers.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-snapshots': snapshots,
   '0005-outbox': outbox,
   '0006-webhooks': webhooks,
+  '0008-hitl-timers': hitlTimers,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */
