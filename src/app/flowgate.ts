@@ -69,6 +69,8 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
+import { aiNodeRunner, resolveAi, type AiOptions, type AiSetup } from './ai-setup.js';
+import { getAiUsage, listRunAiCalls, type AiUsage, type AiUsageQuery } from './ai-usage.js';
 import { EventFeed } from './event-feed.js';
 import { GroupCommit, type Settled } from './group-commit.js';
 import {
@@ -145,6 +147,8 @@ export interface FlowgateOptions {
   readonly mail?: MailOptions;
   /** What user-supplied outbound URLs (webhooks) may reach beyond public https addresses. */
   readonly outbound?: OutboundOptions;
+  /** AI nodes: providers, price overrides, retries. Default: the providers' environment variables (README, "AI nodes"). */
+  readonly ai?: AiOptions;
 }
 
 /** An operator's exceptions to the SSRF guard (FLOWGATE_OUTBOUND_ALLOWED_HOSTS, _CIDRS, FLOWGATE_ALLOW_HTTP_WEBHOOKS). */
@@ -217,7 +221,7 @@ export class Flowgate {
     GroupCommit<(tx: Tx, changes: Changes) => Promise<DecisionResult>, DecisionResult> | undefined;
 
   /** @internal Use `createFlowgate`. */
-  constructor(store: Store, registry: Registry, options: FlowgateOptions) {
+  constructor(store: Store, registry: Registry, options: FlowgateOptions, ai?: AiSetup) {
     this.store = store;
     this.registry = registry;
     this.#decisions =
@@ -254,6 +258,17 @@ export class Flowgate {
         enqueued: () => setImmediate(() => this.#outbox?.wake()),
       }),
     };
+    if (ai && options.workers !== false) {
+      this.#env = {
+        ...this.#env,
+        promptAgents: aiNodeRunner(ai, {
+          store,
+          registry,
+          clock: this.#env.clock,
+          newId: randomUUID,
+        }),
+      };
+    }
     if (options.workers !== false) {
       this.#outbox = new OutboxSender(
         {
@@ -814,6 +829,16 @@ export class Flowgate {
   }
 
   /** Seed 001's agent statistics, per agent. */
+  /** AI usage and cost per provider and model (and per DAG, run or node with `by`), over the DAGs in scope. */
+  aiUsage(query: AiUsageQuery = {}): Promise<AiUsage> {
+    return getAiUsage(this.store, query);
+  }
+
+  /** The model and tool calls of a run's AI nodes, oldest first. */
+  aiCalls(workflowId: string, nodeId?: string) {
+    return listRunAiCalls(this.store, { workflowId, ...(nodeId !== undefined ? { nodeId } : {}) });
+  }
+
   agentMetrics(scope: MetricsScope = {}): Promise<{ items: AgentMetrics[] }> {
     return getAgentMetrics(this.store, scope);
   }
@@ -998,6 +1023,8 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
       ...(options.tools ? { tools: options.tools } : {}),
     },
   ]);
+  // Before the store opens: a bad price file stops the start with nothing to close.
+  const ai = options.workers === false ? undefined : await resolveAi(options.ai, process.env);
   const store = await openStore(options.db ?? 'sqlite:data/flowgate.db');
   try {
     if (options.migrate !== false) await store.migrateToLatest();
@@ -1005,7 +1032,7 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
     await store.close();
     throw error;
   }
-  return new Flowgate(store, registry, options);
+  return new Flowgate(store, registry, options, ai);
 }
 
 /** Runs started in one call from which the planner's statistics are refreshed. */

@@ -1,3 +1,4 @@
+import { isPromptAgent, readAiSpec } from './ai-spec.js';
 import { isPlainObject, type PathSegment } from './document-path.js';
 import { expressionProblem } from './expressions.js';
 import { humanConfigProblems } from './human-spec.js';
@@ -14,7 +15,7 @@ export interface ConfigProblem {
 
 /**
  * Checks the config keys a node's type gives meaning to: a human node's approval settings, a timer's
- * wait, a decision's expressions and targets. Other keys are the node's own business.
+ * wait, a decision's expressions and targets, an AI node's provider, model, tools and output schema. Other keys are the node's own business.
  */
 export function nodeConfigProblems(
   node: NodeDefinition,
@@ -31,6 +32,13 @@ export function nodeConfigProblems(
     case 'decision':
       return decisionProblems(node.config, nodeIds);
     case 'agent':
+      // A prompt agent without a prompt is reported by validate(), which names agent_id as the other way.
+      return isPromptAgent(node) && typeof node.config.prompt === 'string'
+        ? readAiSpec(node.config).problems.map((problem) => ({
+            code: 'invalid_config',
+            ...problem,
+          }))
+        : [];
     case 'tool':
     case 'sub_dag':
       return [];

@@ -73,6 +73,16 @@ function checkNodeType(
       );
     } else if (node.agentId !== undefined && registry && !registry.hasAgent(node.agentId)) {
       report('unknown_agent', source.agentPath, `no agent "${node.agentId}" is registered`);
+    } else if (node.agentId === undefined && registry && Array.isArray(node.config.tools)) {
+      (node.config.tools as unknown[]).forEach((name, index) => {
+        if (typeof name === 'string' && name !== '' && !registry.hasTool(name)) {
+          report(
+            'unknown_tool',
+            source.configPath(['tools', index]),
+            `no tool "${name}" is registered (tools of AI node "${node.id}")`,
+          );
+        }
+      });
     }
   } else if (node.type === 'tool') {
     if (node.toolName === undefined) {

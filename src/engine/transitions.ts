@@ -37,6 +37,7 @@ import { fromJson, toJson } from '../shared/json.js';
 import type { Changes } from './changes.js';
 import type { DagCache } from './dag-cache.js';
 import { EMAIL_TOOL, type Notices } from './notices.js';
+import type { PromptAgents } from './prompt-agents.js';
 import { planOf } from './dag-plan.js';
 import { buildScope, scopeWithSource } from './scope.js';
 import { assessRun, isWorkerNode, resolveNodes, type NodeSnapshot } from './settle.js';
@@ -58,6 +59,8 @@ export interface EngineEnv {
   readonly newId: () => string;
   /** Writes the messages changes cause into the outbox, in their transaction. */
   readonly notices?: Notices;
+  /** Runs AI nodes (agent nodes defined by a prompt); absent, they fail saying so. */
+  readonly promptAgents?: PromptAgents;
 }
 
 interface LiveNode extends NodeSnapshot {

@@ -10,8 +10,10 @@ import {
   renderTemplates,
   hasTemplates,
   type DagDefinition,
+  type ExpressionScope,
   type NodeDefinition,
 } from '../definition/index.js';
+import { isPromptAgent } from '../definition/ai-spec.js';
 import type { Store, Tx } from '../store/port.js';
 import { findExpiredHitlRequests, nextHitlExpiry } from '../store/repositories/hitl-requests.js';
 import { nextHitlTimerDue } from '../store/repositories/hitl-timers.js';
@@ -67,6 +69,8 @@ export interface Claimed {
   readonly input: unknown;
   readonly outputs: Record<string, unknown>;
   readonly runInput: unknown;
+  /** What an AI node's prompt templates see (only AI nodes carry it). */
+  readonly scope?: ExpressionScope;
   /** The node's input template could not be rendered: the attempt fails at once. */
   readonly inputError?: FlowgateError;
 }
@@ -385,15 +389,18 @@ export class Worker {
       const configured = node.config.input;
       let input: unknown;
       let inputError: FlowgateError | undefined;
-      if (configured !== undefined && !hasTemplates(configured)) {
-        input = configured;
-      } else {
-        const scope = buildScope(
+      const makeScope = () =>
+        buildScope(
           { workflowId: record.workflowId, dagId: run.dagId, version: run.dagVersion },
           run.input,
           [...run.nodes].map(([nodeId, state]) => ({ nodeId, ...state })),
           run.context,
         );
+      const promptScope = isPromptAgent(node) ? makeScope() : undefined;
+      if (configured !== undefined && !hasTemplates(configured)) {
+        input = configured;
+      } else {
+        const scope = promptScope ?? makeScope();
         try {
           input =
             configured === undefined
@@ -420,6 +427,7 @@ export class Worker {
         input,
         outputs,
         runInput: run.input,
+        ...(promptScope ? { scope: promptScope } : {}),
         ...(inputError ? { inputError } : {}),
       });
     }
@@ -493,7 +501,9 @@ export class Worker {
       if (node.type === 'timer') {
         return { ok: true, output: { firedAt: toIso(this.#env.clock.now()) } };
       }
-      const step = this.#stepFor(node);
+      const promptAgents = this.#env.promptAgents;
+      const step =
+        isPromptAgent(node) && promptAgents && claimed.scope ? undefined : this.#stepFor(node);
       const ctx: StepContext = {
         workflowId: record.workflowId,
         nodeId: record.nodeId,
@@ -513,6 +523,15 @@ export class Worker {
             ),
           ms,
         );
+      }
+      if (!step) {
+        const output = await promptAgents!.run({
+          node,
+          input: claimed.input,
+          scope: claimed.scope!,
+          ctx,
+        });
+        return { ok: true, output: output === undefined ? null : output };
       }
       return { ok: true, output: await runStep(step, claimed.input, ctx) };
     } catch (thrown) {

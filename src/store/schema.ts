@@ -126,6 +126,21 @@ export interface AgentExecutionsTable {
   kind: Defaulted<string>;
   attempt: Defaulted<number>;
   duration_ms: number | null;
+
+  /** AI nodes' model and tool calls (kind `model_call`, `tool_call`): migration 0007. */
+  loop_key: string | null;
+  step_key: string | null;
+  tool_call_id: string | null;
+  provider: string | null;
+  model: string | null;
+  response_model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cached_input_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  cost_source: string | null;
+  http_status: number | null;
 }
 
 export interface HitlRequestsTable {

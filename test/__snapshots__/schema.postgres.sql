@@ -28,6 +28,19 @@ error text null
 kind text not null default 'agent'::text
 attempt integer not null default 1
 duration_ms integer null
+loop_key text null
+step_key text null
+tool_call_id text null
+provider text null
+model text null
+response_model text null
+input_tokens integer null
+output_tokens integer null
+cached_input_tokens integer null
+reasoning_tokens integer null
+cost_usd double precision null
+cost_source text null
+http_status integer null
 
 -- table api_keys
 key_id text not null
@@ -354,6 +367,8 @@ CREATE INDEX idx_action_tokens_request_id ON public.action_tokens USING btree (r
 CREATE UNIQUE INDEX agent_executions_execution_id_key ON public.agent_executions USING btree (execution_id);
 CREATE UNIQUE INDEX agent_executions_pkey ON public.agent_executions USING btree (id);
 CREATE INDEX idx_agent_executions_agent_id ON public.agent_executions USING btree (agent_id);
+CREATE INDEX idx_agent_executions_kind_started ON public.agent_executions USING btree (kind, started_at);
+CREATE INDEX idx_agent_executions_node ON public.agent_executions USING btree (workflow_id, node_id);
 CREATE INDEX idx_agent_executions_status ON public.agent_executions USING btree (status);
 CREATE INDEX idx_agent_executions_workflow_id ON public.agent_executions USING btree (workflow_id);
 CREATE UNIQUE INDEX api_keys_key_hash_key ON public.api_keys USING btree (key_hash);

@@ -8,6 +8,7 @@ import * as snapshots from './0004-snapshots.js';
 import * as outbox from './0005-outbox.js';
 import * as webhooks from './0006-webhooks.js';
 import * as hitlTimers from './0008-hitl-timers.js';
+import * as aiUsage from './0007-ai-usage.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0005-outbox': outbox,
   '0006-webhooks': webhooks,
   '0008-hitl-timers': hitlTimers,
+  '0007-ai-usage': aiUsage,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

@@ -1,0 +1,395 @@
+/**
+ * The AI node: a prompt, a model, and a tool loop that Flowgate runs itself, durably.
+ *
+ * Every step is committed before the next begins: each try of a model call is a row (the completed one holds the
+ * answer), each tool call's result is a row. The rows are keyed by run, node, conversation (`loop_key`, a hash of
+ * the rendered prompt and settings) and step (`model:N`, `tool:N:<toolCallId>`). A node that runs again (its worker
+ * died, or a tool failed and the node is retried) reads its rows back and replays them: a committed answer is not
+ * asked again, a committed tool result is not run again. At most the one step in flight is redone, and a tool gets
+ * the same idempotency key each time (run, node and tool-call id).
+ *
+ * The loop is written so that a tool call can later stop and wait for a person (approved tool calls): each call is
+ * its own step with its own key, and everything before it is already committed.
+ */
+import { createHash } from 'node:crypto';
+
+import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai';
+import { z } from 'zod';
+
+import {
+  hasTemplates,
+  renderTemplates,
+  type ExpressionScope,
+  type NodeDefinition,
+} from '../definition/index.js';
+import { readAiSpec, type AiNodeSpec } from '../definition/ai-spec.js';
+import type { PromptAgentCall, PromptAgents } from '../engine/prompt-agents.js';
+import type { Registry, RegisteredStep, StepContext } from '../engine/registry.js';
+import { runStep } from '../engine/run-step.js';
+import type { Store } from '../store/port.js';
+import {
+  insertAiCall,
+  listAiCalls,
+  loadAiJournal,
+  type NewAiCall,
+} from '../store/repositories/ai-calls.js';
+import { toIso, type Clock } from '../shared/clock.js';
+import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
+import { fromJson } from '../shared/json.js';
+import type { ModelAnswer, ModelAttempt, ModelGateway, RequestedToolCall } from './gateway.js';
+
+export interface AiNodeDeps {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly gateway: ModelGateway;
+  readonly clock: Clock;
+  readonly newId: () => string;
+}
+
+/** What an AI node's run spent, as its output reports it. */
+export interface AiUsageSummary {
+  /** Model calls tried, retries included. */
+  readonly calls: number;
+  readonly toolCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly reasoningTokens: number;
+  /** Over the priced calls; null when none was priced. */
+  readonly costUsd: number | null;
+  readonly unpricedCalls: number;
+}
+
+/** A tool's answer as stored and as the model reads it. */
+type ToolOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+
+export class AiNodeRunner implements PromptAgents {
+  readonly #deps: AiNodeDeps;
+
+  constructor(deps: AiNodeDeps) {
+    this.#deps = deps;
+  }
+
+  async run({ node, input, scope, ctx }: PromptAgentCall): Promise<unknown> {
+    const spec = specOf(node);
+    const tools = this.#tools(spec);
+    const prompt = await promptText(spec, node, input, scope);
+    const system =
+      spec.system !== undefined ? textOf(await renderTemplates(spec.system, scope)) : undefined;
+    const loopKey = hashOf({
+      provider: spec.provider,
+      model: spec.model,
+      system,
+      prompt,
+      tools: spec.tools,
+      output: spec.output,
+      temperature: spec.temperature,
+      maxOutputTokens: spec.maxOutputTokens,
+    });
+    const key = { workflowId: ctx.workflowId, nodeId: ctx.nodeId, loopKey };
+    const journal = new Map(
+      (await this.#deps.store.read((db) => loadAiJournal(db, key))).map((entry) => [
+        entry.stepKey,
+        entry.output,
+      ]),
+    );
+
+    const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
+    let sent: ModelMessage[] = [...messages];
+    for (let step = 0; step < spec.maxSteps; step++) {
+      ctx.signal.throwIfAborted();
+      const stepKey = `model:${step}`;
+      const recorded = journal.get(stepKey);
+      const answer =
+        recorded !== undefined
+          ? (fromJson<ModelAnswer>(recorded) as ModelAnswer)
+          : await this.#ask(spec, system, messages, tools.set, sent, { ...key, stepKey }, ctx);
+      const assistant = answer.responseMessages.filter((m) => m.role !== 'tool');
+      // The SDK answers tool calls it could not parse (an unknown tool, bad JSON) with error results.
+      const sdkResults = answer.responseMessages.flatMap((m) =>
+        m.role === 'tool' ? m.content : [],
+      );
+      messages.push(...assistant);
+      if (answer.toolCalls.length === 0 && sdkResults.length === 0) {
+        return this.#finish(answer, spec, ctx);
+      }
+      const outcomes = await Promise.all(
+        answer.toolCalls.map((call) => this.#toolCall(call, step, tools.steps, journal, key, ctx)),
+      );
+      const results: ModelMessage = {
+        role: 'tool',
+        content: [
+          ...sdkResults,
+          ...answer.toolCalls.map((call, index) => ({
+            type: 'tool-result' as const,
+            toolCallId: call.toolCallId,
+            toolName: call.toolName,
+            output: toolOutput(outcomes[index]!),
+          })),
+        ],
+      };
+      messages.push(results);
+      sent = [results];
+    }
+    throw Object.assign(
+      new FlowgateError(
+        'NODE_FAILED',
+        `AI node ${node.id} made ${spec.maxSteps} model calls without a final answer (maxSteps)`,
+      ),
+      { retriable: false },
+    );
+  }
+
+  /** The registered tools the node names, as the model sees them (schemas, no `execute`: the loop runs them). */
+  #tools(spec: AiNodeSpec): { set: ToolSet; steps: Map<string, RegisteredStep> } {
+    const set: ToolSet = {};
+    const steps = new Map<string, RegisteredStep>();
+    for (const name of spec.tools) {
+      const step = this.#deps.registry.tool(name);
+      if (!step) {
+        throw Object.assign(
+          new FlowgateError(
+            'NODE_FAILED',
+            `The AI node names tool "${name}", which is not registered`,
+          ),
+          { retriable: false },
+        );
+      }
+      steps.set(name, step);
+      set[name] = tool({
+        ...(step.description !== undefined ? { description: step.description } : {}),
+        inputSchema: jsonSchema(
+          inputJsonSchema(step.inputSchema) as Parameters<typeof jsonSchema>[0],
+        ),
+      });
+    }
+    return { set, steps };
+  }
+
+  async #ask(
+    spec: AiNodeSpec,
+    system: string | undefined,
+    messages: readonly ModelMessage[],
+    tools: ToolSet,
+    sent: readonly ModelMessage[],
+    key: { workflowId: string; nodeId: string; loopKey: string; stepKey: string },
+    ctx: StepContext,
+  ): Promise<ModelAnswer> {
+    return this.#deps.gateway.call(
+      {
+        provider: spec.provider,
+        model: spec.model,
+        ...(system !== undefined ? { system } : {}),
+        messages,
+        tools,
+        ...(spec.output ? { output: spec.output } : {}),
+        ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
+        ...(spec.maxOutputTokens !== undefined ? { maxOutputTokens: spec.maxOutputTokens } : {}),
+        signal: ctx.signal,
+      },
+      (attempt) => this.#record(modelRow(attempt, spec, sent, key, this.#deps.newId())),
+    );
+  }
+
+  async #toolCall(
+    call: RequestedToolCall,
+    step: number,
+    steps: ReadonlyMap<string, RegisteredStep>,
+    journal: ReadonlyMap<string, string | null>,
+    key: { workflowId: string; nodeId: string; loopKey: string },
+    ctx: StepContext,
+  ): Promise<ToolOutcome> {
+    const stepKey = `tool:${step}:${call.toolCallId}`;
+    if (journal.has(stepKey)) return fromJson<ToolOutcome>(journal.get(stepKey)) as ToolOutcome;
+    const startedAt = this.#deps.clock.now();
+    const registered = steps.get(call.toolName);
+    let outcome: ToolOutcome;
+    let failure: Error | undefined;
+    const problem = registered ? inputProblem(registered.inputSchema, call.input) : 'unknown tool';
+    if (!registered || problem !== undefined) {
+      // Told to the model, which may call again with better arguments.
+      outcome = { ok: false, error: `invalid input for ${call.toolName}: ${problem}` };
+    } else {
+      try {
+        const toolCtx: StepContext = {
+          ...ctx,
+          // Stable across re-runs of this one call, distinct from the node's other calls.
+          idempotencyKey: `${ctx.workflowId}:${ctx.nodeId}:${call.toolCallId}`,
+        };
+        outcome = { ok: true, value: await runStep(registered, call.input, toolCtx) };
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        const serialized = serializeError(error);
+        if (serialized.retriable !== false) failure = coerceError(error);
+        // A tool that says retrying is useless (NonRetriableError) gets its error read by the model instead.
+        outcome = { ok: false, error: serialized.message };
+      }
+    }
+    const finishedAt = this.#deps.clock.now();
+    await this.#record({
+      executionId: this.#deps.newId(),
+      kind: 'tool_call',
+      agentId: call.toolName,
+      ...key,
+      stepKey,
+      attempt: ctx.attempt,
+      status: failure === undefined ? 'completed' : 'failed',
+      input: JSON.stringify(call.input ?? null),
+      output: failure === undefined ? JSON.stringify(outcome) : null,
+      error: outcome.ok ? null : outcome.error,
+      startedAt: toIso(startedAt),
+      completedAt: toIso(finishedAt),
+      durationMs: finishedAt - startedAt,
+      toolCallId: call.toolCallId,
+    });
+    // A retryable failure fails this attempt of the node; its next attempt replays the journal and tries this call again.
+    if (failure !== undefined) throw failure;
+    return outcome;
+  }
+
+  #record(row: NewAiCall): Promise<void> {
+    return this.#deps.store.transaction((tx) => insertAiCall(tx, row));
+  }
+
+  async #finish(answer: ModelAnswer, spec: AiNodeSpec, ctx: StepContext): Promise<unknown> {
+    const calls = await this.#deps.store.read((db) =>
+      listAiCalls(db, { workflowId: ctx.workflowId, nodeId: ctx.nodeId }),
+    );
+    const models = calls.filter((c) => c.kind === 'model_call');
+    const priced = models.filter((c) => c.costUsd !== null);
+    const sum = (pick: (c: (typeof models)[number]) => number | null) =>
+      models.reduce((total, c) => total + (pick(c) ?? 0), 0);
+    const usage: AiUsageSummary = {
+      calls: models.length,
+      toolCalls: calls.filter((c) => c.kind === 'tool_call' && c.status === 'completed').length,
+      inputTokens: sum((c) => c.inputTokens),
+      outputTokens: sum((c) => c.outputTokens),
+      cachedInputTokens: sum((c) => c.cachedInputTokens),
+      reasoningTokens: sum((c) => c.reasoningTokens),
+      costUsd: priced.length === 0 ? null : sum((c) => c.costUsd),
+      unpricedCalls: models.filter((c) => c.status === 'completed' && c.costUsd === null).length,
+    };
+    return {
+      text: answer.text,
+      ...(spec.output ? { object: answer.object ?? null } : {}),
+      provider: spec.provider,
+      model: spec.model,
+      ...(answer.responseModel !== undefined ? { responseModel: answer.responseModel } : {}),
+      finishReason: answer.finishReason,
+      usage,
+    };
+  }
+}
+
+function specOf(node: NodeDefinition): AiNodeSpec {
+  const { spec, problems } = readAiSpec(node.config);
+  if (spec) return spec;
+  // Validation catches these when the DAG is stored; a DAG stored by an older version may still carry them.
+  throw Object.assign(
+    new FlowgateError(
+      'NODE_FAILED',
+      `AI node ${node.id} is misconfigured: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`,
+    ),
+    { retriable: false },
+  );
+}
+
+/**
+ * The user message: the rendered prompt. A prompt without templates at a node with dependencies is followed by the
+ * node's input (its dependencies' outputs), so seed 004's "Summarise the findings" sees the findings.
+ */
+async function promptText(
+  spec: AiNodeSpec,
+  node: NodeDefinition,
+  input: unknown,
+  scope: ExpressionScope,
+): Promise<string> {
+  const prompt = textOf(await renderTemplates(spec.prompt, scope));
+  const explicitInput = node.config.input !== undefined;
+  if (hasTemplates(spec.prompt) || (node.dependencies.length === 0 && !explicitInput))
+    return prompt;
+  if (input === null || input === undefined) return prompt;
+  return `${prompt}\n\nInput:\n${JSON.stringify(input, null, 2)}`;
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  return JSON.stringify(value);
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+function toolOutput(outcome: ToolOutcome) {
+  return outcome.ok
+    ? { type: 'json' as const, value: (outcome.value ?? null) as never }
+    : { type: 'error-text' as const, value: outcome.error };
+}
+
+function isZod(schema: unknown): schema is z.ZodType {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
+}
+
+/** The JSON Schema the model is given for a tool's input; a tool without one takes any object. */
+function inputJsonSchema(schema: unknown): Record<string, unknown> {
+  if (isZod(schema)) return z.toJSONSchema(schema);
+  if (typeof schema === 'object' && schema !== null) return schema as Record<string, unknown>;
+  return { type: 'object', additionalProperties: true };
+}
+
+const toolValidators = new WeakMap<object, z.ZodType>();
+
+/** Why the input does not match the tool's schema, or undefined when it does (or the tool has none). */
+function inputProblem(schema: unknown, input: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  let validator = isZod(schema) ? schema : toolValidators.get(schema);
+  if (!validator) {
+    try {
+      validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    } catch {
+      return undefined;
+    }
+    toolValidators.set(schema, validator);
+  }
+  const result = validator.safeParse(input);
+  if (result.success) return undefined;
+  return result.error.issues
+    .map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function modelRow(
+  attempt: ModelAttempt,
+  spec: AiNodeSpec,
+  sent: readonly ModelMessage[],
+  key: { workflowId: string; nodeId: string; loopKey: string; stepKey: string },
+  executionId: string,
+): NewAiCall {
+  return {
+    executionId,
+    kind: 'model_call',
+    agentId: `${spec.provider}:${spec.model}`,
+    ...key,
+    attempt: attempt.attempt,
+    status: attempt.ok ? 'completed' : 'failed',
+    // What this call added to the conversation (the prompt, or the tool results): the rows together are the transcript.
+    input: JSON.stringify(sent),
+    output: attempt.answer ? JSON.stringify(attempt.answer) : null,
+    error: attempt.error ?? null,
+    startedAt: toIso(attempt.startedAt),
+    completedAt: toIso(attempt.finishedAt),
+    durationMs: attempt.finishedAt - attempt.startedAt,
+    provider: spec.provider,
+    model: spec.model,
+    responseModel: attempt.responseModel ?? null,
+    inputTokens: attempt.usage.inputTokens ?? null,
+    outputTokens: attempt.usage.outputTokens ?? null,
+    cachedInputTokens: attempt.usage.cachedInputTokens ?? null,
+    reasoningTokens: attempt.usage.reasoningTokens ?? null,
+    costUsd: attempt.cost.costUsd,
+    costSource: attempt.cost.source,
+    httpStatus: attempt.httpStatus ?? null,
+  };
+}
