@@ -29,7 +29,9 @@ export type ScriptedAnswer =
       readonly status: number;
       readonly body?: unknown;
       readonly headers?: Readonly<Record<string, string>>;
-    };
+    }
+  /** Never answers (until the server closes): a call in flight when a worker is killed. */
+  | { readonly hang: true };
 
 /** The parts of the two protocols' request bodies that tests look at. */
 export interface FakeRequestBody {
@@ -68,6 +70,7 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
   const queue: ScriptedAnswer[] = [];
   const received: ReceivedRequest[] = [];
   let calls = 0;
+  const hanging = new Set<ServerResponse>();
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -98,6 +101,10 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       calls += 1;
       if (!answer) {
         reply(response, 500, { error: { message: 'the fake model server has nothing queued' } });
+        return;
+      }
+      if ('hang' in answer) {
+        hanging.add(response);
         return;
       }
       if ('status' in answer) {
@@ -147,7 +154,7 @@ function reply(
   response.end(JSON.stringify(body));
 }
 
-type Answer = Exclude<ScriptedAnswer, { status: number }>;
+type Answer = Exclude<ScriptedAnswer, { status: number } | { hang: true }>;
 
 function openAiUsage(usage: FakeUsage) {
   return {
