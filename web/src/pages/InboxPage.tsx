@@ -11,6 +11,7 @@ import { PageHeading } from '../components/PageHeading';
 import { messageOf, usePending } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
 import { TABS, inTab, isTab, sortForTab, type TabId } from '../lib/inbox';
+import { statusText } from '../lib/status';
 import { summary } from '../lib/text';
 import { formatTime, relativeTime } from '../lib/time';
 
@@ -213,7 +214,9 @@ export function InboxPage() {
                   </td>
                   {tab === 'decided' ? (
                     <td>
-                      <span className={`status status-${request.status}`}>{request.status}</span>
+                      <span className={`status status-${request.status}`}>
+                        {statusText(request.status)}
+                      </span>
                       {request.respondedBy ? ` by ${request.respondedBy}` : ''}
                     </td>
                   ) : (

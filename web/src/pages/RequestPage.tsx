@@ -17,6 +17,7 @@ import { messageOf, usePending } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
 import { isTab } from '../lib/inbox';
 import { renderMarkdown } from '../lib/markdown';
+import { statusText } from '../lib/status';
 import { approverList, quorumText, refusalOf } from '../lib/refusal';
 import { formatDuration, formatTime } from '../lib/time';
 import { inboxRows, type InboxState } from './InboxPage';
@@ -37,7 +38,8 @@ export default function RequestPage() {
   const pending = usePending();
   const inbox = (location.state as InboxState | null)?.inbox ?? '';
   const [request, setRequest] = useState<HitlRequest | null>(null);
-  const [run, setRun] = useState<Workflow | null>(null);
+  /** Undefined until loaded: whether the caller started the run decides self-approval. */
+  const [run, setRun] = useState<Workflow | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [panelShown, setPanelShown] = useState(false);
 
@@ -59,7 +61,7 @@ export default function RequestPage() {
 
   useEffect(() => {
     setRequest(null);
-    setRun(null);
+    setRun(undefined);
     setPanelShown(false);
     load();
   }, [load]);
@@ -74,8 +76,8 @@ export default function RequestPage() {
     [load, request],
   );
 
-  const refusal = request ? refusalOf(request, user, run) : undefined;
-  const mayDecide = request?.status === 'pending' && refusal === undefined;
+  const refusal = request && run !== undefined ? refusalOf(request, user, run) : undefined;
+  const mayDecide = request?.status === 'pending' && run !== undefined && refusal === undefined;
   useEffect(() => {
     if (mayDecide) setPanelShown(true);
   }, [mayDecide]);
@@ -86,17 +88,20 @@ export default function RequestPage() {
     const params = new URLSearchParams(inbox);
     const tab = isTab(params.get('tab')) ? params.get('tab')! : 'mine';
     const rows = inboxRows(
-      (pending.items ?? []).filter((r) => r.requestId !== requestId),
+      pending.items ?? [],
       tab as Parameters<typeof inboxRows>[1],
       params.get('q') ?? '',
       user,
     );
+    // The one after this request in the inbox's order (wrapping around), so triage moves down the list.
+    const at = rows.findIndex((r) => r.requestId === requestId);
+    const ordered = at < 0 ? rows : [...rows.slice(at + 1), ...rows.slice(0, at)];
     const notice =
       decision.status === 'pending'
         ? `Your vote is recorded (${decision.approvals ?? '?'} of ${decision.required ?? '?'} approvals).`
         : `The request is ${decision.status}.`;
     pending.reload();
-    const following = rows[0];
+    const following = ordered.find((r) => r.requestId !== requestId);
     if (following) {
       void navigate(`/requests/${encodeURIComponent(following.requestId)}`, {
         state: { inbox, notice } satisfies InboxState & { notice: string },
@@ -138,7 +143,7 @@ export default function RequestPage() {
       ) : null}
       <PageHeading title={`Request: ${request.dagId ?? 'run'} · ${request.nodeId}`} />
       <p className="request-status">
-        <span className={`status status-${request.status}`}>{request.status}</span>
+        <span className={`status status-${request.status}`}>{statusText(request.status)}</span>
         {request.status !== 'pending' ? (
           <span data-testid="decided-by">
             {' '}
@@ -216,7 +221,9 @@ export default function RequestPage() {
                     key={node.nodeId}
                     aria-current={node.nodeId === request.nodeId ? 'step' : undefined}
                   >
-                    <span className={`status status-${node.status}`}>{node.status}</span>{' '}
+                    <span className={`status status-${node.status}`}>
+                      {statusText(node.status)}
+                    </span>{' '}
                     {node.nodeId}
                     {node.nodeId === request.nodeId ? ' (this request)' : ''}
                   </li>
