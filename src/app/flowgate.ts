@@ -72,7 +72,6 @@ import { FlowgateError } from '../shared/errors.js';
 import { aiNodeRunner, resolveAi, type AiOptions, type AiSetup } from './ai-setup.js';
 import { getAiUsage, listRunAiCalls, type AiUsage, type AiUsageQuery } from './ai-usage.js';
 import { EventFeed } from './event-feed.js';
-import { GroupCommit, type Settled } from './group-commit.js';
 import {
   Rollbacks,
   type CompensationView,
@@ -213,21 +212,11 @@ export class Flowgate {
   #closed = false;
   #retentionFallback: RetentionLoop | undefined;
   #events: EventFeed | undefined;
-  /**
-   * SQLite's decisions share commits (one writer, an fsync per commit). PostgreSQL commits them one by one: its
-   * writers run in parallel, and a batch holding many runs' row locks could deadlock with a worker's turn.
-   */
-  readonly #decisions:
-    GroupCommit<(tx: Tx, changes: Changes) => Promise<DecisionResult>, DecisionResult> | undefined;
 
   /** @internal Use `createFlowgate`. */
   constructor(store: Store, registry: Registry, options: FlowgateOptions, ai?: AiSetup) {
     this.store = store;
     this.registry = registry;
-    this.#decisions =
-      store.dialect === 'sqlite'
-        ? new GroupCommit((units) => this.#transactEach(units))
-        : undefined;
     this.#env = {
       store,
       clock: options.clock ?? systemClock,
@@ -626,10 +615,10 @@ export class Flowgate {
   /** Approve, reject or respond: 409 HITL_NOT_PENDING when someone decided first, 403 when `by` may not. */
   async decide(requestId: string, by: ActorLike, input: DecisionInput): Promise<DecisionResult> {
     const actor = await this.resolveActor(by);
-    const work = (tx: Tx, changes: Changes) =>
-      decideRequest(tx, this.#env, changes, requestId, actor, input);
-    if (this.#decisions) return this.#decisions.submit(work);
-    const { result } = await this.#transact(work);
+    // On SQLite, concurrent decisions share a commit (the store groups its write transactions).
+    const { result } = await this.#transact((tx, changes) =>
+      decideRequest(tx, this.#env, changes, requestId, actor, input),
+    );
     return result;
   }
 
@@ -912,35 +901,6 @@ export class Flowgate {
     return { result: applied.result, finished: applied.changes.finished };
   }
 
-  /**
-   * Independent units of work in one commit, each in a savepoint of its own so that one fails alone (a decision on a
-   * request someone else decided first, say): the group commit of `decide`.
-   */
-  async #transactEach<T>(
-    units: readonly ((tx: Tx, changes: Changes) => Promise<T>)[],
-  ): Promise<Settled<T>[]> {
-    const applied: (Applied<T> | { failed: unknown })[] = [];
-    try {
-      await this.store.transaction(async (tx) => {
-        for (const work of units) {
-          try {
-            applied.push(await this.store.savepoint(tx, () => this.#apply(tx, work)));
-          } catch (failed) {
-            applied.push({ failed });
-          }
-        }
-      });
-    } catch (error) {
-      this.#releaseAll(applied);
-      throw error;
-    }
-    return applied.map((unit): Settled<T> => {
-      if ('failed' in unit) return { status: 'rejected', reason: unit.failed };
-      this.#afterCommit(unit);
-      return { status: 'fulfilled', value: unit.result };
-    });
-  }
-
   /** One unit inside a transaction: its changes written, and what they make ready leased to this process's worker. */
   async #apply<T>(tx: Tx, work: (tx: Tx, changes: Changes) => Promise<T>): Promise<Applied<T>> {
     const changes = new Changes(toIso(this.#env.clock.now()), this.#env.notices);
@@ -955,10 +915,6 @@ export class Flowgate {
       throw error;
     }
     return { result, changes, leased };
-  }
-
-  #releaseAll(units: readonly (Applied<unknown> | { failed: unknown })[]): void {
-    for (const unit of units) if ('leased' in unit) this.#worker?.release(unit.leased);
   }
 
   #afterCommit(applied: Applied<unknown>): void {

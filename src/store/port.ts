@@ -26,13 +26,12 @@ export type Tx = Kysely<Database>;
 export interface Store {
   readonly dialect: Dialect;
   readonly capabilities: StoreCapabilities;
-  /** A write transaction (`BEGIN IMMEDIATE` on SQLite, so it never fails half-way on a lock upgrade). */
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Runs `work` inside `tx` so that, if it throws, what it wrote is undone and the transaction goes on (a savepoint):
-   * several independent units can share one commit and fail alone.
+   * A write transaction (`BEGIN IMMEDIATE` on SQLite, so it never fails half-way on a lock upgrade). On SQLite,
+   * transactions submitted while a commit is in flight share the next commit, each in a savepoint: `work` still
+   * succeeds or fails alone, and its promise settles only after the commit.
    */
-  savepoint<T>(tx: Tx, work: () => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** Reads outside a transaction. */
   read<T>(work: (db: Tx) => Promise<T>): Promise<T>;
   /**

@@ -5,7 +5,7 @@ import type { StoreOptions } from './open-store.js';
 import type { Store, Tx } from './port.js';
 import type { Database } from './schema.js';
 import { FlowgateError } from '../shared/errors.js';
-import { runMigrations, Wakeups, withSavepoint } from './store-common.js';
+import { runMigrations, Wakeups } from './store-common.js';
 
 const WAKEUP_CHANNEL = 'flowgate_wakeup';
 
@@ -56,7 +56,6 @@ export async function openPostgres(
     dialect: 'postgres',
     capabilities: { skipLocked: true, rowLocks: true, listenNotify: true, transactionalDdl: true },
     transaction: (work) => withRetryOnDeadlock(() => db.transaction().execute(work)),
-    savepoint: withSavepoint,
     read: (work) => work(db),
     notify: async (tx: Tx) => {
       await sql`select pg_notify(${WAKEUP_CHANNEL}, '')`.execute(tx);

@@ -6,9 +6,10 @@ import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 
 import { closeDirectLine, openDirectLine } from './direct-sqlite.js';
 import type { StoreOptions } from './open-store.js';
-import type { Store, StoreCapabilities } from './port.js';
+import { GroupCommit, type Settled } from './group-commit.js';
+import type { Store, StoreCapabilities, Tx } from './port.js';
 import type { Database } from './schema.js';
-import { runMigrations, Wakeups, withSavepoint } from './store-common.js';
+import { runMigrations, Wakeups } from './store-common.js';
 
 /** How often the planner's statistics are brought up to date (cheap when little changed). */
 const OPTIMIZE_EVERY_MS = 5 * 60_000;
@@ -50,6 +51,44 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   const tune = setInterval(optimize, OPTIMIZE_EVERY_MS);
   tune.unref();
 
+  // Every write transaction of this process goes through one queue: those that arrive while a commit waits for its
+  // fsync share the next commit (each in a savepoint, so each still succeeds or fails alone). Under load a decision,
+  // the worker's turn and a start pay one sync together instead of one each; a lone transaction runs as it is.
+  const writer = new GroupCommit<Unit, unknown>((units) =>
+    db.connection().execute(async (conn) => {
+      await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+      openDirectLine(conn, line);
+      try {
+        const outcomes =
+          units.length === 1 ? [await settle(units[0]!, conn)] : await runEach(units, conn);
+        const anyApplied = outcomes.some((outcome) => outcome.status === 'fulfilled');
+        await conn.executeQuery(CompiledQuery.raw(anyApplied ? 'commit' : 'rollback'));
+        return outcomes;
+      } catch (error) {
+        if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
+        throw error;
+      } finally {
+        closeDirectLine(conn);
+      }
+    }),
+  );
+
+  async function runEach(units: readonly Unit[], conn: Tx): Promise<Settled<unknown>[]> {
+    const outcomes: Settled<unknown>[] = [];
+    for (const work of units) {
+      line.statement('savepoint flowgate_batch_unit').run();
+      const outcome = await settle(work, conn);
+      // An I/O or full-disk error ends the whole transaction: no savepoint is left to return to.
+      if (!handle.inTransaction)
+        throw outcome.status === 'rejected' ? outcome.reason : new Error('The transaction ended');
+      if (outcome.status === 'rejected')
+        line.statement('rollback to savepoint flowgate_batch_unit').run();
+      line.statement('release savepoint flowgate_batch_unit').run();
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
   const capabilities: StoreCapabilities = {
     skipLocked: false,
     rowLocks: false,
@@ -60,22 +99,7 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   return {
     dialect: 'sqlite',
     capabilities,
-    transaction: (work) =>
-      db.connection().execute(async (conn) => {
-        await conn.executeQuery(CompiledQuery.raw('begin immediate'));
-        openDirectLine(conn, line);
-        try {
-          const result = await work(conn);
-          await conn.executeQuery(CompiledQuery.raw('commit'));
-          return result;
-        } catch (error) {
-          if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
-          throw error;
-        } finally {
-          closeDirectLine(conn);
-        }
-      }),
-    savepoint: withSavepoint,
+    transaction: <T>(work: (tx: Tx) => Promise<T>) => writer.submit(work) as Promise<T>,
     read: (work) => work(db),
     notify: () => {
       setImmediate(() => wakeups.emit());
@@ -98,6 +122,16 @@ export function openSqlite(path: string, options: StoreOptions): Store {
       await db.destroy();
     },
   };
+}
+
+type Unit = (tx: Tx) => Promise<unknown>;
+
+async function settle(work: Unit, tx: Tx): Promise<Settled<unknown>> {
+  try {
+    return { status: 'fulfilled', value: await work(tx) };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
 }
 
 const MAX_CACHED_STATEMENTS = 200;

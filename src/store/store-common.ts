@@ -1,24 +1,9 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, type Kysely } from 'kysely';
 
 import { FlowgateError } from '../shared/errors.js';
 import { migrationProvider } from './migrations/index.js';
-import type { Dialect, Tx } from './port.js';
+import type { Dialect } from './port.js';
 import type { Database } from './schema.js';
-
-/** Both dialects spell savepoints the same way; one name serves, since each is released before the next is set. */
-export async function withSavepoint<T>(tx: Tx, work: () => Promise<T>): Promise<T> {
-  await sql`savepoint flowgate_unit`.execute(tx);
-  let result: T;
-  try {
-    result = await work();
-  } catch (error) {
-    await sql`rollback to savepoint flowgate_unit`.execute(tx);
-    await sql`release savepoint flowgate_unit`.execute(tx);
-    throw error;
-  }
-  await sql`release savepoint flowgate_unit`.execute(tx);
-  return result;
-}
 
 /** In-process listeners for "work may be waiting". */
 export class Wakeups {

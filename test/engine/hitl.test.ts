@@ -279,42 +279,6 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it.runIf(dialect === 'sqlite')('shares commits among decisions made at once', async () => {
-      t = await startTestFlowgate(dialect);
-      const runs = await t.flowgate.startMany(
-        gate(),
-        Array.from({ length: 40 }, () => ({})),
-      );
-      const requests = await Promise.all(runs.map((run) => pendingRequest(run.workflowId)));
-      // Which transactions held decisions: each decision runs in a savepoint of the transaction it shares.
-      const store = t.flowgate.store;
-      const transaction = store.transaction.bind(store);
-      const savepoint = store.savepoint.bind(store);
-      let current = 0;
-      let next = 0;
-      const withDecisions = new Set<number>();
-      Object.assign(store, {
-        transaction: (work: Parameters<typeof transaction>[0]) =>
-          transaction((tx) => {
-            current = ++next;
-            return work(tx);
-          }),
-        savepoint: (tx: Parameters<typeof savepoint>[0], work: () => Promise<unknown>) => {
-          withDecisions.add(current);
-          return savepoint(tx, work);
-        },
-      });
-      await Promise.all(requests.map((request) => t!.flowgate.approve(request.requestId, 'alice')));
-      Object.assign(store, { transaction, savepoint });
-      expect(withDecisions.size).toBeGreaterThan(0);
-      expect(withDecisions.size).toBeLessThanOrEqual(requests.length / 4);
-      for (const run of runs) {
-        expect((await t.flowgate.waitFor(run.workflowId, { timeoutMs: 10_000 })).status).toBe(
-          'completed',
-        );
-      }
-    });
-
     it('keeps parallel gates apart: each answer reaches only its own request', async () => {
       t = await startTestFlowgate(dialect);
       const { workflowId } = await t.flowgate.start(

@@ -46,6 +46,7 @@ for (const dialect of DIALECTS) {
           .selectFrom('agent_executions')
           .selectAll()
           .where('workflow_id', '=', workflowId)
+          .orderBy('id')
           .execute(),
       );
       expect(executions.map((e) => [e.agent_id, e.status])).toEqual([

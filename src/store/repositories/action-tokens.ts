@@ -1,4 +1,5 @@
 import type { Tx } from '../port.js';
+import { prepareQuery } from './prepared-query.js';
 
 export interface NewActionToken {
   readonly tokenId: string;
@@ -89,19 +90,24 @@ export async function useActionToken(
 }
 
 /** Revokes a request's outstanding tokens (it closed). */
+// Run by every decision (a request's links die with it).
+const revokeOutstanding = prepareQuery<{ requestId: string; now: string; reason: string }, never>(
+  (db, slot) =>
+    db
+      .updateTable('action_tokens')
+      .set({ revoked_at: slot('now'), revoked_reason: slot('reason') })
+      .where('request_id', '=', slot('requestId'))
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null),
+);
+
 export async function revokeRequestTokens(
   tx: Tx,
   requestId: string,
   now: string,
   reason: string,
 ): Promise<void> {
-  await tx
-    .updateTable('action_tokens')
-    .set({ revoked_at: now, revoked_reason: reason })
-    .where('request_id', '=', requestId)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await revokeOutstanding.run(tx, { requestId, now, reason });
 }
 
 /** Revokes the outstanding tokens an earlier attempt at a message minted: only the newest mail's link works. */

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 
 import type { Tx } from '../port.js';
 import type { DagsTable } from '../schema.js';
+import { prepareQuery } from './prepared-query.js';
 
 export interface DagVersionRecord {
   readonly dagId: string;
@@ -159,14 +160,18 @@ export async function listDags(
 }
 
 /** The DAG of a HITL request's run, in one read (what deciding needs to check who may). */
-export async function findDagOfRequest(tx: Tx, requestId: string): Promise<DagRecord | undefined> {
-  const row = await tx
+// Checked before every decision made over HTTP.
+const selectDagOfRequest = prepareQuery<{ requestId: string }, Selectable<DagsTable>>((db, slot) =>
+  db
     .selectFrom('hitl_requests as r')
     .innerJoin('workflows as w', 'w.workflow_id', 'r.workflow_id')
     .innerJoin('dags as d', 'd.dag_id', 'w.dag_id')
     .selectAll('d')
-    .where('r.request_id', '=', requestId)
-    .executeTakeFirst();
+    .where('r.request_id', '=', slot('requestId')),
+);
+
+export async function findDagOfRequest(tx: Tx, requestId: string): Promise<DagRecord | undefined> {
+  const row = await selectDagOfRequest.first(tx, { requestId });
   return row && toDagRecord(row);
 }
 

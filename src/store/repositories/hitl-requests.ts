@@ -1,8 +1,9 @@
 import type { Tx } from '../port.js';
 import type { Selectable } from 'kysely';
 
-import type { HitlRequestsTable } from '../schema.js';
+import type { HitlDecisionsTable, HitlRequestsTable } from '../schema.js';
 import { revokeRequestTokens } from './action-tokens.js';
+import { prepareQuery } from './prepared-query.js';
 import { insertRows, type ColumnSpec } from './sql-dialect.js';
 import { afterKeyset } from './keyset.js';
 
@@ -144,14 +145,24 @@ export async function insertHitlRequests(
   );
 }
 
+const selectRequest = prepareQuery<{ requestId: string }, Row>((db, slot) =>
+  db.selectFrom('hitl_requests').select(columns).where('request_id', '=', slot('requestId')),
+);
+
+const lockRequest = prepareQuery<{ requestId: string }, Row>((db, slot) =>
+  db
+    .selectFrom('hitl_requests')
+    .select(columns)
+    .where('request_id', '=', slot('requestId'))
+    .forUpdate(),
+);
+
 export async function getHitlRequest(
   tx: Tx,
   requestId: string,
   options: { lock?: boolean } = {},
 ): Promise<HitlRequestRecord | undefined> {
-  let query = tx.selectFrom('hitl_requests').select(columns).where('request_id', '=', requestId);
-  if (options.lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const row = await (options.lock ? lockRequest : selectRequest).first(tx, { requestId });
   return row && toRecord(row);
 }
 
@@ -163,26 +174,28 @@ export interface RequestClosing {
   readonly decision: string | null;
 }
 
+const closePending = prepareQuery<RequestClosing & { requestId: string }, never>((db, slot) =>
+  db
+    .updateTable('hitl_requests')
+    .set({
+      status: slot('status'),
+      responded_at: slot('respondedAt'),
+      responded_by: slot('respondedBy'),
+      response: slot('response'),
+      decision: slot('decision'),
+      updated_at: slot('respondedAt'),
+    })
+    .where('request_id', '=', slot('requestId'))
+    .where('status', '=', 'pending'),
+);
+
 /** Compare-and-set: closes the request only if it is still pending; false when someone else closed it first. */
 export async function closeHitlRequest(
   tx: Tx,
   requestId: string,
   closing: RequestClosing,
 ): Promise<boolean> {
-  const result = await tx
-    .updateTable('hitl_requests')
-    .set({
-      status: closing.status,
-      responded_at: closing.respondedAt,
-      responded_by: closing.respondedBy,
-      response: closing.response,
-      decision: closing.decision,
-      updated_at: closing.respondedAt,
-    })
-    .where('request_id', '=', requestId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  const closed = Number(result.numUpdatedRows) === 1;
+  const closed = (await closePending.run(tx, { ...closing, requestId })) === 1;
   // However it closes (a decision on any channel, a timeout, a cancellation), its decision links die with it.
   if (closed) await revokeRequestTokens(tx, requestId, closing.respondedAt, 'closed');
   return closed;
@@ -289,39 +302,47 @@ export interface NewHitlDecision {
   readonly createdAt: string;
 }
 
+const insertDecision = prepareQuery<NewHitlDecision, never>((db, slot) =>
+  db.insertInto('hitl_decisions').values({
+    request_id: slot('requestId'),
+    user_id: slot('userId'),
+    decision: slot('decision'),
+    comment: slot('comment'),
+    value: slot('value'),
+    edits: slot('edits'),
+    channel: slot('channel'),
+    metadata: slot('metadata'),
+    created_at: slot('createdAt'),
+  }),
+);
+
 export async function insertHitlDecision(tx: Tx, decision: NewHitlDecision): Promise<void> {
-  await tx
-    .insertInto('hitl_decisions')
-    .values({
-      request_id: decision.requestId,
-      user_id: decision.userId,
-      decision: decision.decision,
-      comment: decision.comment,
-      value: decision.value,
-      edits: decision.edits,
-      channel: decision.channel,
-      metadata: decision.metadata,
-      created_at: decision.createdAt,
-    })
-    .execute();
+  await insertDecision.run(tx, decision);
 }
 
-export async function listHitlDecisions(tx: Tx, requestId: string): Promise<HitlDecisionRecord[]> {
-  const rows = await tx
+const decisionColumns = [
+  'user_id',
+  'decision',
+  'comment',
+  'value',
+  'edits',
+  'channel',
+  'metadata',
+  'created_at',
+] as const;
+
+type DecisionRow = Pick<Selectable<HitlDecisionsTable>, (typeof decisionColumns)[number]>;
+
+const selectDecisions = prepareQuery<{ requestId: string }, DecisionRow>((db, slot) =>
+  db
     .selectFrom('hitl_decisions')
-    .select([
-      'user_id',
-      'decision',
-      'comment',
-      'value',
-      'edits',
-      'channel',
-      'metadata',
-      'created_at',
-    ])
-    .where('request_id', '=', requestId)
-    .orderBy('id')
-    .execute();
+    .select(decisionColumns)
+    .where('request_id', '=', slot('requestId'))
+    .orderBy('id'),
+);
+
+export async function listHitlDecisions(tx: Tx, requestId: string): Promise<HitlDecisionRecord[]> {
+  const rows = await selectDecisions.all(tx, { requestId });
   return rows.map((row) => ({
     userId: row.user_id,
     decision: row.decision,

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 
 import type { Tx } from '../port.js';
 import type { UsersTable } from '../schema.js';
+import { prepareQuery } from './prepared-query.js';
 
 export interface UserRecord {
   readonly userId: string;
@@ -115,15 +116,16 @@ export async function findAccountByUsername(
 }
 
 /** A user by id, with sign-in fields. */
+// Every authenticated request reads its user.
+const selectAccountById = prepareQuery<{ userId: string }, AccountRow>((db, slot) =>
+  db.selectFrom('users').select(accountColumns).where('user_id', '=', slot('userId')),
+);
+
 export async function findAccountById(
   tx: Tx,
   userId: string,
 ): Promise<UserAccountRecord | undefined> {
-  const row = await tx
-    .selectFrom('users')
-    .select(accountColumns)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const row = await selectAccountById.first(tx, { userId });
   return row && toAccount(row);
 }
 

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 
 import type { Tx } from '../port.js';
 import type { WebhookSubscriptionsTable } from '../schema.js';
+import { prepareQuery } from './prepared-query.js';
 
 export interface NewWebhookSubscription {
   readonly subscriptionId: string;
@@ -93,17 +94,25 @@ export async function getWebhookSubscription(
   return row && toRecord(row);
 }
 
+const selectSubscriptions = (activeOnly: boolean) =>
+  prepareQuery<object, Selectable<WebhookSubscriptionsTable>>((db) =>
+    db
+      .selectFrom('webhook_subscriptions')
+      .selectAll()
+      .$if(activeOnly, (q) => q.where('is_active', '=', 1))
+      .orderBy('created_at')
+      .orderBy('subscription_id'),
+  );
+
+// The active ones are read by every transaction that records an event other systems may hear of.
+const selectActive = selectSubscriptions(true);
+const selectAll = selectSubscriptions(false);
+
 export async function listWebhookSubscriptions(
   tx: Tx,
   filter: { activeOnly?: boolean } = {},
 ): Promise<WebhookSubscriptionRecord[]> {
-  const rows = await tx
-    .selectFrom('webhook_subscriptions')
-    .selectAll()
-    .$if(filter.activeOnly === true, (q) => q.where('is_active', '=', 1))
-    .orderBy('created_at')
-    .orderBy('subscription_id')
-    .execute();
+  const rows = await (filter.activeOnly ? selectActive : selectAll).all(tx, {});
   return rows.map(toRecord);
 }
 

@@ -2,6 +2,7 @@ import type { Tx } from '../port.js';
 import type { Selectable, Updateable } from 'kysely';
 
 import type { WorkflowNodesTable } from '../schema.js';
+import { prepareQuery, type PreparedQuery } from './prepared-query.js';
 import {
   execute,
   ident,
@@ -360,14 +361,31 @@ export async function updateNodeWhere(
   expected: string,
   set: NodeChanges,
 ): Promise<boolean> {
-  const result = await tx
-    .updateTable('workflow_nodes')
-    .set(set)
-    .where('workflow_id', '=', workflowId)
-    .where('node_id', '=', nodeId)
-    .where('status', '=', expected)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const values = set as Record<string, unknown>;
+  const update = updateWhereFor(Object.keys(values));
+  return (await update.run(tx, { ...values, workflowId, nodeId, expected })) === 1;
+}
+
+type NodeWhere = { workflowId: string; nodeId: string; expected: string } & Record<string, unknown>;
+
+/** One prepared compare-and-set per set of changed columns (a decision's completion or failure, a few others). */
+const updatesWhere = new Map<string, PreparedQuery<NodeWhere, never>>();
+
+function updateWhereFor(changed: readonly string[]): PreparedQuery<NodeWhere, never> {
+  const key = changed.join(',');
+  let update = updatesWhere.get(key);
+  if (!update) {
+    update = prepareQuery<NodeWhere, never>((db, slot) =>
+      db
+        .updateTable('workflow_nodes')
+        .set(Object.fromEntries(changed.map((column) => [column, slot(column)])) as NodeChanges)
+        .where('workflow_id', '=', slot('workflowId'))
+        .where('node_id', '=', slot('nodeId'))
+        .where('status', '=', slot('expected')),
+    );
+    updatesWhere.set(key, update);
+  }
+  return update;
 }
 
 export interface ClaimOptions {

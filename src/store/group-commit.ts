@@ -1,7 +1,7 @@
 /**
- * Group commit for calls that each want a transaction of their own (decisions, above all). On SQLite every commit
- * waits for an fsync and only one writer runs at a time, so N callers committing one by one pay N syncs in a row;
- * gathered, they pay one. Calls that arrive while a commit is in flight wait for it and go together in the next one:
+ * Group commit for calls that each want a transaction of their own (the SQLite store's write transactions). On SQLite
+ * every commit waits for an fsync and only one writer runs at a time, so N callers committing one by one pay N syncs
+ * in a row; gathered, they pay one. Calls that arrive while a commit is in flight wait for it and go together in the next one:
  * a lone call pays one event-loop turn, a crowd shares the disk's time. Each unit still succeeds or fails alone (the
  * committer runs each in a savepoint).
  */
