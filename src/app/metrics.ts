@@ -4,6 +4,7 @@
  * the caller may see (undefined: all), so that nobody learns about runs of DAGs hidden from them.
  */
 import type { Store } from '../store/port.js';
+import { aiUsageRows, type AiUsageRow } from '../store/repositories/ai-calls.js';
 import {
   agentStats,
   executionTotals,
@@ -141,9 +142,14 @@ export async function getExecutionMetrics(
 export interface GaugeCounts {
   readonly runs: { status: string; count: number }[];
   readonly pendingHitl: number;
+  /** Model calls, tokens and cost per provider and model, over all runs kept (the AI counters). */
+  readonly aiUsage: readonly AiUsageRow[];
 }
 
-/** Runs per status and pending HITL requests over all DAGs (Prometheus gauges: aggregate numbers only). */
+/**
+ * Runs per status, pending HITL requests and AI usage over all DAGs (Prometheus: aggregate numbers only). AI usage is
+ * read from the store, not counted in memory, so that calls made by every worker process show, not only this one's.
+ */
 export function getGaugeCounts(store: Store): Promise<GaugeCounts> {
-  return store.read((db) => gaugeCounts(db));
+  return store.read(async (db) => ({ ...(await gaugeCounts(db)), aiUsage: await aiUsageRows(db) }));
 }

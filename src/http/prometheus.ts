@@ -5,7 +5,7 @@
  * durations that `hook(app)` records. Only aggregate numbers: no ids, names or users leave through `/metrics`.
  */
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { GaugeCounts } from '../app/metrics.js';
 
@@ -54,12 +54,78 @@ export class MetricsCollector {
         pending.set((await counts()).pendingHitl);
       },
     });
+    this.#aiCounters(counts);
     this.#requests = new Histogram({
       name: 'flowgate_http_request_duration_seconds',
       help: 'HTTP request durations by method, route (as registered) and status code.',
       labelNames: ['method', 'route', 'status'],
       buckets: [...(options.buckets ?? DEFAULT_BUCKETS)],
       registers: [this.registry],
+    });
+  }
+
+  /**
+   * AI calls, tokens and cost by provider and model. They are totals kept in the store (every worker process's calls,
+   * this one's or not), set at each scrape: they only grow, except when retention deletes old runs, which Prometheus
+   * reads as a counter reset.
+   */
+  #aiCounters(counts: () => Promise<GaugeCounts>): void {
+    const registers = [this.registry];
+    const calls: Counter<'provider' | 'model' | 'status'> = new Counter({
+      name: 'flowgate_ai_calls_total',
+      help: 'AI model calls (every try) by provider, model and status (completed, failed).',
+      labelNames: ['provider', 'model', 'status'],
+      registers,
+      async collect() {
+        const rows = (await counts()).aiUsage;
+        calls.reset();
+        for (const row of rows) {
+          const labels = { provider: row.provider, model: row.model };
+          calls.inc({ ...labels, status: 'completed' }, row.calls - row.failedCalls);
+          if (row.failedCalls > 0) calls.inc({ ...labels, status: 'failed' }, row.failedCalls);
+        }
+      },
+    });
+    const tokens: Counter<'provider' | 'model' | 'type'> = new Counter({
+      name: 'flowgate_ai_tokens_total',
+      help: 'AI tokens by provider, model and type (input, output, cached_input, reasoning).',
+      labelNames: ['provider', 'model', 'type'],
+      registers,
+      async collect() {
+        const rows = (await counts()).aiUsage;
+        tokens.reset();
+        for (const row of rows) {
+          const labels = { provider: row.provider, model: row.model };
+          tokens.inc({ ...labels, type: 'input' }, row.inputTokens);
+          tokens.inc({ ...labels, type: 'output' }, row.outputTokens);
+          tokens.inc({ ...labels, type: 'cached_input' }, row.cachedInputTokens);
+          tokens.inc({ ...labels, type: 'reasoning' }, row.reasoningTokens);
+        }
+      },
+    });
+    const cost: Counter<'provider' | 'model'> = new Counter({
+      name: 'flowgate_ai_cost_usd_total',
+      help: 'AI cost in US dollars by provider and model, over the priced calls.',
+      labelNames: ['provider', 'model'],
+      registers,
+      async collect() {
+        const rows = (await counts()).aiUsage;
+        cost.reset();
+        for (const row of rows) cost.inc({ provider: row.provider, model: row.model }, row.costUsd);
+      },
+    });
+    const unpriced: Counter<'provider' | 'model'> = new Counter({
+      name: 'flowgate_ai_unpriced_calls_total',
+      help: 'Completed AI calls without a known price (their cost is missing from flowgate_ai_cost_usd_total).',
+      labelNames: ['provider', 'model'],
+      registers,
+      async collect() {
+        const rows = (await counts()).aiUsage;
+        unpriced.reset();
+        for (const row of rows) {
+          unpriced.inc({ provider: row.provider, model: row.model }, row.unpricedCalls);
+        }
+      },
     });
   }
 

@@ -36,6 +36,7 @@ export type FlowgateApi = Pick<
   | 'events'
   | 'hitlMetrics'
   | 'agentMetrics'
+  | 'aiUsage'
   | 'executionMetrics'
   | 'gaugeCounts'
   | 'schedules'

@@ -378,6 +378,13 @@ const MATRIX: readonly RouteCase[] = [
     expect: SCHEDULE,
   },
   { method: 'GET', route: '/api/triggers', url: () => '/api/triggers', expect: LIST },
+  // AI usage: everyone signed in, over the DAGs they may see.
+  {
+    method: 'GET',
+    route: '/api/metrics/ai-usage',
+    url: () => '/api/metrics/ai-usage',
+    expect: LIST,
+  },
   {
     method: 'GET',
     route: '/api/triggers/{id}',
@@ -580,7 +587,9 @@ for (const dialect of DIALECTS) {
       const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
       const paths = response.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
       const registered = Object.entries(paths)
-        .filter(([path]) => /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks)/.test(path))
+        .filter(([path]) =>
+          /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks|metrics\/ai-usage)/.test(path),
+        )
         .flatMap(([path, methods]) =>
           Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
         );

@@ -1,5 +1,5 @@
 /**
- * `GET /api/metrics/{hitl,agents,executions}`: monitoring figures over the DAGs the caller may see (everything for an
+ * `GET /api/metrics/{hitl,agents,executions,ai-usage}`: monitoring figures over the DAGs the caller may see (everything for an
  * admin). `GET /metrics`: the Prometheus exposition, unauthenticated as scrapers expect, with aggregate numbers only.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -11,6 +11,8 @@ import type { RouteDeps } from '../route-deps.js';
 import { BEARER, errorResponses } from '../schemas/common.js';
 import {
   AgentMetricsList,
+  AiUsage,
+  AiUsageQuery,
   ExecutionMetrics,
   ExecutionMetricsQuery,
   HitlMetrics,
@@ -75,6 +77,38 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
         return flowgate.executionMetrics({ workflowId: run.workflowId });
       }
       return flowgate.executionMetrics(await scopeOf(request));
+    },
+  );
+
+  app.get(
+    '/api/metrics/ai-usage',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['metrics'],
+        summary:
+          'AI usage: model calls, tokens and cost per provider and model (and per DAG, run or node), unpriced calls apart',
+        security: BEARER,
+        querystring: AiUsageQuery,
+        response: { 200: AiUsage, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { workflowId, dagId, since, until, by } = request.query;
+      const window = { ...(since ? { since } : {}), ...(until ? { until } : {}), by };
+      if (workflowId !== undefined) {
+        const { run } = await visibleRun(flowgate, actorOf(request), workflowId);
+        return flowgate.aiUsage({ ...window, workflowId: run.workflowId });
+      }
+      const scope = await scopeOf(request);
+      // A DAG the caller may not see filters to nothing, as if it had no calls.
+      const dagIds =
+        dagId === undefined
+          ? scope.dagIds
+          : scope.dagIds === undefined || scope.dagIds.includes(dagId)
+            ? [dagId]
+            : [];
+      return flowgate.aiUsage({ ...window, ...(dagIds ? { dagIds } : {}) });
     },
   );
 

@@ -60,3 +60,49 @@ export const ExecutionMetrics = z
     aiCalls: z.number().int().describe('Agent executions (tools not counted).'),
   })
   .describe('Run totals over the DAGs the caller may see, or of one run');
+
+const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp, e.g. 2026-01-31T00:00:00Z' })
+  .transform((text) => new Date(text).toISOString());
+
+export const AiUsageQuery = z.object({
+  since: isoTime.optional().describe('Only calls started at or after this time.'),
+  until: isoTime.optional().describe('Only calls started before this time.'),
+  dagId: z.string().min(1).max(200).optional().describe('Only calls of runs of this DAG.'),
+  workflowId: z.string().min(1).max(200).optional().describe('Only calls of this run.'),
+  by: z
+    .enum(['model', 'dag', 'run', 'node'])
+    .default('model')
+    .describe('Rows per provider and model, and per DAG, run or node as well.'),
+});
+
+const AiUsageFigures = {
+  calls: z.number().int().describe('Model calls tried, retries included.'),
+  failedCalls: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  cachedInputTokens: z.number().int(),
+  reasoningTokens: z.number().int(),
+  costUsd: z.number().describe('USD over the priced calls; unpriced calls are counted apart.'),
+  unpricedCalls: z
+    .number()
+    .int()
+    .describe('Completed calls no price was known for (never counted as free).'),
+};
+
+export const AiUsage = z
+  .object({
+    items: z.array(
+      z.object({
+        provider: z.string(),
+        model: z.string(),
+        dagId: z.string().nullable(),
+        workflowId: z.string().nullable(),
+        nodeId: z.string().nullable(),
+        ...AiUsageFigures,
+      }),
+    ),
+    totals: z.object(AiUsageFigures),
+    byProvider: z.record(z.string(), z.object(AiUsageFigures)),
+  })
+  .describe('AI model calls, tokens and cost over the DAGs the caller may see');
