@@ -31,7 +31,7 @@ export interface UiServer {
   /** Calls the API as a user (a fresh login each time: tests call it rarely). */
   call(
     username: string,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     url: string,
     payload?: unknown,
   ): Promise<{ status: number; body: unknown }>;
