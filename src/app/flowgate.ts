@@ -95,6 +95,7 @@ import {
   type HitlMetrics,
   type MetricsScope,
 } from './metrics.js';
+import { getNotificationMetrics, type NotificationMetrics } from './notification-metrics.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -842,6 +843,11 @@ export class Flowgate {
   /** Runs per status and pending requests over everything: aggregate numbers for Prometheus. */
   gaugeCounts(): Promise<GaugeCounts> {
     return getGaugeCounts(this.store);
+  }
+
+  /** Deliveries by channel, pending requests' age and SLA breaches, over `scope.dagIds` when given. */
+  notificationMetrics(scope: MetricsScope = {}): Promise<NotificationMetrics> {
+    return getNotificationMetrics(this.store, this.#env.clock, scope);
   }
 
   /** Wakes the workers now (after a test moves its clock, say). */

@@ -29,6 +29,7 @@ import { meRoutes } from './routes/me.js';
 import { MetricsCollector } from './prometheus.js';
 import { eventRoutes, type EventStreamOptions } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { notificationMetricsRoutes } from './routes/notification-metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { rollbackRoutes } from './routes/rollback.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -133,9 +134,13 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   // The feed belongs to the Flowgate (it may serve several servers); the route ends its own streams on close.
   const { feed = options.flowgate.events, ...streamOptions } = options.eventStream ?? {};
   void api.register(eventRoutes, { ...deps, ...streamOptions, feed });
-  const metrics = new MetricsCollector({ readCounts: () => options.flowgate.gaugeCounts() });
+  const metrics = new MetricsCollector({
+    readCounts: () => options.flowgate.gaugeCounts(),
+    readNotifications: () => options.flowgate.notificationMetrics(),
+  });
   metrics.hook(app);
   void api.register(metricsRoutes, { ...deps, metrics });
+  void api.register(notificationMetricsRoutes, deps);
   void api.register(openApiRoutes);
   const webRoot = options.webRoot ?? defaultWebRoot();
   if (webRoot) void app.register(webUiRoutes, { root: webRoot });

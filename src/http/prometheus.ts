@@ -8,10 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { GaugeCounts } from '../app/metrics.js';
+import type { NotificationMetrics } from '../app/notification-metrics.js';
 
 export interface MetricsCollectorOptions {
   /** Reads the gauges' figures; called at most once per scrape. */
   readonly readCounts: () => Promise<GaugeCounts>;
+  /** Reads the notification gauges' figures (deliveries, pending age, SLA breaches); absent: no such gauges. */
+  readonly readNotifications?: () => Promise<NotificationMetrics>;
   /** Process metrics (CPU, memory, event loop lag, ...); default true. */
   readonly defaultMetrics?: boolean;
   /** Histogram buckets in seconds. */
@@ -54,6 +57,7 @@ export class MetricsCollector {
         pending.set((await counts()).pendingHitl);
       },
     });
+    if (options.readNotifications) this.#notificationGauges(options.readNotifications);
     this.#aiCounters(counts);
     this.#requests = new Histogram({
       name: 'flowgate_http_request_duration_seconds',
@@ -61,6 +65,63 @@ export class MetricsCollector {
       labelNames: ['method', 'route', 'status'],
       buckets: [...(options.buckets ?? DEFAULT_BUCKETS)],
       registers: [this.registry],
+    });
+  }
+
+  /** Deliveries by channel and status, retries by channel, the oldest pending request's age, SLA breaches. */
+  #notificationGauges(read: () => Promise<NotificationMetrics>): void {
+    let pendingRead: Promise<NotificationMetrics> | undefined;
+    const figures = () => {
+      pendingRead ??= read().finally(() => {
+        pendingRead = undefined;
+      });
+      return pendingRead;
+    };
+    const registers = [this.registry];
+    const deliveries: Gauge<'channel' | 'status'> = new Gauge({
+      name: 'flowgate_deliveries',
+      help: 'Outbox messages (mail, webhooks) by channel and status: pending, sent, failed, skipped.',
+      labelNames: ['channel', 'status'],
+      registers,
+      async collect() {
+        const rows = (await figures()).deliveries;
+        deliveries.reset();
+        for (const row of rows) {
+          for (const status of ['pending', 'sent', 'failed', 'skipped'] as const)
+            deliveries.set({ channel: row.channel, status }, row[status]);
+        }
+      },
+    });
+    const retried: Gauge<'channel'> = new Gauge({
+      name: 'flowgate_delivery_retries',
+      help: 'Delivery attempts that failed and were tried again, by channel.',
+      labelNames: ['channel'],
+      registers,
+      async collect() {
+        const rows = (await figures()).deliveries;
+        retried.reset();
+        for (const row of rows) retried.set({ channel: row.channel }, row.retried);
+      },
+    });
+    const oldest: Gauge = new Gauge({
+      name: 'flowgate_hitl_oldest_pending_seconds',
+      help: 'How long the oldest pending HITL request has waited (0 when none waits).',
+      registers,
+      async collect() {
+        oldest.set((await figures()).pending.oldestSeconds ?? 0);
+      },
+    });
+    const breaches: Gauge<'kind'> = new Gauge({
+      name: 'flowgate_hitl_sla_breaches',
+      help: 'HITL requests past their service level: escalated, timed_out, or total (either).',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        const { escalated, timedOut, total } = (await figures()).slaBreaches;
+        breaches.set({ kind: 'escalated' }, escalated);
+        breaches.set({ kind: 'timed_out' }, timedOut);
+        breaches.set({ kind: 'total' }, total);
+      },
     });
   }
 

@@ -39,6 +39,7 @@ export type FlowgateApi = Pick<
   | 'aiUsage'
   | 'executionMetrics'
   | 'gaugeCounts'
+  | 'notificationMetrics'
   | 'schedules'
   | 'triggers'
   | 'links'

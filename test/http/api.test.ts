@@ -409,6 +409,12 @@ const MATRIX: readonly RouteCase[] = [
   { method: 'GET', route: '/api/webhooks', url: () => '/api/webhooks', expect: ADMIN_ONLY(200) },
   {
     method: 'GET',
+    route: '/api/metrics/notifications',
+    url: () => '/api/metrics/notifications',
+    expect: LIST,
+  },
+  {
+    method: 'GET',
     route: '/api/webhooks/{id}',
     url: (f) => `/api/webhooks/${f.webhookId}`,
     expect: ADMIN_ONLY(200),
@@ -583,12 +589,14 @@ for (const dialect of DIALECTS) {
       await t?.close();
     });
 
-    it('the matrix names every DAG, workflow, HITL, schedule, trigger and webhook route', async () => {
+    it('the matrix names every DAG, workflow, HITL, schedule, trigger, webhook and notification-metrics route', async () => {
       const response = await app.inject({ method: 'GET', url: '/api/openapi.json' });
       const paths = response.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
       const registered = Object.entries(paths)
         .filter(([path]) =>
-          /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks|metrics\/ai-usage)/.test(path),
+          /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks|metrics\/notifications|metrics\/ai-usage)/.test(
+            path,
+          ),
         )
         .flatMap(([path, methods]) =>
           Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
