@@ -10,11 +10,13 @@ import type { Tx } from '../store/port.js';
 import type { NewEvent } from '../store/repositories/events.js';
 import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { findMailRecipients, type MailRecipient } from '../store/repositories/mail-recipients.js';
+import { preferencesOfUsers } from '../store/repositories/notification-preferences.js';
 import { insertOutboxMessages, type NewOutboxMessage } from '../store/repositories/outbox.js';
 import { listWebhookSubscriptions } from '../store/repositories/webhook-subscriptions.js';
 import { FlowgateError } from '../shared/errors.js';
 import { attachmentPathProblem, type AttachmentPolicy } from './attachments.js';
 import { readMailArgs } from './mail-args.js';
+import { wantsMail } from './preferences.js';
 import {
   matchesEventFilter,
   WEBHOOK_RETRY_SCHEDULE_MS,
@@ -197,6 +199,17 @@ export class OutboxNotices implements Notices {
       }
     }
     const people = await findMailRecipients(tx, [...names], [...roles]);
+    // A reminder is optional mail (its request was sent already); an escalation asks new people, and always goes.
+    const reminded = notices.some((notice) => notice.kind === 'reminder');
+    const stored = reminded
+      ? await preferencesOfUsers(
+          tx,
+          people.map((person) => person.userId),
+        )
+      : [];
+    const declined = new Set(
+      stored.filter((p) => !wantsMail(p.preferences, 'reminder')).map((p) => p.userId),
+    );
     const rows: NewOutboxMessage[] = [];
     for (const notice of notices) {
       const voted = new Set(notice.votedUserIds);
@@ -208,6 +221,7 @@ export class OutboxNotices implements Notices {
       const kind = notice.kind === 'reminder' ? MessageKind.reminder : MessageKind.escalation;
       for (const person of told) {
         if (voted.has(person.userId) || voted.has(person.username)) continue;
+        if (notice.kind === 'reminder' && declined.has(person.userId)) continue;
         rows.push(this.#row(now, kind, notice, person.userId, { to: person.email }));
       }
     }

@@ -11,6 +11,7 @@ import type { Store, Tx } from '../store/port.js';
 import { insertActionTokens, revokeMessageTokens } from '../store/repositories/action-tokens.js';
 import { getHitlRequest, type HitlRequestRecord } from '../store/repositories/hitl-requests.js';
 import { getMailRecipient } from '../store/repositories/mail-recipients.js';
+import { preferencesOfAddresses } from '../store/repositories/notification-preferences.js';
 import {
   getWebhookSubscription,
   signingSecrets,
@@ -31,6 +32,7 @@ import { loadAttachments, PermanentMailError, type AttachmentPolicy } from './at
 import { linkTokenText, newLinkToken } from './link-tokens.js';
 import type { MailArgs } from './mail-args.js';
 import { isPermanentSmtpError, type Mailer } from './mailer.js';
+import { wantsMail } from './preferences.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { LINK_KINDS, MessageKind, type WebhookPayload } from './outbox-notices.js';
 import {
@@ -81,6 +83,8 @@ type Job =
       readonly message: OutboxMessageRecord;
       readonly request?: HitlRequestRecord;
       readonly link?: { readonly url: string; readonly expiresAt: string; readonly name: string };
+      /** A copy's addresses whose users declined such mail (lower-cased): left out. */
+      readonly declined?: ReadonlySet<string>;
     };
 
 /** After a wake-up, empty claims are retried briefly: the commit that enqueued may land a moment later. */
@@ -226,7 +230,7 @@ export class OutboxSender {
         if (!request) {
           jobs.push({ message, skip: 'the request no longer exists' });
         } else if (message.kind === MessageKind.copy) {
-          jobs.push({ message, request });
+          jobs.push(await this.#copyJob(tx, message, request));
         } else if (request.status !== 'pending') {
           jobs.push({ message, skip: `the request is already ${request.status}` });
         } else {
@@ -277,6 +281,22 @@ export class OutboxSender {
         name: person.fullName ?? person.username,
       },
     };
+  }
+
+  /** A copy without the addresses of users whose preferences decline it; skipped when none is left. */
+  async #copyJob(tx: Tx, message: OutboxMessageRecord, request: HitlRequestRecord): Promise<Job> {
+    const args = fromJson<Partial<MailArgs>>(message.payload) ?? {};
+    const addresses = [...(args.to ?? []), ...(args.cc ?? []), ...(args.bcc ?? [])];
+    const declined = new Set(
+      (await preferencesOfAddresses(tx, addresses))
+        .filter((person) => person.email !== null && !wantsMail(person.preferences, 'copy'))
+        .map((person) => person.email!),
+    );
+    if (declined.size === 0) return { message, request };
+    if (addresses.every((address) => declined.has(address.trim().toLowerCase()))) {
+      return { message, skip: 'every recipient declined such mail in their preferences' };
+    }
+    return { message, request, declined };
   }
 
   async #send(job: Job): Promise<AttemptOutcome> {
@@ -402,7 +422,12 @@ export class OutboxSender {
       });
       return { ...common, ...mail, to: [String(payload.to)], cc: [], bcc: [], attachments: [] };
     }
-    const args = payload as unknown as MailArgs;
+    const written = payload as unknown as MailArgs;
+    const keep = (list: readonly string[] | undefined) =>
+      (list ?? []).filter((address) => !job.declined?.has(address.trim().toLowerCase()));
+    const args = job.declined
+      ? { ...written, to: keep(written.to), cc: keep(written.cc), bcc: keep(written.bcc) }
+      : written;
     const rendered = summary ? renderCopyMail(summary, requestUrl) : undefined;
     const attachments = await loadAttachments(settings.attachments, args.attachments ?? []);
     const text = args.bodyText ?? rendered?.text ?? '';
