@@ -2,8 +2,8 @@
  * The AI node: a prompt, a model, and a tool loop that Flowgate runs itself, durably.
  *
  * Every step is committed before the next begins: each try of a model call is a row (the completed one holds the
- * answer), each tool call's result is a row. The rows are keyed by run, node, conversation (`loop_key`, a hash of
- * the rendered prompt and settings) and step (`model:N`, `tool:N:<toolCallId>`). A node that runs again (its worker
+ * answer), each tool call's result is a row. The rows are keyed by run, node, conversation (`loop_key`: `run:N` for
+ * the node's Nth run in the workflow) and step (`model:N`, `tool:N:<toolCallId>`). A node that runs again (its worker
  * died, or a tool failed and the node is retried) reads its rows back and replays them: a committed answer is not
  * asked again, a committed tool result is not run again. At most the one step in flight is redone, and a tool gets
  * the same idempotency key each time (run, node and tool-call id).
@@ -11,8 +11,6 @@
  * The loop is written so that a tool call can later stop and wait for a person (approved tool calls): each call is
  * its own step with its own key, and everything before it is already committed.
  */
-import { createHash } from 'node:crypto';
-
 import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai';
 import { z } from 'zod';
 
@@ -28,6 +26,7 @@ import type { Registry, RegisteredStep, StepContext } from '../engine/registry.j
 import { runStep } from '../engine/run-step.js';
 import type { Store } from '../store/port.js';
 import {
+  countNodeCompletions,
   insertAiCall,
   listAiCalls,
   loadAiJournal,
@@ -76,23 +75,20 @@ export class AiNodeRunner implements PromptAgents {
     const prompt = await promptText(spec, node, input, scope);
     const system =
       spec.system !== undefined ? textOf(await renderTemplates(spec.system, scope)) : undefined;
-    const loopKey = hashOf({
-      provider: spec.provider,
-      model: spec.model,
-      system,
-      prompt,
-      tools: spec.tools,
-      output: spec.output,
-      temperature: spec.temperature,
-      maxOutputTokens: spec.maxOutputTokens,
+    // One conversation per run of the node: attempts of one run share it (that is how a restart resumes), and a run
+    // after the node completed (a rollback made it run again) starts a new one. Not a hash of the prompt: a prompt
+    // that renders differently on a restart (a clock in a template) must not lose what was committed.
+    const { loopKey, journal } = await this.#deps.store.read(async (db) => {
+      const runs = await countNodeCompletions(db, ctx);
+      const loopKey = `run:${runs + 1}`;
+      const entries = await loadAiJournal(db, {
+        workflowId: ctx.workflowId,
+        nodeId: ctx.nodeId,
+        loopKey,
+      });
+      return { loopKey, journal: new Map(entries.map((entry) => [entry.stepKey, entry.output])) };
     });
     const key = { workflowId: ctx.workflowId, nodeId: ctx.nodeId, loopKey };
-    const journal = new Map(
-      (await this.#deps.store.read((db) => loadAiJournal(db, key))).map((entry) => [
-        entry.stepKey,
-        entry.output,
-      ]),
-    );
 
     const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
     let sent: ModelMessage[] = [...messages];
@@ -113,9 +109,14 @@ export class AiNodeRunner implements PromptAgents {
       if (answer.toolCalls.length === 0 && sdkResults.length === 0) {
         return this.#finish(answer, spec, ctx);
       }
-      const outcomes = await Promise.all(
+      // Every call settles (and is recorded) before a failure ends this attempt, so no tool is still running when the
+      // next attempt replays the journal.
+      const settled = await Promise.allSettled(
         answer.toolCalls.map((call) => this.#toolCall(call, step, tools.steps, journal, key, ctx)),
       );
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw coerceError(failed.reason);
+      const outcomes = settled.map((r) => (r as PromiseFulfilledResult<ToolOutcome>).value);
       const results: ModelMessage = {
         role: 'tool',
         content: [
@@ -316,10 +317,6 @@ function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return '';
   return JSON.stringify(value);
-}
-
-function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
 function toolOutput(outcome: ToolOutcome) {

@@ -129,7 +129,7 @@ export class ModelGateway {
             : { error, usage: {}, cost: { costUsd: null, source: null } };
       }
       const facts = failureFacts(failure.error);
-      const verdict = retryVerdict(facts, attempt, this.#policy, this.#deps.random);
+      const verdict = retryVerdict(facts, attempt, this.#policy, this.#deps.random, clock.now());
       await onAttempt({
         attempt,
         startedAt,

@@ -41,19 +41,20 @@ export function isRetryableStatus(status: number): boolean {
 
 /**
  * Whether a failed try is tried again, and after how long. `attempt` is the try that failed (1 for the first);
- * `random` in [0, 1) spreads retries (full jitter on the upper half of the backoff).
+ * `random` in [0, 1) spreads retries (jitter over the upper half of the backoff); `nowMs` reads a `retry-after` date.
  */
 export function retryVerdict(
   facts: FailureFacts,
   attempt: number,
   policy: ModelRetryPolicy,
   random: () => number,
+  nowMs = 0,
 ): RetryVerdict {
   const retryable = facts.status !== undefined ? isRetryableStatus(facts.status) : facts.network;
   if (!retryable || attempt >= policy.maxAttempts) return { retry: false, delayMs: 0 };
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = backoff / 2 + (backoff / 2) * random();
-  const asked = retryAfterMs(facts.headers ?? {}, Date.now());
+  const asked = retryAfterMs(facts.headers ?? {}, nowMs);
   if (asked === undefined) return { retry: true, delayMs: Math.round(jittered) };
   if (asked > policy.maxRetryAfterMs) return { retry: false, delayMs: 0 };
   return { retry: true, delayMs: Math.max(asked, 0) };

@@ -39,6 +39,14 @@ function aiOptions(extra: Partial<AiOptions> = {}): AiOptions {
   };
 }
 
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** A seed 004 graph with one AI node. */
 function aiDag(dagId: string, data: Record<string, unknown>) {
   return { dag_id: dagId, nodes: [{ id: 'ask', type: 'ai', data }], edges: [] };
@@ -330,6 +338,93 @@ for (const dialect of DIALECTS) {
       expect(second.content).toMatch(/invalid input for lookup/);
       const third = server.received[2]!.body.messages!.at(-1)!;
       expect(third.content).toContain('no such symbol');
+    });
+
+    it('a retryable tool failure fails the attempt; the retry replays the journal and redoes only that call', async () => {
+      let tries = 0;
+      const keys: string[] = [];
+      t = await startTestFlowgate(dialect, {
+        ai: aiOptions(),
+        tools: {
+          flaky: (_input: unknown, ctx) => {
+            keys.push(ctx.idempotencyKey);
+            tries += 1;
+            if (tries === 1) throw new Error('connection reset');
+            return { ok: tries };
+          },
+          steady: () => ({ steady: true }),
+        },
+      });
+      server.enqueue(
+        {
+          toolCalls: [
+            { id: 'f', name: 'flaky', args: {} },
+            { id: 's', name: 'steady', args: {} },
+          ],
+        },
+        { text: 'done' },
+      );
+      const { workflowId } = await t.flowgate.start(
+        {
+          ...aiDag('resume', { prompt: 'Go', provider: 'openai', tools: ['flaky', 'steady'] }),
+          settings: { maxRetries: 2 },
+        },
+        {},
+      );
+      const run = await t.flowgate.waitFor(workflowId, { timeoutMs: 15_000 });
+      expect(run.status).toBe('completed');
+      // The model was asked twice in all: its first answer came from the journal on the retry.
+      expect(server.received).toHaveLength(2);
+      expect(keys).toEqual([`${workflowId}:ask:f`, `${workflowId}:ask:f`]);
+      const tools = (await t.flowgate.aiCalls(workflowId)).filter((c) => c.kind === 'tool_call');
+      expect(tools.map((c) => [c.stepKey, c.status])).toEqual(
+        expect.arrayContaining([
+          ['tool:0:f', 'failed'],
+          ['tool:0:s', 'completed'],
+          ['tool:0:f', 'completed'],
+        ]),
+      );
+      expect(tools).toHaveLength(3);
+      const last = server.received[1]!.body.messages!.filter((m) => m.role === 'tool');
+      expect(last.map((m) => JSON.parse(m.content) as unknown)).toEqual([
+        { ok: 2 },
+        { steady: true },
+      ]);
+    });
+
+    it('a rollback that runs the node again starts a new conversation', async () => {
+      t = await startTestFlowgate(dialect, {
+        ai: aiOptions(),
+        tools: { step: (input: unknown) => input },
+      });
+      server.enqueue({ text: 'first answer' }, { text: 'second answer' });
+      const { workflowId } = await t.flowgate.start(
+        {
+          dag_id: 'again',
+          nodes: [
+            { node_id: 'before', node_type: 'tool', tool_name: 'step', config: { input: 1 } },
+            {
+              node_id: 'ask',
+              node_type: 'agent',
+              config: { prompt: 'Say something', provider: 'openai' },
+              dependencies: ['before'],
+            },
+          ],
+        },
+        {},
+      );
+      const first = await t.flowgate.waitFor(workflowId, { timeoutMs: 15_000 });
+      expect(first.result).toMatchObject({ text: 'first answer' });
+      const snapshot = (await t.flowgate.listSnapshots(workflowId)).find(
+        (s) => s.nodeId === 'before',
+      )!;
+      await t.flowgate.rollback(workflowId, { snapshotId: snapshot.snapshotId }, 'alice');
+      await waitUntil(async () => {
+        const run = await t!.flowgate.getWorkflow(workflowId);
+        return run.status === 'completed' && server.received.length === 2;
+      });
+      const again = await t.flowgate.getWorkflow(workflowId);
+      expect(again.result).toMatchObject({ text: 'second answer' });
     });
 
     it('stops the loop at maxSteps', async () => {

@@ -6,8 +6,8 @@ import type { Dialect } from '../port.js';
  * What an AI node records per model call and per tool call, in seed 001's `agent_executions` (kind `model_call` or
  * `tool_call`): the transcript the durable tool loop resumes from, and the usage and cost the metrics roll up.
  *
- * `loop_key` names one conversation of a node (a hash of its rendered prompt and settings), `step_key` one step of
- * it (`model:3`, `tool:3:call_abc`). A completed row with a step key is the committed result of that step; failed
+ * `loop_key` names one conversation of a node (`run:N`, its Nth run in the workflow), `step_key` one step of it
+ * (`model:3`, `tool:3:call_abc`). A completed row with a step key is the committed result of that step; failed
  * rows are the attempts that preceded it. `cost_usd` is null for a call nobody could price ("unpriced", never 0);
  * `cost_source` says where a price came from: `provider`, `override` or `catalog`.
  */

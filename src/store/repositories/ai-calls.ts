@@ -102,6 +102,25 @@ export async function loadAiJournal(
   }));
 }
 
+/**
+ * How many times a node's run has completed in its workflow (the worker's own `agent` rows): 0 until it first
+ * completes, 1 after a rollback made it run again, and so on. It tells a fresh conversation from one to resume.
+ */
+export async function countNodeCompletions(
+  tx: Tx,
+  key: { workflowId: string; nodeId: string },
+): Promise<number> {
+  const row = await tx
+    .selectFrom('agent_executions')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('workflow_id', '=', key.workflowId)
+    .where('node_id', '=', key.nodeId)
+    .where('kind', '=', 'agent')
+    .where('status', '=', 'completed')
+    .executeTakeFirst();
+  return num(row?.count);
+}
+
 export interface AiCallRecord {
   readonly kind: AiCallKind;
   readonly stepKey: string | null;
