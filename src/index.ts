@@ -29,6 +29,8 @@ export type {
 export type { CreatedTrigger, TriggerAuth, Triggers, TriggerView } from './app/triggers.js';
 export type { DecisionLinks, LinkCaller, LinkForm, LinkPage } from './app/decision-links.js';
 export type { MailOptions } from './app/mail-setup.js';
+export type { AiOptions } from './app/ai-setup.js';
+export type { AiUsage, AiUsageQuery, AiUsageTotals } from './app/ai-usage.js';
 export type { DecisionInput, DecisionResult, HumanOutput } from './engine/decisions.js';
 export type { WorkerOptions } from './engine/worker.js';
 export type {

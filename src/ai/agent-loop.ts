@@ -32,6 +32,7 @@ import {
   loadAiJournal,
   type NewAiCall,
 } from '../store/repositories/ai-calls.js';
+import { insertEvents } from '../store/repositories/events.js';
 import { toIso, type Clock } from '../shared/clock.js';
 import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
@@ -248,8 +249,19 @@ export class AiNodeRunner implements PromptAgents {
     return outcome;
   }
 
+  /** Commits the call's row and its event (`ai_call` or `ai_tool_call`, seed 004's event log) together. */
   #record(row: NewAiCall): Promise<void> {
-    return this.#deps.store.transaction((tx) => insertAiCall(tx, row));
+    return this.#deps.store.transaction(async (tx) => {
+      await insertAiCall(tx, row);
+      await insertEvents(tx, [
+        {
+          workflowId: row.workflowId,
+          type: eventTypeOf(row),
+          data: JSON.stringify(eventOf(row)),
+          createdAt: row.completedAt,
+        },
+      ]);
+    });
   }
 
   async #finish(answer: ModelAnswer, spec: AiNodeSpec, ctx: StepContext): Promise<unknown> {
@@ -388,5 +400,36 @@ function modelRow(
     costUsd: attempt.cost.costUsd,
     costSource: attempt.cost.source,
     httpStatus: attempt.httpStatus ?? null,
+  };
+}
+
+function eventTypeOf(row: NewAiCall): string {
+  return row.kind === 'model_call' ? 'ai_call' : 'ai_tool_call';
+}
+
+/** What the run's event log says of a call: enough to follow the loop and its cost, not the transcript. */
+function eventOf(row: NewAiCall): Record<string, unknown> {
+  const common = {
+    node_id: row.nodeId,
+    step: row.stepKey,
+    status: row.status,
+    duration_ms: Math.round(row.durationMs),
+    ...(row.error ? { error: row.error } : {}),
+  };
+  if (row.kind === 'tool_call') {
+    return { ...common, tool_name: row.agentId, tool_call_id: row.toolCallId ?? null };
+  }
+  return {
+    ...common,
+    attempt: row.attempt,
+    provider: row.provider ?? null,
+    model: row.model ?? null,
+    response_model: row.responseModel ?? null,
+    http_status: row.httpStatus ?? null,
+    input_tokens: row.inputTokens ?? null,
+    output_tokens: row.outputTokens ?? null,
+    cost_usd: row.costUsd ?? null,
+    // Priced or not is known only for an answered call.
+    unpriced: row.status === 'completed' && (row.costUsd ?? null) === null,
   };
 }

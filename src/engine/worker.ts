@@ -561,7 +561,7 @@ export class Worker {
     const name = node.type === 'agent' ? (node.agentId ?? '(none)') : (node.toolName ?? '(none)');
     const hint =
       node.type === 'agent' && node.agentId === undefined
-        ? ': AI nodes defined by a prompt need the model gateway, which this version does not have'
+        ? ': AI nodes defined by a prompt run only where createFlowgate wired the model gateway'
         : '';
     throw Object.assign(
       new FlowgateError('NODE_FAILED', `No ${node.type} named ${name} is registered${hint}`),

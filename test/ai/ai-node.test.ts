@@ -155,6 +155,26 @@ for (const dialect of DIALECTS) {
         expect.arrayContaining(['tool:0:call_a', 'tool:1:call_b', 'tool:1:call_c']),
       );
 
+      // The run's event log follows the loop: each model call with its tokens and cost, each tool call.
+      const events = (await t.flowgate.listEvents(workflowId)).filter((e) =>
+        e.type.startsWith('ai_'),
+      );
+      expect(events.map((e) => [e.type, (e.data as { step: string }).step])).toEqual(
+        expect.arrayContaining([
+          ['ai_call', 'model:0'],
+          ['ai_tool_call', 'tool:0:call_a'],
+          ['ai_call', 'model:2'],
+        ]),
+      );
+      expect(events).toHaveLength(6);
+      expect(events.find((e) => e.type === 'ai_call')!.data).toMatchObject({
+        node_id: 'ask',
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        input_tokens: 100,
+        unpriced: false,
+      });
+
       const usage = await t.flowgate.aiUsage({ by: 'dag' });
       expect(usage.items).toHaveLength(1);
       expect(usage.items[0]).toMatchObject({
