@@ -10,9 +10,11 @@ import { DashboardPage } from './pages/DashboardPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotBuiltPage } from './pages/NotBuiltPage';
+import { RunsPage } from './pages/RunsPage';
 
-// The request page carries the markdown renderer and sanitizer: loaded when first opened.
+// The request page carries the markdown renderer and sanitizer, the run page React Flow and elkjs: loaded when opened.
 const RequestPage = lazy(() => import('./pages/RequestPage'));
+const RunPage = lazy(() => import('./pages/RunPage'));
 
 function RequireLogin() {
   const { user, ready } = useSession();
@@ -52,8 +54,8 @@ export function App() {
           <Route index element={<DashboardPage />} />
           <Route path="/inbox" element={<InboxPage />} />
           <Route path="/requests/:requestId" element={<RequestPage />} />
-          <Route path="/runs" element={<NotBuiltPage title="Runs" />} />
-          <Route path="/runs/:workflowId" element={<NotBuiltPage title="Run" />} />
+          <Route path="/runs" element={<RunsPage />} />
+          <Route path="/runs/:workflowId" element={<RunPage />} />
           <Route path="/dags" element={<NotBuiltPage title="DAGs" />} />
           <Route path="/dags/:dagId" element={<NotBuiltPage title="DAG" />} />
           <Route path="/plans" element={<NotBuiltPage title="Plans" />} />

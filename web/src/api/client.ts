@@ -5,10 +5,12 @@
 import { clearSession, refresh, setTokens, storedRefreshToken, validAccessToken } from './session';
 import type {
   ApiErrorBody,
+  DagDetail,
   Decision,
   HitlRequest,
   Page,
   Preferences,
+  RunEvent,
   TokenPair,
   User,
   Workflow,
@@ -133,3 +135,27 @@ export const respond = (requestId: string, value: unknown, response?: string) =>
   });
 
 export { clearSession };
+
+export function listRuns(query: {
+  status?: string;
+  dagId?: string;
+  cursor?: string;
+  limit?: number;
+}): Promise<Page<Workflow>> {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  return api<Page<Workflow>>(`/api/workflows?${params.toString()}`);
+}
+
+export const getRunEvents = (workflowId: string) =>
+  api<{ items: RunEvent[] }>(`/api/workflows/${id(workflowId)}/events`);
+
+export const getDag = (dagId: string, version: number) =>
+  api<DagDetail>(`/api/dags/${id(dagId)}?version=${version}`);
+
+export type RunAction = 'pause' | 'resume' | 'cancel' | 'retry';
+
+export const controlRun = (workflowId: string, action: RunAction) =>
+  post<Workflow>(`/api/workflows/${id(workflowId)}/${action}`, {});

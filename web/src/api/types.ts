@@ -83,8 +83,13 @@ export interface Page<T> {
 
 export interface WorkflowNode {
   readonly nodeId: string;
-  readonly nodeType: string;
+  readonly nodeType: string | null;
   readonly status: string;
+  readonly attempt: number;
+  readonly result: unknown;
+  readonly error: string | null;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
 }
 
 export interface Workflow {
@@ -93,9 +98,44 @@ export interface Workflow {
   readonly version: number;
   readonly name: string | null;
   readonly status: string;
+  readonly pauseReason: string | null;
+  readonly input: unknown;
+  readonly result: unknown;
+  readonly error: string | null;
   readonly createdBy: string | null;
   readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
   readonly nodes?: readonly WorkflowNode[];
+}
+
+/** One step of a DAG as the API's normalized definition has it (src/definition/model.ts). */
+export interface DagNode {
+  readonly id: string;
+  readonly type: string;
+  readonly name?: string;
+  readonly dependencies: readonly string[];
+}
+
+export interface DagDetail {
+  readonly dagId: string;
+  readonly name: string | null;
+  readonly version: number;
+  readonly permissions: {
+    readonly owners: readonly string[];
+    readonly editors: readonly string[];
+    readonly viewers: readonly string[];
+    readonly isPublic: boolean;
+  };
+  readonly definition: { readonly nodes: readonly DagNode[] };
+}
+
+export interface RunEvent {
+  readonly id: number;
+  readonly workflowId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly createdAt: string;
 }
 
 export interface Decision {

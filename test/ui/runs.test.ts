@@ -1,0 +1,179 @@
+/**
+ * The operator's pages in real Chromium against a real server (SQLite only, as in approver.test.ts): the runs list
+ * paged and filtered on the server, a run's live graph and table, and its controls (pause, resume, cancel, retry),
+ * each confirmed; an accessibility scan of both pages.
+ */
+import { join } from 'node:path';
+
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { plan } from '../helpers/flowgate.js';
+import { ARTIFACTS, launchChromium } from './helpers/browser.js';
+import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+
+const WAIT_MS = 10_000;
+
+const gatedDag = (dagId: string) =>
+  plan(dagId, [
+    { id: 'fetch', agent: 'echo_agent', config: { input: { rows: 42 } } },
+    { id: 'check', agent: 'echo_agent', deps: ['fetch'], config: { input: { ok: true } } },
+    { id: 'approval', type: 'human_in_loop', deps: ['fetch', 'check'] },
+    { id: 'publish', deps: ['approval'], config: { input: { done: true } } },
+  ]);
+
+describe('web UI: runs', () => {
+  let server: UiServer;
+  let browser: Browser;
+  const contexts = new Set<BrowserContext>();
+
+  const signIn = async (username: string, next: string): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(WAIT_MS);
+    contexts.add(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`**${next.split('?')[0]}*`);
+    return page;
+  };
+
+  /** The state a step shows in the graph (its node's `data-status`). */
+  const graphState = (page: Page, nodeId: string) =>
+    page.locator(`.run-graph [data-node-id="${nodeId}"]`).getAttribute('data-status');
+
+  const seriousAxe = async (page: Page) => {
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    return results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  };
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
+    await server.t.flowgate.putDag(gatedDag('nightly'), { createdBy: 'alice' });
+    await server.t.flowgate.putDag(
+      plan('quick', [{ id: 'only', agent: 'echo_agent', config: { input: { ok: 1 } } }]),
+      { createdBy: 'alice' },
+    );
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('lists runs newest first, paged and filtered by the server', async () => {
+    const quick = [];
+    for (let i = 0; i < 3; i++) {
+      const { workflowId } = await server.t.flowgate.start('quick', { startedBy: 'alice' });
+      await server.t.flowgate.waitFor(workflowId, { timeoutMs: WAIT_MS });
+      quick.push(workflowId);
+    }
+    const gated = await server.gatedRun('nightly');
+    const page = await signIn('alice', '/runs?dagId=quick&limit=2');
+    const rows = page.locator('table.runs-table tbody tr');
+    const rowIds = async () =>
+      Promise.all((await rows.all()).map((row) => row.getAttribute('data-workflow-id')));
+    await rows.first().waitFor();
+    expect(await rowIds()).toEqual([quick[2], quick[1]]);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.waitForURL('**cursor=*');
+    await expect.poll(() => rowIds()).toEqual([quick[0]]);
+    expect(await page.getByRole('button', { name: 'Next page' }).count()).toBe(0);
+
+    await page.goto(`${server.url}/runs`);
+    await page.getByLabel('Status').selectOption('paused');
+    await page.waitForURL('**status=paused*');
+    await expect.poll(() => rowIds()).toEqual([gated.workflowId]);
+    expect(await seriousAxe(page)).toEqual([]);
+  });
+
+  it("draws a run's graph and table, and changes a step's state live", async () => {
+    const { workflowId, requestId } = await server.gatedRun('nightly');
+    const page = await signIn('alice', `/runs/${workflowId}`);
+    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+    expect(await graphState(page, 'fetch')).toBe('completed');
+    expect(await graphState(page, 'approval')).toBe('waiting_hitl');
+    expect(await page.locator('tr[data-node-id="approval"]').textContent()).toContain(
+      'waiting for a person',
+    );
+    await page.getByText('Live', { exact: true }).waitFor();
+
+    await server.t.flowgate.approve(requestId, 'bob');
+    await expect.poll(() => graphState(page, 'approval'), { timeout: 2_000 }).toBe('completed');
+    await expect.poll(() => graphState(page, 'publish'), { timeout: WAIT_MS }).toBe('completed');
+    await expect.poll(() => page.getByTestId('run-status').textContent()).toBe('completed');
+    expect(await page.locator('.timeline').textContent()).toContain('hitl approved');
+    await page.screenshot({ path: join(ARTIFACTS, 'run.png'), fullPage: true });
+    expect(await seriousAxe(page)).toEqual([]);
+  });
+
+  it('pauses, resumes, cancels and retries a run, each after a confirmation', async () => {
+    const { workflowId } = await server.gatedRun('nightly');
+    const page = await signIn('alice', `/runs/${workflowId}`);
+    const status = page.getByTestId('run-status');
+    await expect.poll(() => status.textContent()).toBe('paused');
+    expect(await page.getByRole('button', { name: 'Resume' }).isDisabled()).toBe(true);
+
+    const control = async (label: string, confirm: RegExp) => {
+      await page.getByRole('button', { name: label, exact: true }).click();
+      const dialog = page.getByRole('alertdialog');
+      expect(await dialog.textContent()).toMatch(confirm);
+      await dialog.getByRole('button', { name: `Yes, ${label.toLowerCase()}` }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+
+    // Saying no changes nothing.
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'No' }).click();
+    expect((await server.t.flowgate.getWorkflow(workflowId)).status).toBe('paused');
+
+    await control('Pause', /Pause this run\?/);
+    await expect
+      .poll(async () => (await server.t.flowgate.getWorkflow(workflowId)).pauseReason)
+      .toBe('user');
+    await expect.poll(() => page.getByRole('button', { name: 'Resume' }).isDisabled()).toBe(false);
+
+    await control('Resume', /Resume this run/);
+    await expect
+      .poll(async () => (await server.t.flowgate.getWorkflow(workflowId)).pauseReason)
+      .not.toBe('user');
+
+    await control('Cancel', /cannot be undone/);
+    await expect.poll(() => status.textContent()).toBe('cancelled');
+    expect((await server.t.flowgate.getWorkflow(workflowId)).status).toBe('cancelled');
+
+    await control('Retry', /Retry this run/);
+    await expect.poll(() => status.textContent()).toBe('paused');
+    const { items } = await server.t.flowgate.listHitl({ workflowId });
+    expect(items).toHaveLength(1);
+  });
+
+  it('offers a viewer no control, and the API refuses them', async () => {
+    const { workflowId } = await server.gatedRun('nightly');
+    const page = await signIn('vera', `/runs/${workflowId}`);
+    expect(await page.getByTestId('controls-refusal').textContent()).toContain('read-only');
+    for (const label of ['Pause', 'Resume', 'Cancel', 'Retry']) {
+      expect(await page.getByRole('button', { name: label, exact: true }).isDisabled(), label).toBe(
+        true,
+      );
+    }
+    for (const action of ['pause', 'cancel']) {
+      const refused = await server.call(
+        'vera',
+        'POST',
+        `/api/workflows/${workflowId}/${action}`,
+        {},
+      );
+      expect(refused.status, action).toBe(403);
+    }
+    expect((await server.t.flowgate.getWorkflow(workflowId)).status).toBe('paused');
+  });
+});
