@@ -12,6 +12,7 @@ import { buildServer, type FlowgateServer } from '../../src/http/build-server.js
 import type { Actor } from '../../src/shared/actor.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { listRequestTokens } from '../../src/store/repositories/action-tokens.js';
+import { listOutboxMessages } from '../../src/store/repositories/outbox.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/dialects.js';
 import { plan } from '../helpers/flowgate.js';
 import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
@@ -127,6 +128,18 @@ for (const dialect of DIALECTS) {
       return eventsOf(workflowId, type);
     }
 
+    /**
+     * Moves the clock once no mail is in flight: a lease is measured on this clock, and moving it past a lease while
+     * the mail is being sent would let the sender take the message again and send it twice.
+     */
+    async function advance(clock: ManualClock, ms: number) {
+      await waitUntil(async () => {
+        const messages = await flowgate!.store.read((db) => listOutboxMessages(db, {}));
+        return messages.every((m) => m.status !== 'pending' || m.leaseOwner === null);
+      }, 'no mail in flight');
+      clock.advance(ms);
+    }
+
     const nonceOf = (html: string) => /name="nonce" value="([^"]+)"/.exec(html)?.[1];
     async function decideByLink(path: string, decision: 'approve' | 'reject') {
       const page = await app!.inject({ method: 'GET', url: path });
@@ -151,7 +164,7 @@ for (const dialect of DIALECTS) {
       // bob has voted: only alice is chased.
       await fg.approve(requestId, users.get('bob')!);
 
-      clock.advance(4 * HOUR - 60_000);
+      await advance(clock, 4 * HOUR - 60_000);
       await settle();
       expect(await eventsOf(workflowId, 'hitl_reminded')).toHaveLength(0);
 
@@ -160,7 +173,7 @@ for (const dialect of DIALECTS) {
         [DAY, 2],
         [DAY, 3],
       ] as const) {
-        clock.advance(step);
+        await advance(clock, step);
         const reminded = await waitForEvents(workflowId, 'hitl_reminded', count);
         expect(reminded).toHaveLength(count);
         expect(reminded[count - 1]!.data).toMatchObject({ request_id: requestId, reminder: count });
@@ -174,7 +187,7 @@ for (const dialect of DIALECTS) {
         next_reminder_at: null,
       });
 
-      clock.advance(3 * DAY);
+      await advance(clock, 3 * DAY);
       await settle();
       expect(await eventsOf(workflowId, 'hitl_reminded')).toHaveLength(3);
       expect(smtp!.received).toHaveLength(5);
@@ -202,7 +215,7 @@ for (const dialect of DIALECTS) {
       const [aliceMail] = await smtp!.waitFor(1);
       const aliceLink = linkOf(aliceMail!);
 
-      clock.advance(DAY);
+      await advance(clock, DAY);
       const [first] = await waitForEvents(workflowId, 'hitl_escalated', 1);
       expect(first!.data).toMatchObject({
         level: 1,
@@ -217,7 +230,7 @@ for (const dialect of DIALECTS) {
       // Added: alice still may decide; her link still shows its page.
       expect((await app!.inject({ method: 'GET', url: aliceLink })).statusCode).toBe(200);
 
-      clock.advance(DAY);
+      await advance(clock, DAY);
       const escalated = await waitForEvents(workflowId, 'hitl_escalated', 2);
       expect(escalated[1]!.data).toMatchObject({
         level: 2,
@@ -285,13 +298,13 @@ for (const dialect of DIALECTS) {
       // Closing the request cancels its timers without touching them.
       await fg.approve(closed.requestId, users.get('alice')!);
       expect((await fg.waitFor(closed.workflowId, { timeoutMs: 10_000 })).status).toBe('completed');
-      clock.advance(HOUR);
+      await advance(clock, HOUR);
       await waitForEvents(expiring.workflowId, 'hitl_reminded', 2);
       await waitForEvents(expiring.workflowId, 'hitl_escalated', 1);
       // Sent before the timeout: a mail still queued when its request closes is dropped, not sent.
       await smtp!.waitFor(7);
 
-      clock.advance(HOUR);
+      await advance(clock, HOUR);
       const run = await fg.waitFor(expiring.workflowId, { timeoutMs: 10_000 });
       expect(run.status).toBe('failed');
       expect((await fg.getHitl(expiring.requestId)).status).toBe('expired');
@@ -302,7 +315,7 @@ for (const dialect of DIALECTS) {
         data: { request_id: expiring.requestId },
       });
 
-      clock.advance(DAY);
+      await advance(clock, DAY);
       await settle();
       for (const { workflowId } of [closed, expiring]) {
         expect(await eventsOf(workflowId, 'hitl_escalated')).toHaveLength(
@@ -352,7 +365,7 @@ for (const dialect of DIALECTS) {
           const runs = [];
           for (let i = 0; i < 12; i++) runs.push(await raise(fg, gate));
           await smtp!.waitFor(12);
-          clock.advance(HOUR);
+          await advance(clock, HOUR);
           for (const { workflowId } of runs) {
             await waitForEvents(workflowId, 'hitl_reminded', 1);
             await waitForEvents(workflowId, 'hitl_escalated', 1);

@@ -121,12 +121,15 @@ export async function pendingAge(
       .where('w.dag_id', 'in', [...filter.dagIds]);
   }
   const row = await query.executeTakeFirst();
-  const oldest = numOrNull(row?.oldest);
-  const average = numOrNull(row?.average);
+  // SQLite's julianday arithmetic is off by a few microseconds: the ages are kept to the millisecond.
+  const seconds = (value: unknown) => {
+    const n = numOrNull(value);
+    return n === null ? null : Math.max(0, Math.round(n * 1000) / 1000);
+  };
   return {
     count: num(row?.count),
-    oldestSeconds: oldest === null ? null : Math.max(0, oldest),
-    averageSeconds: average === null ? null : Math.max(0, average),
+    oldestSeconds: seconds(row?.oldest),
+    averageSeconds: seconds(row?.average),
   };
 }
 
