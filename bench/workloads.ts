@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 
 import type { Flowgate } from '../src/app/flowgate.js';
-import { approveUnderLoad } from './http/h1-approve.js';
+import { approveGateOnly, approveUnderLoad } from './http/h1-approve.js';
 import { pendingListing } from './http/h2-pending-list.js';
 import { eventFanOut } from './http/h3-event-fan-out.js';
 import {
@@ -29,6 +29,7 @@ export const workloads: Record<WorkloadName, (ctx: WorkloadContext) => Promise<B
   W3: fanOutJoin,
   W4: manyPaused,
   H1: approveUnderLoad,
+  H1g: approveGateOnly,
   H2: pendingListing,
   H3: eventFanOut,
 };

@@ -19,20 +19,39 @@ import { approvalDag, withHttp } from './harness.js';
 
 const CONNECTIONS = 50;
 
-export async function approveUnderLoad(ctx: WorkloadContext): Promise<BenchResult> {
+/** H1: gate → step, the step run by the deciding process. */
+export function approveUnderLoad(ctx: WorkloadContext): Promise<BenchResult> {
+  return approveMany(ctx, 'H1', { gateOnly: false });
+}
+
+/** H1g: a gate alone, so each decision also completes its run: the endpoint's own cost, without the next step's. */
+export function approveGateOnly(ctx: WorkloadContext): Promise<BenchResult> {
+  return approveMany(ctx, 'H1g', { gateOnly: true });
+}
+
+async function approveMany(
+  ctx: WorkloadContext,
+  workload: 'H1' | 'H1g',
+  shape: { gateOnly: boolean },
+): Promise<BenchResult> {
   const { flowgate } = ctx;
+  const dagId = `bench_${workload.toLowerCase()}`;
   const decisions = Math.max(CONNECTIONS, scaled(10_000, ctx.scale));
   // Enough for the JIT and the statement cache to settle; not counted.
   const warmup = Math.max(CONNECTIONS, Math.round(decisions / 20));
   const total = decisions + warmup;
-  await flowgate.putDag(approvalDag('bench_h1'));
+  await flowgate.putDag(approvalDag(dagId, shape));
 
   const t0 = performance.now();
-  await startInChunks(flowgate, 'bench_h1', total);
-  await waitForCounts(ctx, `all ${total} H1 runs at the gate`, (c) => (c.paused ?? 0) >= total);
+  await startInChunks(flowgate, dagId, total);
+  await waitForCounts(
+    ctx,
+    `all ${total} ${workload} runs at the gate`,
+    (c) => (c.paused ?? 0) >= total,
+  );
   const requests = (await pendingRequests(flowgate)).map((r) => r.requestId);
   if (requests.length !== total)
-    throw new Error(`H1: expected ${total} pending requests, found ${requests.length}`);
+    throw new Error(`${workload}: expected ${total} pending requests, found ${requests.length}`);
   const prepareMs = performance.now() - t0;
 
   return withHttp(flowgate, async (server, client) => {
@@ -57,7 +76,11 @@ export async function approveUnderLoad(ctx: WorkloadContext): Promise<BenchResul
     const load = await ctx.measured(() => approve(requests.slice(warmup)));
     const peak = rss.stop();
     // The decisions were real: every run goes on to its step and completes.
-    await waitForCounts(ctx, `all ${total} H1 runs completed`, (c) => (c.completed ?? 0) >= total);
+    await waitForCounts(
+      ctx,
+      `all ${total} ${workload} runs completed`,
+      (c) => (c.completed ?? 0) >= total,
+    );
     const allCompletedMs = performance.now() - loadStart;
     // This process serves the API and runs the workers: its CPU time from the first decision to the last run's end,
     // per decision, holds up on a busy machine where the rate does not.
@@ -70,7 +93,7 @@ export async function approveUnderLoad(ctx: WorkloadContext): Promise<BenchResul
       load.errors > 0 ? `ERRORS ${load.errors} (timeouts ${load.timeouts})` : '',
     ].filter(Boolean);
     return {
-      workload: 'H1',
+      workload,
       store: ctx.store,
       runs: decisions,
       stepsPerSec: null,

@@ -5,10 +5,11 @@ import { LoadClient } from './client.js';
 import { APPROVER, startBenchServer, type BenchServer } from './server.js';
 
 /**
- * A gate the approver decides, then a step. With the gate first, `startMany` itself raises every request (no worker
- * turn needed to prepare thousands of them); the decision then makes the step ready, as in production.
+ * A gate the approver decides, then a step (unless `gateOnly`: the decision then completes the run in its own
+ * commit). With the gate first, `startMany` itself raises every request (no worker turn needed to prepare thousands
+ * of them); the decision then makes the step ready, as in production.
  */
-export function approvalDag(dagId: string) {
+export function approvalDag(dagId: string, options: { gateOnly?: boolean } = {}) {
   return {
     dag_id: dagId,
     nodes: [
@@ -18,7 +19,7 @@ export function approvalDag(dagId: string) {
         config: { message: 'Go on?', approvers: [{ user: APPROVER }] },
         dependencies: [],
       },
-      tool('after', ['gate']),
+      ...(options.gateOnly ? [] : [tool('after', ['gate'])]),
     ],
   };
 }

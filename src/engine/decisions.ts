@@ -5,7 +5,14 @@
  * conflict and changes nothing.
  */
 import type { HumanNodeSpec } from '../definition/index.js';
-import { refusalFor, matchedApprovers, tally, type Vote, type VoteKind } from '../hitl/quorum.js';
+import {
+  matchedApprovers,
+  refusalFor,
+  requiredApprovals,
+  tally,
+  type Vote,
+  type VoteKind,
+} from '../hitl/quorum.js';
 import type { RequestContext } from '../hitl/raise.js';
 import { applyEdits, checkAnswer, type EditRecord } from '../hitl/response.js';
 import type { Tx } from '../store/port.js';
@@ -124,7 +131,9 @@ export async function decideRequest(
     value = input.value;
   }
 
-  const prior = await listHitlDecisions(tx, requestId);
+  // Where one vote closes a request (one approval needed: any vote approves, vetoes or answers), a pending request
+  // has no earlier votes to read.
+  const prior = requiredApprovals(spec) > 1 ? await listHitlDecisions(tx, requestId) : [];
   if (prior.some((vote) => vote.userId === actor.userId)) {
     throw new FlowgateError('CONFLICT', 'You have already decided on this request');
   }

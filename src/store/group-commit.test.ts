@@ -44,14 +44,46 @@ describe('GroupCommit', () => {
     await expect(Promise.all([group.submit(4), group.submit(5)])).rejects.toThrow('disk full');
   });
 
+  it('answers the units of a commit once it is durable, and starts the next commit meanwhile', async () => {
+    const commits: number[][] = [];
+    const syncs: (() => void)[] = [];
+    const group = new GroupCommit<number, number>(
+      (units) => {
+        commits.push([...units]);
+        return Promise.resolve(
+          units.map((unit): Settled<number> => ({ status: 'fulfilled', value: unit })),
+        );
+      },
+      { durable: () => new Promise<void>((resolve) => syncs.push(resolve)) },
+    );
+    const answered: number[] = [];
+    const first = group.submit(1).then((value) => answered.push(value));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = group.submit(2).then((value) => answered.push(value));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Both committed, neither answered: their syncs have not finished.
+    expect(commits).toEqual([[1], [2]]);
+    expect(answered).toEqual([]);
+    syncs[0]!();
+    await first;
+    expect(answered).toEqual([1]);
+    syncs[1]!();
+    await second;
+    expect(answered).toEqual([1, 2]);
+  });
+
   it('keeps one transaction to maxUnits', async () => {
     const sizes: number[] = [];
-    const group = new GroupCommit<number, number>((units) => {
-      sizes.push(units.length);
-      return Promise.resolve(
-        units.map((unit): Settled<number> => ({ status: 'fulfilled', value: unit })),
-      );
-    }, 2);
+    const group = new GroupCommit<number, number>(
+      (units) => {
+        sizes.push(units.length);
+        return Promise.resolve(
+          units.map((unit): Settled<number> => ({ status: 'fulfilled', value: unit })),
+        );
+      },
+      { maxUnits: 2 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((unit) => group.submit(unit)));
     expect(sizes).toEqual([2, 2, 1]);
   });

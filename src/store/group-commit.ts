@@ -16,16 +16,27 @@ interface Pending<U, T> {
   readonly reject: (reason: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  /** Bounds one transaction, so that a flood does not hold the write lock for long. */
+  readonly maxUnits?: number;
+  /**
+   * Resolves when the last commit is durable, when commits are made durable apart from the commit itself (see
+   * `WalSync`). Units are answered only then; the next transaction starts meanwhile.
+   */
+  readonly durable?: () => Promise<void>;
+}
+
 export class GroupCommit<U, T> {
   readonly #commit: CommitUnits<U, T>;
   readonly #maxUnits: number;
+  readonly #durable: (() => Promise<void>) | undefined;
   #queue: Pending<U, T>[] = [];
   #draining = false;
 
-  /** `maxUnits` bounds one transaction, so that a flood does not hold the write lock for long. */
-  constructor(commit: CommitUnits<U, T>, maxUnits = 200) {
+  constructor(commit: CommitUnits<U, T>, options: GroupCommitOptions = {}) {
     this.#commit = commit;
-    this.#maxUnits = maxUnits;
+    this.#maxUnits = options.maxUnits ?? 200;
+    this.#durable = options.durable;
   }
 
   submit(unit: U): Promise<T> {
@@ -43,11 +54,19 @@ export class GroupCommit<U, T> {
       const batch = this.#queue.splice(0, this.#maxUnits);
       try {
         const outcomes = await this.#commit(batch.map((pending) => pending.unit));
-        batch.forEach((pending, i) => {
-          const outcome = outcomes[i]!;
-          if (outcome.status === 'fulfilled') pending.resolve(outcome.value);
-          else pending.reject(outcome.reason);
-        });
+        const answer = () =>
+          batch.forEach((pending, i) => {
+            const outcome = outcomes[i]!;
+            if (outcome.status === 'fulfilled') pending.resolve(outcome.value);
+            else pending.reject(outcome.reason);
+          });
+        if (this.#durable) {
+          this.#durable().then(answer, (error: unknown) => {
+            for (const pending of batch) pending.reject(error);
+          });
+        } else {
+          answer();
+        }
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }

@@ -7,6 +7,7 @@ import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { closeDirectLine, openDirectLine } from './direct-sqlite.js';
 import type { StoreOptions } from './open-store.js';
 import { GroupCommit, type Settled } from './group-commit.js';
+import { WalSync } from './wal-sync.js';
 import type { Store, StoreCapabilities, Tx } from './port.js';
 import type { Database } from './schema.js';
 import { runMigrations, Wakeups } from './store-common.js';
@@ -18,7 +19,11 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const handle = new SqliteDatabase(path);
   handle.pragma('journal_mode = WAL');
-  handle.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // FULL durability without FULL's fsync inside each COMMIT: the log is synced off the event loop (`WalSync`) and
+  // callers hear of a commit only after that. `normal` skips the sync (may lose the last commits on power loss).
+  handle.pragma('synchronous = NORMAL');
+  const walSync =
+    options.synchronous !== 'normal' && path !== ':memory:' ? new WalSync(path) : undefined;
   // Another process (the CLI deciding a request, a second `flowgate run`) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
   // better-sqlite3 defaults to a 16 MiB page cache; the engine's working set (ready and recent nodes, pending
@@ -51,26 +56,29 @@ export function openSqlite(path: string, options: StoreOptions): Store {
   const tune = setInterval(optimize, OPTIMIZE_EVERY_MS);
   tune.unref();
 
-  // Every write transaction of this process goes through one queue: those that arrive while a commit waits for its
-  // fsync share the next commit (each in a savepoint, so each still succeeds or fails alone). Under load a decision,
-  // the worker's turn and a start pay one sync together instead of one each; a lone transaction runs as it is.
-  const writer = new GroupCommit<Unit, unknown>((units) =>
-    db.connection().execute(async (conn) => {
-      await conn.executeQuery(CompiledQuery.raw('begin immediate'));
-      openDirectLine(conn, line);
-      try {
-        const outcomes =
-          units.length === 1 ? [await settle(units[0]!, conn)] : await runEach(units, conn);
-        const anyApplied = outcomes.some((outcome) => outcome.status === 'fulfilled');
-        await conn.executeQuery(CompiledQuery.raw(anyApplied ? 'commit' : 'rollback'));
-        return outcomes;
-      } catch (error) {
-        if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
-        throw error;
-      } finally {
-        closeDirectLine(conn);
-      }
-    }),
+  // Every write transaction of this process goes through one queue: those that arrive while one is applied share the
+  // next commit (each in a savepoint, so each still succeeds or fails alone), and commits made while the log is being
+  // synced share the next sync. Under load a decision, the worker's turn and a start pay one sync together instead
+  // of one each; a lone transaction runs as it is.
+  const writer = new GroupCommit<Unit, unknown>(
+    (units) =>
+      db.connection().execute(async (conn) => {
+        await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+        openDirectLine(conn, line);
+        try {
+          const outcomes =
+            units.length === 1 ? [await settle(units[0]!, conn)] : await runEach(units, conn);
+          const anyApplied = outcomes.some((outcome) => outcome.status === 'fulfilled');
+          await conn.executeQuery(CompiledQuery.raw(anyApplied ? 'commit' : 'rollback'));
+          return outcomes;
+        } catch (error) {
+          if (handle.inTransaction) await conn.executeQuery(CompiledQuery.raw('rollback'));
+          throw error;
+        } finally {
+          closeDirectLine(conn);
+        }
+      }),
+    { durable: walSync && (() => walSync.afterCommit()) },
   );
 
   async function runEach(units: readonly Unit[], conn: Tx): Promise<Settled<unknown>[]> {
@@ -120,6 +128,7 @@ export function openSqlite(path: string, options: StoreOptions): Store {
       clearInterval(poll);
       clearInterval(tune);
       await db.destroy();
+      await walSync?.close();
     },
   };
 }
