@@ -269,6 +269,35 @@ for (const dialect of DIALECTS) {
       expect(bodies.map((body) => body.data.level).sort()).toEqual([1, 2]);
     });
 
+    it('a mail still queued for an approver the escalation replaced is dropped, never sent with a link', async () => {
+      const clock = new ManualClock(Date.now());
+      const fg = await setUp(clock);
+      smtp!.answer = 451; // alice's mail waits for a retry
+      const { workflowId } = await raise(fg, {
+        approvers: ['alice'],
+        // Sooner than the retry's backoff (at least 2.5 s): the level fires before alice's mail is due again.
+        escalation: [{ after: 'PT1S', approvers: ['bob'], mode: 'replace' }],
+      });
+      const messages = () => fg.store.read((db) => listOutboxMessages(db, { workflowId }));
+      await waitUntil(
+        async () => (await messages()).some((m) => m.attempts > 0 && m.lastError !== null),
+        'the refused first attempt',
+      );
+      smtp!.answer = undefined;
+      await advance(clock, 1_000);
+      await waitForEvents(workflowId, 'hitl_escalated', 1);
+      await smtp!.waitFor(1);
+      await advance(clock, HOUR);
+      await waitUntil(
+        async () => (await messages()).every((m) => m.status !== 'pending'),
+        'both mails settled',
+      );
+      expect(smtp!.received.map(recipient)).toEqual(['bob']);
+      const alice = (await messages()).find((m) => m.userId === users.get('alice')!.userId)!;
+      expect(alice.status).toBe('skipped');
+      expect(alice.lastError).toBe('the approver no longer decides this request');
+    });
+
     it('timers survive a restart, stop when the request closes, and the timeout expires it with hitl_expired', async () => {
       const clock = new ManualClock(Date.now());
       receiver = await startReceiver();
