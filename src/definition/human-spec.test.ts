@@ -176,6 +176,9 @@ describe('reminders and escalation', () => {
     expect(problems({ reminders: { every: 'PT1H', max: 1000 } })).toEqual([
       'reminders.max: must be a whole number from 1 to 100',
     ]);
+    expect(problems({ reminders: { first: 'PT1H', max: 3 } })).toEqual([
+      'reminders.max: more than one reminder needs every (the time between them)',
+    ]);
   });
 
   it('reports every escalation problem with its path', () => {

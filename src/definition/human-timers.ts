@@ -73,6 +73,11 @@ export function remindersProblems(reminders: unknown): Problem[] {
         path: ['reminders', 'max'],
         message: `must be a whole number from 1 to ${MAX_REMINDERS}`,
       });
+    } else if (max > 1 && !given('every')) {
+      problems.push({
+        path: ['reminders', 'max'],
+        message: 'more than one reminder needs every (the time between them)',
+      });
     }
   }
   return problems;
