@@ -3,6 +3,7 @@
  * planner"). Read once, where a process starts (`createFlowgate` without `ai`), never at import.
  */
 import type { AiProvider } from '../definition/ai-spec.js';
+import { SETTINGS } from './settings.js';
 
 export interface AiProviderSettings {
   readonly apiKey?: string;
@@ -16,19 +17,19 @@ export interface AiSettings {
   readonly pricesFile?: string;
 }
 
-/** Which variable holds what, per provider. */
+/** Which variable holds what, per provider (the names live in the settings table, with their documentation). */
 export const AI_ENV: Readonly<Record<AiProvider, { apiKey: string; baseURL?: string }>> = {
-  openai: { apiKey: 'OPENAI_API_KEY', baseURL: 'OPENAI_BASE_URL' },
+  openai: { apiKey: SETTINGS.openaiApiKey.env, baseURL: SETTINGS.openaiBaseUrl.env },
   'openai-compatible': {
-    apiKey: 'OPENAI_COMPATIBLE_API_KEY',
-    baseURL: 'OPENAI_COMPATIBLE_BASE_URL',
+    apiKey: SETTINGS.openaiCompatibleApiKey.env,
+    baseURL: SETTINGS.openaiCompatibleBaseUrl.env,
   },
-  gemini: { apiKey: 'GOOGLE_GENERATIVE_AI_API_KEY' },
-  groq: { apiKey: 'GROQ_API_KEY' },
-  perplexity: { apiKey: 'PERPLEXITY_API_KEY' },
+  gemini: { apiKey: SETTINGS.googleApiKey.env },
+  groq: { apiKey: SETTINGS.groqApiKey.env },
+  perplexity: { apiKey: SETTINGS.perplexityApiKey.env },
 };
 
-export const MODEL_PRICES_ENV = 'FLOWGATE_MODEL_PRICES';
+export const MODEL_PRICES_ENV = SETTINGS.modelPrices.env;
 
 export function aiSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AiSettings {
   const providers: Partial<Record<AiProvider, AiProviderSettings>> = {};

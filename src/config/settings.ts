@@ -208,6 +208,59 @@ export const SETTINGS = {
     default: false,
     description: 'Let outbound URLs use plain `http:`; otherwise only `https:` is accepted.',
   }),
+  // AI nodes: the providers' own variables (README, "AI nodes"). Read by `createFlowgate` wherever workers run, so
+  // `flowgate run` and library use see them too.
+  openaiApiKey: setting({
+    schema: z.string().min(1).optional(),
+    env: 'OPENAI_API_KEY',
+    description: 'The key of AI nodes with `provider: openai`.',
+    secret: true,
+  }),
+  openaiBaseUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    env: 'OPENAI_BASE_URL',
+    description:
+      "Where `provider: openai` is reached (a proxy, or an Azure-style endpoint); default OpenAI's API.",
+  }),
+  openaiCompatibleBaseUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    env: 'OPENAI_COMPATIBLE_BASE_URL',
+    description:
+      'The server of AI nodes with `provider: openai-compatible`: Ollama (`http://127.0.0.1:11434/v1`), vLLM ' +
+      '(`http://HOST:8000/v1`), LM Studio, a gateway.',
+  }),
+  openaiCompatibleApiKey: setting({
+    schema: z.string().min(1).optional(),
+    env: 'OPENAI_COMPATIBLE_API_KEY',
+    description: 'The key of that server, if it wants one.',
+    secret: true,
+  }),
+  googleApiKey: setting({
+    schema: z.string().min(1).optional(),
+    env: 'GOOGLE_GENERATIVE_AI_API_KEY',
+    description: 'The key of AI nodes with `provider: gemini`.',
+    secret: true,
+  }),
+  groqApiKey: setting({
+    schema: z.string().min(1).optional(),
+    env: 'GROQ_API_KEY',
+    description: 'The key of AI nodes with `provider: groq`.',
+    secret: true,
+  }),
+  perplexityApiKey: setting({
+    schema: z.string().min(1).optional(),
+    env: 'PERPLEXITY_API_KEY',
+    description: 'The key of AI nodes with `provider: perplexity`.',
+    secret: true,
+  }),
+  modelPrices: setting({
+    schema: z.string().min(1).optional(),
+    env: 'FLOWGATE_MODEL_PRICES',
+    description:
+      'A JSON file of model prices over the built-in catalogue, `{"provider:model": {"input": …, "output": …, ' +
+      '"cachedInput"?: …}}` in USD per million tokens. The provider\'s own figure, when it reports one, comes ' +
+      'first; a model priced nowhere is recorded as unpriced, never as free.',
+  }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
