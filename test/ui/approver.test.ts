@@ -162,6 +162,11 @@ describe('web UI: approvers', () => {
     expect(await rules.textContent()).toContain('bob, carol');
     expect(await rules.textContent()).toContain('One approval is enough.');
     expect(await rules.textContent()).toMatch(/then it is rejected/);
+    // The small run graph marks the gate.
+    await page.locator('.react-flow__node.node-highlight [data-node-id="approval"]').waitFor();
+    expect(
+      await page.locator('.react-flow__node [data-node-id="prepare"]').getAttribute('data-status'),
+    ).toBe('completed');
     await page.screenshot({ path: join(ARTIFACTS, 'request.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Approve', exact: true }).click();

@@ -115,6 +115,37 @@ describe('web UI: runs', () => {
     expect(await seriousAxe(page)).toEqual([]);
   });
 
+  it('shows Reconnecting when the stream drops, and catches up from the last event after it returns', async () => {
+    const { workflowId, requestId } = await server.gatedRun('nightly');
+    const page = await signIn('alice', `/runs/${workflowId}`);
+    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/events'))
+        streams.push(request.headers()['last-event-id'] ?? '');
+    });
+
+    // An event reaches the page first, so that it has an id to resume after.
+    await server.t.flowgate.pause(workflowId, 'alice');
+    await expect.poll(() => page.getByText('paused by user').count()).toBe(1);
+
+    // The stream drops (the server cuts every connection), and the way back stays closed for now.
+    await page.route('**/api/events', (route) => route.abort());
+    server.app.server.closeAllConnections();
+    await page.getByText('Reconnecting…', { exact: true }).waitFor();
+    // Resumed and decided while the page cannot hear it.
+    await server.t.flowgate.resume(workflowId, 'alice');
+    await server.t.flowgate.approve(requestId, 'bob');
+    await server.t.flowgate.waitFor(workflowId, { timeoutMs: WAIT_MS });
+    await page.unroute('**/api/events');
+
+    await page.getByText('Live', { exact: true }).waitFor();
+    await expect.poll(() => graphState(page, 'publish'), { timeout: WAIT_MS }).toBe('completed');
+    // The reconnect asked for what came after the last event it had.
+    expect(streams.some((id) => /^\d+$/.test(id))).toBe(true);
+  });
+
   it('pauses, resumes, cancels and retries a run, each after a confirmation', async () => {
     const { workflowId } = await server.gatedRun('nightly');
     const page = await signIn('alice', `/runs/${workflowId}`);

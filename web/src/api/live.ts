@@ -11,9 +11,11 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 type EventListener = (event: LiveEvent) => void;
 type StatusListener = (status: LiveStatus) => void;
+type ResyncListener = () => void;
 
 const eventListeners = new Set<EventListener>();
 const statusListeners = new Set<StatusListener>();
+const resyncListeners = new Set<ResyncListener>();
 let status: LiveStatus = 'stopped';
 let abort: AbortController | null = null;
 let lastEventId: string | null = null;
@@ -34,6 +36,16 @@ export function liveStatus(): LiveStatus {
 export function onLiveStatus(listener: StatusListener): () => void {
   statusListeners.add(listener);
   return () => statusListeners.delete(listener);
+}
+
+/**
+ * Called after the stream came back from a drop. What happened meanwhile is replayed from `Last-Event-ID` when this
+ * tab had one; when it had none (nothing had arrived yet), the server starts at its newest event, so listeners reload
+ * what they show instead.
+ */
+export function onLiveResync(listener: ResyncListener): () => void {
+  resyncListeners.add(listener);
+  return () => resyncListeners.delete(listener);
 }
 
 /** Listens to every event the caller may see; the stream opens with the first listener and closes after the last. */
@@ -61,9 +73,12 @@ function start(): void {
 
 async function run(signal: AbortSignal): Promise<void> {
   let backoff = 500;
+  let connections = 0;
   while (!signal.aborted) {
     try {
-      const opened = await connect(signal);
+      const opened = await connect(signal, () => {
+        if (connections++ > 0) for (const listener of resyncListeners) listener();
+      });
       if (opened) backoff = 500;
     } catch {
       // A drop or a network failure: reconnect below.
@@ -76,7 +91,7 @@ async function run(signal: AbortSignal): Promise<void> {
 }
 
 /** One connection, read until it ends; true when it was opened. */
-async function connect(signal: AbortSignal): Promise<boolean> {
+async function connect(signal: AbortSignal, onOpen: () => void): Promise<boolean> {
   let token = await validAccessToken();
   const open = (bearer: string | null) =>
     fetch('/api/events', {
@@ -95,6 +110,7 @@ async function connect(signal: AbortSignal): Promise<boolean> {
   }
   if (!response.ok || response.body === null) return false;
   setStatus('live');
+  onOpen();
   await read(response.body, signal);
   return true;
 }

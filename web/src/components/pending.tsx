@@ -14,7 +14,7 @@ import {
 import type { ReactNode } from 'react';
 
 import { listAllRequests } from '../api/client';
-import { onLiveEvent } from '../api/live';
+import { onLiveEvent, onLiveResync } from '../api/live';
 import type { HitlRequest } from '../api/types';
 
 interface Pending {
@@ -61,9 +61,14 @@ export function PendingProvider({ children }: { children: ReactNode }) {
         reload();
       }, SETTLE_MS);
     });
+    const unsubscribeResync = onLiveResync(() => {
+      setVersion((v) => v + 1);
+      reload();
+    });
     return () => {
       clearTimeout(timer);
       unsubscribe();
+      unsubscribeResync();
     };
   }, [reload]);
 

@@ -4,12 +4,12 @@
  * timeout) and why the caller may not decide when they may not; then the decision. After deciding, on to the next
  * request of the inbox tab the person came from.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 
-import { ApiError, getRequest, getWorkflow } from '../api/client';
-import { onLiveEvent } from '../api/live';
-import type { Decision, HitlRequest, Workflow } from '../api/types';
+import { ApiError, getDag, getRequest, getWorkflow } from '../api/client';
+import { onLiveEvent, onLiveResync } from '../api/live';
+import type { DagDetail, Decision, HitlRequest, Workflow } from '../api/types';
 import { DecisionPanel } from '../components/DecisionPanel';
 import { JsonView } from '../components/JsonView';
 import { PageHeading } from '../components/PageHeading';
@@ -21,6 +21,9 @@ import { statusText } from '../lib/status';
 import { approverList, quorumText, refusalOf } from '../lib/refusal';
 import { formatDuration, formatTime } from '../lib/time';
 import { inboxRows, type InboxState } from './InboxPage';
+
+// React Flow and elkjs: loaded when a request page first shows its run.
+const RunGraph = lazy(() => import('../components/RunGraph'));
 
 const OUTCOME_TEXT: Record<string, string> = {
   reject: 'it is rejected',
@@ -42,6 +45,7 @@ export default function RequestPage() {
   const [run, setRun] = useState<Workflow | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [panelShown, setPanelShown] = useState(false);
+  const [dag, setDag] = useState<DagDetail | null>(null);
 
   const load = useCallback(() => {
     getRequest(requestId).then(
@@ -67,14 +71,31 @@ export default function RequestPage() {
   }, [load]);
 
   // Votes and decisions made elsewhere show here as they happen.
-  useEffect(
-    () =>
-      onLiveEvent((event) => {
-        if (event.type.startsWith('hitl_') && request && event.workflowId === request.workflowId)
-          load();
-      }),
-    [load, request],
-  );
+  useEffect(() => {
+    const unsubscribe = onLiveEvent((event) => {
+      if (event.type.startsWith('hitl_') && request && event.workflowId === request.workflowId)
+        load();
+    });
+    const unsubscribeResync = onLiveResync(load);
+    return () => {
+      unsubscribe();
+      unsubscribeResync();
+    };
+  }, [load, request]);
+
+  const dagKey = run ? `${run.dagId}@${run.version}` : null;
+  useEffect(() => {
+    if (!run) return;
+    let current = true;
+    getDag(run.dagId, run.version).then(
+      (loaded) => current && setDag(loaded),
+      () => current && setDag(null),
+    );
+    return () => {
+      current = false;
+    };
+    // The DAG version is what matters, not each reload of the run.
+  }, [dagKey]);
 
   const refusal = request && run !== undefined ? refusalOf(request, user, run) : undefined;
   const mayDecide = request?.status === 'pending' && run !== undefined && refusal === undefined;
@@ -215,6 +236,16 @@ export default function RequestPage() {
           {run?.nodes ? (
             <>
               <h3>Steps of the run</h3>
+              {dag ? (
+                <Suspense fallback={<p role="status">Loading the graph…</p>}>
+                  <RunGraph
+                    nodes={dag.definition.nodes}
+                    states={Object.fromEntries(run.nodes.map((n) => [n.nodeId, n.status]))}
+                    highlight={request.nodeId}
+                    compact
+                  />
+                </Suspense>
+              ) : null}
               <ol className="steps">
                 {run.nodes.map((node) => (
                   <li
