@@ -110,13 +110,25 @@ export interface ExecutionMetrics {
   readonly humanInterventions: number;
   /** Agent executions (tools not counted). */
   readonly aiCalls: number;
+  /** AI nodes' model calls, every try counted. */
+  readonly modelCalls: number;
+  /** Seed 004's cost: USD over the priced model calls. */
+  readonly costUsd: number;
+  /** Model calls without a known price, left out of `costUsd` (never counted as free). */
+  readonly unpricedCalls: number;
 }
 
 export async function getExecutionMetrics(
   store: Store,
   scope: MetricsScope & { readonly workflowId?: string } = {},
 ): Promise<ExecutionMetrics> {
-  const totals = await store.read((db) => executionTotals(db, scope));
+  const [totals, aiRows] = await store.read(async (db) => [
+    await executionTotals(db, scope),
+    await aiUsageRows(db, {
+      ...(scope.dagIds ? { dagIds: scope.dagIds } : {}),
+      ...(scope.workflowId !== undefined ? { workflowId: scope.workflowId } : {}),
+    }),
+  ]);
   let totalRuns = 0;
   let seconds = 0;
   let timed = 0;
@@ -136,6 +148,9 @@ export async function getExecutionMetrics(
     attempts: totals.attempts,
     humanInterventions: totals.humanInterventions,
     aiCalls: totals.aiCalls,
+    modelCalls: aiRows.reduce((sum, row) => sum + row.calls, 0),
+    costUsd: aiRows.reduce((sum, row) => sum + row.costUsd, 0),
+    unpricedCalls: aiRows.reduce((sum, row) => sum + row.unpricedCalls, 0),
   };
 }
 

@@ -189,6 +189,23 @@ for (const dialect of DIALECTS) {
       expect(window.totals.calls).toBe(3);
     });
 
+    it("adds the AI figures to a run's execution metrics (seed 004's cost), not to the agent statistics", async () => {
+      const run = await get('alice', `/api/metrics/executions?workflowId=${secretRun}`);
+      expect(run.statusCode, run.body).toBe(200);
+      const body = run.json<{ modelCalls: number; costUsd: number; unpricedCalls: number }>();
+      expect(body).toMatchObject({ modelCalls: 2, unpricedCalls: 0 });
+      expect(body.costUsd).toBeGreaterThan(0);
+      const mine = (await get('alice', '/api/metrics/executions')).json<{
+        unpricedCalls: number;
+      }>();
+      expect(mine.unpricedCalls).toBe(1);
+      const agents = (await get('alice', '/api/metrics/agents')).json<{
+        items: { kind: string }[];
+      }>();
+      // Both AI nodes are called ask: one row of kind agent, and no model_call or tool_call rows.
+      expect(agents.items.map((i) => i.kind)).toEqual(['agent']);
+    });
+
     it('exposes Prometheus counters for calls, tokens and cost by provider and model', async () => {
       const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(text).toContain(

@@ -58,6 +58,12 @@ export const ExecutionMetrics = z
     attempts: z.number().int(),
     humanInterventions: z.number().int().describe('Decided HITL requests.'),
     aiCalls: z.number().int().describe('Agent executions (tools not counted).'),
+    modelCalls: z.number().int().describe("AI nodes' model calls, every try counted."),
+    costUsd: z.number().describe('USD over the priced model calls (seed 004 cost).'),
+    unpricedCalls: z
+      .number()
+      .int()
+      .describe('Model calls without a known price, left out of costUsd.'),
   })
   .describe('Run totals over the DAGs the caller may see, or of one run');
 

@@ -106,6 +106,8 @@ export async function agentStats(tx: Tx, filter: MetricsFilter = {}): Promise<Ag
       sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as('failed'),
       sql<unknown>`avg(${sql.ref('e.duration_ms')}) / 1000.0`.as('avgDurationSeconds'),
     ])
+    // AI nodes' model and tool calls have their own figures (`aiUsageRows`).
+    .where('e.kind', 'in', ['agent', 'tool'])
     .groupBy(['e.agent_id', 'e.kind'])
     .orderBy('e.kind')
     .orderBy('e.agent_id');
