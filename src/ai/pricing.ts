@@ -43,7 +43,7 @@ export interface ModelPrice {
 
 const usdPerMtok = z.number().finite().min(0);
 const PriceFile = z.record(
-  z.string().regex(/^[a-z-]+:.+$/, { error: 'keys are "provider:model"' }),
+  z.string().regex(/^[a-z-]+:.+$/),
   z.strictObject({ input: usdPerMtok, output: usdPerMtok, cachedInput: usdPerMtok.optional() }),
 );
 
@@ -88,7 +88,13 @@ export class PriceBook {
     const result = PriceFile.safeParse(parsed);
     if (!result.success) {
       const problems = result.error.issues
-        .map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`)
+        .map((issue) => {
+          const message =
+            issue.code === 'invalid_key'
+              ? 'keys are "provider:model", e.g. "openai:gpt-4o-mini"'
+              : issue.message;
+          return `${issue.path.join('.') || '(file)'}: ${message}`;
+        })
         .join('; ');
       throw new FlowgateError('CONFIG_INVALID', `${MODEL_PRICES_ENV} (${file}): ${problems}`);
     }
