@@ -207,4 +207,28 @@ describe('web UI: runs', () => {
     }
     expect((await server.t.flowgate.getWorkflow(workflowId)).status).toBe('paused');
   });
+
+  it('shows the dashboard: pending requests and their age, decisions, runs by status, agents', async () => {
+    const { requestId } = await server.gatedRun('nightly');
+    const page = await signIn('alice', '/');
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    const pending = (await server.t.flowgate.listHitl({})).items.length;
+    await expect.poll(() => page.getByTestId('stat-pending').textContent()).toBe(String(pending));
+    expect(await page.locator('section[aria-labelledby="oldest-title"]').textContent()).toMatch(
+      /raised/,
+    );
+    const runs = page.getByRole('table', { name: /Runs by status/ });
+    expect(await runs.textContent()).toMatch(/paused\d+/i);
+    expect(
+      await page.getByRole('table', { name: 'Executions per agent and tool' }).textContent(),
+    ).toContain('echo_agent');
+    expect(await seriousAxe(page)).toEqual([]);
+
+    // A decision elsewhere moves the figures without a reload.
+    await server.t.flowgate.approve(requestId, 'bob');
+    await expect
+      .poll(() => page.getByTestId('stat-pending').textContent(), { timeout: WAIT_MS })
+      .toBe(String(pending - 1));
+    await expect.poll(() => page.getByTestId('stat-approval-rate').textContent()).toMatch(/%/);
+  });
 });

@@ -4,6 +4,7 @@
  * refreshed before it is sent, signing out ends the login on the server, and the user's preferences (time zone,
  * theme) shape what is shown.
  */
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -177,5 +178,57 @@ describe('web UI: session', () => {
       timeZone: 'Asia/Tokyo',
     }).format(new Date(request.createdAt));
     expect(await page.locator('section.rules').textContent()).toContain(tokyo);
+  });
+
+  it('keeps preferences and API keys on the settings page: a key shown once, usable, then revoked', async () => {
+    const { page } = await signIn('alice');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByLabel('Time zone').fill('Not/AZone');
+    await page.getByRole('button', { name: 'Save preferences' }).click();
+    await expect.poll(() => page.getByText('is not a time zone').count()).toBe(1);
+    await page.getByLabel('Time zone').fill('Europe/Paris');
+    await page.getByLabel('Theme', { exact: true }).last().selectOption('dark');
+    await page.getByRole('button', { name: 'Save preferences' }).click();
+    await page.getByText('Preferences saved.').waitFor();
+    const me = await server.call('alice', 'GET', '/api/me');
+    expect(me.body).toMatchObject({ preferences: { timezone: 'Europe/Paris', theme: 'dark' } });
+
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('Give the key a name.').waitFor();
+    await page.getByLabel('Name of a new key').fill('ci script');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByTestId('new-key').textContent()) ?? '';
+    expect(secret).toMatch(/^fg_/);
+    const withKey = await server.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(withKey.statusCode).toBe(200);
+    await page.reload();
+    await page.getByRole('row', { name: /ci script/ }).waitFor();
+    expect(await page.getByTestId('new-key').count()).toBe(0);
+    expect(await page.locator('body').textContent()).not.toContain(secret);
+
+    await page.getByRole('button', { name: 'Revoke ci script' }).click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await server.app.inject({
+              method: 'GET',
+              url: '/api/me',
+              headers: { authorization: `Bearer ${secret}` },
+            })
+          ).statusCode,
+      )
+      .toBe(401);
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    ).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { RunsPage } from './pages/RunsPage';
 // The request page carries the markdown renderer and sanitizer, the run page React Flow and elkjs: loaded when opened.
 const RequestPage = lazy(() => import('./pages/RequestPage'));
 const RunPage = lazy(() => import('./pages/RunPage'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 
 function RequireLogin() {
   const { user, ready } = useSession();
@@ -59,7 +60,7 @@ export function App() {
           <Route path="/dags" element={<NotBuiltPage title="DAGs" />} />
           <Route path="/dags/:dagId" element={<NotBuiltPage title="DAG" />} />
           <Route path="/plans" element={<NotBuiltPage title="Plans" />} />
-          <Route path="/settings" element={<NotBuiltPage title="Settings" />} />
+          <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin/*" element={<NotBuiltPage title="Administration" />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>

@@ -159,3 +159,48 @@ export type RunAction = 'pause' | 'resume' | 'cancel' | 'retry';
 
 export const controlRun = (workflowId: string, action: RunAction) =>
   post<Workflow>(`/api/workflows/${id(workflowId)}/${action}`, {});
+
+export interface HitlMetrics {
+  readonly pending: number;
+  readonly avgApprovalSeconds: number | null;
+  readonly approvalRate: number | null;
+  readonly decided: Record<'approved' | 'rejected' | 'completed' | 'expired' | 'cancelled', number>;
+}
+
+export interface ExecutionMetrics {
+  readonly totalRuns: number;
+  readonly byStatus: Record<string, number>;
+  readonly avgDurationSeconds: number | null;
+  readonly humanInterventions: number;
+  readonly costUsd: number;
+}
+
+export interface AgentMetrics {
+  readonly items: readonly {
+    readonly agentId: string;
+    readonly kind: string;
+    readonly total: number;
+    readonly successful: number;
+    readonly failed: number;
+    readonly avgDurationSeconds: number | null;
+  }[];
+}
+
+export const getHitlMetrics = () => api<HitlMetrics>('/api/metrics/hitl');
+export const getExecutionMetrics = () => api<ExecutionMetrics>('/api/metrics/executions');
+export const getAgentMetrics = () => api<AgentMetrics>('/api/metrics/agents');
+
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export const listApiKeys = () => api<{ items: ApiKey[] }>('/api/me/api-keys');
+export const createApiKey = (name: string) =>
+  post<ApiKey & { key: string }>('/api/me/api-keys', { name });
+export const revokeApiKey = (keyId: string) =>
+  api<void>(`/api/me/api-keys/${id(keyId)}`, { method: 'DELETE' });

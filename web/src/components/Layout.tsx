@@ -54,6 +54,9 @@ export function Layout() {
             <li>
               <NavLink to="/dags">DAGs</NavLink>
             </li>
+            <li>
+              <NavLink to="/settings">Settings</NavLink>
+            </li>
           </ul>
         </nav>
         <div className="header-tools">
