@@ -231,4 +231,46 @@ describe('web UI: runs', () => {
       .toBe(String(pending - 1));
     await expect.poll(() => page.getByTestId('stat-approval-rate').textContent()).toMatch(/%/);
   });
+
+  it('lists DAGs, shows a version, refuses input that is not JSON, and starts a run of it', async () => {
+    await server.t.flowgate.putDag(gatedDag('versioned'), { createdBy: 'alice' });
+    await server.t.flowgate.putDag(
+      plan('versioned', [{ id: 'solo', agent: 'echo_agent', config: { input: '{{ input }}' } }]),
+      { createdBy: 'alice' },
+    );
+    const page = await signIn('alice', '/dags');
+    await page.getByRole('link', { name: 'versioned' }).click();
+    await page.getByRole('heading', { name: 'DAG versioned' }).waitFor();
+    expect(await page.getByLabel('Version', { exact: true }).inputValue()).toBe('2');
+    await page.locator('.run-graph [data-node-id="solo"]').waitFor();
+
+    await page.getByLabel('Version', { exact: true }).selectOption('1');
+    await page.waitForURL('**version=1');
+    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+    expect(await seriousAxe(page)).toEqual([]);
+
+    const input = page.getByLabel('Input (JSON)');
+    await input.fill('{"rows": ');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await expect.poll(() => page.locator('#run-input-error').textContent()).toMatch(/not JSON/);
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    await input.fill('{"rows": 7}');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL('**/runs/*');
+    const workflowId = decodeURIComponent(page.url().split('/runs/')[1]!);
+    const run = await server.t.flowgate.getWorkflow(workflowId);
+    expect(run).toMatchObject({
+      dagId: 'versioned',
+      version: 1,
+      input: { rows: 7 },
+      createdBy: 'alice',
+    });
+    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+
+    const vera = await signIn('vera', '/dags/versioned');
+    await vera.getByRole('heading', { name: 'DAG versioned' }).waitFor();
+    expect(await vera.getByRole('button', { name: 'Start run' }).count()).toBe(0);
+    const refused = await server.call('vera', 'POST', '/api/workflows', { dagId: 'versioned' });
+    expect(refused.status).toBe(403);
+  });
 });

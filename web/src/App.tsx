@@ -6,6 +6,7 @@ import { Layout } from './components/Layout';
 import { PendingProvider } from './components/pending';
 import { useSession } from './components/session';
 import { useTheme } from './components/theme';
+import { DagsPage } from './pages/DagsPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
@@ -16,6 +17,7 @@ import { RunsPage } from './pages/RunsPage';
 const RequestPage = lazy(() => import('./pages/RequestPage'));
 const RunPage = lazy(() => import('./pages/RunPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
+const DagPage = lazy(() => import('./pages/DagPage'));
 
 function RequireLogin() {
   const { user, ready } = useSession();
@@ -57,8 +59,8 @@ export function App() {
           <Route path="/requests/:requestId" element={<RequestPage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:workflowId" element={<RunPage />} />
-          <Route path="/dags" element={<NotBuiltPage title="DAGs" />} />
-          <Route path="/dags/:dagId" element={<NotBuiltPage title="DAG" />} />
+          <Route path="/dags" element={<DagsPage />} />
+          <Route path="/dags/:dagId" element={<DagPage />} />
           <Route path="/plans" element={<NotBuiltPage title="Plans" />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin/*" element={<NotBuiltPage title="Administration" />} />

@@ -204,3 +204,21 @@ export const createApiKey = (name: string) =>
   post<ApiKey & { key: string }>('/api/me/api-keys', { name });
 export const revokeApiKey = (keyId: string) =>
   api<void>(`/api/me/api-keys/${id(keyId)}`, { method: 'DELETE' });
+
+export interface DagSummary {
+  readonly dagId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly latestVersion: number;
+  readonly permissions: DagDetail['permissions'];
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+}
+
+export const listDags = (cursor?: string) =>
+  api<Page<DagSummary>>(
+    `/api/dags?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );
+export const getLatestDag = (dagId: string) => api<DagDetail>(`/api/dags/${id(dagId)}`);
+export const startRun = (dagId: string, version: number, input: unknown) =>
+  post<{ workflowId: string; status: string }>('/api/workflows', { dagId, version, input });

@@ -113,6 +113,7 @@ export interface Workflow {
 export interface DagNode {
   readonly id: string;
   readonly type: string;
+  readonly sourceType?: string;
   readonly name?: string;
   readonly dependencies: readonly string[];
 }
@@ -120,7 +121,12 @@ export interface DagNode {
 export interface DagDetail {
   readonly dagId: string;
   readonly name: string | null;
+  readonly description: string | null;
   readonly version: number;
+  readonly latestVersion: number;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+  readonly source: unknown;
   readonly permissions: {
     readonly owners: readonly string[];
     readonly editors: readonly string[];
