@@ -47,16 +47,19 @@ export async function resolveAi(
   return { settings, prices, ...(options?.retry ? { retry: options.retry } : {}) };
 }
 
+export function modelGateway(setup: AiSetup, clock: Clock): ModelGateway {
+  return new ModelGateway({
+    providers: new ProviderCatalog(setup.settings),
+    prices: setup.prices,
+    clock,
+    random: Math.random,
+    ...(setup.retry ? { retry: setup.retry } : {}),
+  });
+}
+
 export function aiNodeRunner(
   setup: AiSetup,
   deps: { store: Store; registry: Registry; clock: Clock; newId: () => string },
 ): AiNodeRunner {
-  const gateway = new ModelGateway({
-    providers: new ProviderCatalog(setup.settings),
-    prices: setup.prices,
-    clock: deps.clock,
-    random: Math.random,
-    ...(setup.retry ? { retry: setup.retry } : {}),
-  });
-  return new AiNodeRunner({ ...deps, gateway });
+  return new AiNodeRunner({ ...deps, gateway: modelGateway(setup, deps.clock) });
 }

@@ -69,7 +69,9 @@ import { findUser } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { systemClock, toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
-import { aiNodeRunner, resolveAi, type AiOptions, type AiSetup } from './ai-setup.js';
+import { aiNodeRunner, modelGateway, resolveAi, type AiOptions, type AiSetup } from './ai-setup.js';
+import type { ModelGateway } from '../ai/gateway.js';
+import { Plans, PLANNER_MODEL_ENV, resolvePlannerModel, type PlannerModel } from './plans.js';
 import { getAiUsage, listRunAiCalls, type AiUsage, type AiUsageQuery } from './ai-usage.js';
 import { EventFeed } from './event-feed.js';
 import {
@@ -149,6 +151,13 @@ export interface FlowgateOptions {
   readonly outbound?: OutboundOptions;
   /** AI nodes: providers, price overrides, retries. Default: the providers' environment variables (README, "AI nodes"). */
   readonly ai?: AiOptions;
+  /** The planner: its model as `provider:model` (default FLOWGATE_PLANNER_MODEL) and its repair rounds (3). */
+  readonly planner?: PlannerOptions;
+}
+
+export interface PlannerOptions {
+  readonly model?: string;
+  readonly maxRepairs?: number;
 }
 
 /** An operator's exceptions to the SSRF guard (FLOWGATE_OUTBOUND_ALLOWED_HOSTS, _CIDRS, FLOWGATE_ALLOW_HTTP_WEBHOOKS). */
@@ -209,13 +218,21 @@ export class Flowgate {
   readonly outboundGuard: OutboundGuard;
   /** Outbound webhook subscriptions (admins'). */
   readonly webhooks: Webhooks;
+  /** The planner's plans: drafted from a request, approved by a person, then run. */
+  readonly plans: Plans;
   readonly #runWaiters = new Map<string, Set<() => void>>();
   #closed = false;
   #retentionFallback: RetentionLoop | undefined;
   #events: EventFeed | undefined;
 
   /** @internal Use `createFlowgate`. */
-  constructor(store: Store, registry: Registry, options: FlowgateOptions, ai?: AiSetup) {
+  constructor(
+    store: Store,
+    registry: Registry,
+    options: FlowgateOptions,
+    ai?: AiSetup,
+    plannerModel?: PlannerModel,
+  ) {
     this.store = store;
     this.registry = registry;
     this.#env = {
@@ -235,6 +252,29 @@ export class Flowgate {
       clock: this.#env.clock,
       guard: this.outboundGuard,
       enqueued: () => this.#outbox?.wake(),
+    });
+    let gateway: Promise<ModelGateway> | undefined;
+    this.plans = new Plans({
+      store,
+      registry,
+      clock: this.#env.clock,
+      model: plannerModel,
+      ...(options.planner?.maxRepairs !== undefined
+        ? { maxRepairs: options.planner.maxRepairs }
+        : {}),
+      // A client process (workers: false) resolves the providers only when it first plans.
+      gateway: () =>
+        (gateway ??= (async () =>
+          modelGateway(ai ?? (await resolveAi(options.ai, process.env)), this.#env.clock))()),
+      run: async (document, actor, input) => {
+        const stored = await this.putDag(document, { createdBy: actor });
+        const { workflowId } = await this.start(stored.dagId, {
+          version: stored.version,
+          input,
+          startedBy: actor,
+        });
+        return { dagId: stored.dagId, dagVersion: stored.version, workflowId };
+      },
     });
     const mail = mailSetup(options.mail);
     // Always there: webhooks need no mail, and without mail a request raises no mail and an email node fails.
@@ -985,8 +1025,11 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
       ...(options.tools ? { tools: options.tools } : {}),
     },
   ]);
-  // Before the store opens: a bad price file stops the start with nothing to close.
+  // Before the store opens: a bad price file or planner model stops the start with nothing to close.
   const ai = options.workers === false ? undefined : await resolveAi(options.ai, process.env);
+  const plannerModel = resolvePlannerModel(
+    options.planner?.model ?? process.env[PLANNER_MODEL_ENV],
+  );
   const store = await openStore(options.db ?? 'sqlite:data/flowgate.db');
   try {
     if (options.migrate !== false) await store.migrateToLatest();
@@ -994,7 +1037,7 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
     await store.close();
     throw error;
   }
-  return new Flowgate(store, registry, options, ai);
+  return new Flowgate(store, registry, options, ai, plannerModel);
 }
 
 /** Runs started in one call from which the planner's statistics are refreshed. */

@@ -7,6 +7,7 @@ import { backupCommand } from './commands/backup-command.js';
 import { cleanupCommand } from './commands/cleanup-command.js';
 import { hitlCommand } from './commands/hitl-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { planCommand } from './commands/plan-command.js';
 import { rollbackCommand } from './commands/rollback-command.js';
 import { runCommand } from './commands/run-command.js';
 import { scheduleCommand } from './commands/schedule-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   migrateCommand(program, ctx);
   hitlCommand(program, ctx);
   rollbackCommand(program, ctx);
+  planCommand(program, ctx);
   scheduleCommand(program, ctx);
   userCommand(program, ctx);
   backupCommand(program, ctx);

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 
 import { z } from 'zod';
 
+import { AI_PROVIDERS, type AiProvider } from '../definition/ai-spec.js';
 import { readRetention } from '../definition/read-retention.js';
 import { parseDatabaseUrl } from './database-url.js';
 
@@ -261,7 +262,35 @@ export const SETTINGS = {
       '"cachedInput"?: …}}` in USD per million tokens. The provider\'s own figure, when it reports one, comes ' +
       'first; a model priced nowhere is recorded as unpriced, never as free.',
   }),
+  plannerModel: setting({
+    schema: z
+      .string()
+      .optional()
+      .superRefine((text, ctx) => {
+        if (text !== undefined && !readPlannerModel(text)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be provider:model with a provider of ${AI_PROVIDERS.join(', ')}`,
+          });
+        }
+      }),
+    env: 'FLOWGATE_PLANNER_MODEL',
+    description:
+      "The planner's model as `provider:model` (e.g. `openai:gpt-4o-mini`), with the provider's key from its usual " +
+      'variable. Unset: `POST /api/plans` and `flowgate plan` answer that no planner is configured.',
+  }),
 } as const;
+
+/** `provider:model` read into its parts; undefined for anything else. */
+export function readPlannerModel(
+  text: string | undefined,
+): { readonly provider: AiProvider; readonly model: string } | undefined {
+  const at = text?.indexOf(':') ?? -1;
+  if (text === undefined || at <= 0 || at === text.length - 1) return undefined;
+  const provider = text.slice(0, at);
+  if (!(AI_PROVIDERS as readonly string[]).includes(provider)) return undefined;
+  return { provider: provider as AiProvider, model: text.slice(at + 1) };
+}
 
 export type SettingName = keyof typeof SETTINGS;
 

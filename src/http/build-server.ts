@@ -37,6 +37,7 @@ import { seed003Routes } from './routes/seed-003.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { planRoutes } from './routes/plans.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { defaultWebRoot, webUiRoutes } from './web-ui.js';
 
@@ -118,6 +119,7 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(apiKeyRoutes, deps);
   void api.register(userRoutes, deps);
   void api.register(webhookRoutes, deps);
+  void api.register(planRoutes, deps);
   void api.register(dagRoutes, deps);
   void api.register(seed003Routes, deps);
   void api.register(workflowRoutes, deps);

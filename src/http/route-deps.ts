@@ -44,6 +44,7 @@ export type FlowgateApi = Pick<
   | 'triggers'
   | 'links'
   | 'webhooks'
+  | 'plans'
 >;
 
 /** What the routes are handed: the app facade and the account service. */

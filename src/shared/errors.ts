@@ -21,6 +21,10 @@ export const ERROR_CATALOG = {
   RUN_TIMEOUT: { status: 500, message: 'The run timed out.' },
   LEASE_LOST: { status: 500, message: 'The lease on a node was lost.' },
   NOT_IMPLEMENTED: { status: 501, message: 'Not implemented.' },
+  UPSTREAM_FAILED: {
+    status: 502,
+    message: 'A service Flowgate relies on (a model provider) failed.',
+  },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

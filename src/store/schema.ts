@@ -200,14 +200,38 @@ export interface PlansTable {
   approved_at: string | null;
   rejected_at: string | null;
   rejection_reason: string | null;
+  // Flowgate's (0009): see migrations/0009-planner.ts.
+  thread_id: string | null;
+  version: number | null;
+  problems: string | null;
+  model: string | null;
+  dag_id: string | null;
+  dag_version: number | null;
+  workflow_id: string | null;
+  decided_by: string | null;
+  executed_at: string | null;
+  updated_at: string | null;
 }
 
+/** One row per exchange with the planner (seed 001's shape); `thread_id` is the conversation. */
 export interface PlannerConversationsTable {
   conversation_id: string;
   user_id: string;
   message: string | null;
   response: string | null;
   created_at: Defaulted<string>;
+  thread_id: string | null;
+  turn: number | null;
+  plan_id: string | null;
+}
+
+export interface PlanVersionsTable {
+  plan_id: string;
+  version: number;
+  plan_json: string;
+  problems: string | null;
+  created_by: string | null;
+  created_at: string;
 }
 
 export interface DagsTable {
@@ -476,6 +500,7 @@ export interface Database {
   hitl_decisions: HitlDecisionsTable;
   plans: PlansTable;
   planner_conversations: PlannerConversationsTable;
+  plan_versions: PlanVersionsTable;
   dags: DagsTable;
   dag_versions: DagVersionsTable;
   refresh_tokens: RefreshTokensTable;

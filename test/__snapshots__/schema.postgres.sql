@@ -155,12 +155,23 @@ updated_at text not null
 sent_at text null
 subscription_id text null
 
+-- table plan_versions
+plan_id text not null
+version integer not null
+plan_json jsonb not null
+problems jsonb null
+created_by text null
+created_at text not null
+
 -- table planner_conversations
 conversation_id text not null
 user_id text not null
 message text null
 response text null
 created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'::text)
+thread_id text null
+turn integer null
+plan_id text null
 
 -- table plans
 plan_id text not null
@@ -172,6 +183,16 @@ created_at text null default to_char((now() AT TIME ZONE 'utc'::text), 'YYYY-MM-
 approved_at text null
 rejected_at text null
 rejection_reason text null
+thread_id text null
+version integer null
+problems jsonb null
+model text null
+dag_id text null
+dag_version integer null
+workflow_id text null
+decided_by text null
+executed_at text null
+updated_at text null
 
 -- table refresh_tokens
 token_hash text not null
@@ -395,7 +416,9 @@ CREATE INDEX idx_outbox_messages_due ON public.outbox_messages USING btree (next
 CREATE INDEX idx_outbox_messages_request_id ON public.outbox_messages USING btree (request_id);
 CREATE INDEX idx_outbox_messages_subscription_id ON public.outbox_messages USING btree (subscription_id);
 CREATE UNIQUE INDEX outbox_messages_pkey ON public.outbox_messages USING btree (message_id);
+CREATE UNIQUE INDEX plan_versions_pkey ON public.plan_versions USING btree (plan_id, version);
 CREATE INDEX idx_planner_conversations_created_at ON public.planner_conversations USING btree (created_at);
+CREATE UNIQUE INDEX idx_planner_conversations_thread ON public.planner_conversations USING btree (thread_id, turn);
 CREATE INDEX idx_planner_conversations_user_id ON public.planner_conversations USING btree (user_id);
 CREATE UNIQUE INDEX planner_conversations_pkey ON public.planner_conversations USING btree (conversation_id);
 CREATE INDEX idx_plans_created_at ON public.plans USING btree (created_at);

@@ -55,6 +55,9 @@ CREATE INDEX "idx_outbox_messages_subscription_id" on "outbox_messages" ("subscr
 -- index idx_planner_conversations_created_at on planner_conversations
 CREATE INDEX "idx_planner_conversations_created_at" on "planner_conversations" ("created_at");
 
+-- index idx_planner_conversations_thread on planner_conversations
+CREATE UNIQUE INDEX "idx_planner_conversations_thread" on "planner_conversations" ("thread_id", "turn");
+
 -- index idx_planner_conversations_user_id on planner_conversations
 CREATE INDEX "idx_planner_conversations_user_id" on "planner_conversations" ("user_id");
 
@@ -172,11 +175,14 @@ CREATE TABLE "outbox_attempts" ("id" integer primary key, "message_id" text not 
 -- table outbox_messages
 CREATE TABLE "outbox_messages" ("message_id" text primary key, "channel" text not null, "kind" text not null, "workflow_id" text, "request_id" text, "node_id" text, "user_id" text, "payload" text not null, "status" text not null, "attempts" integer default 0 not null, "max_attempts" integer not null, "next_attempt_at" text not null, "lease_owner" text, "last_error" text, "provider_message_id" text, "created_at" text not null, "updated_at" text not null, "sent_at" text, "subscription_id" text);
 
+-- table plan_versions
+CREATE TABLE "plan_versions" ("plan_id" text not null, "version" integer not null, "plan_json" text not null, "problems" text, "created_by" text, "created_at" text not null, constraint "plan_versions_pkey" primary key ("plan_id", "version"));
+
 -- table planner_conversations
-CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_id" text not null, "message" text, "response" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+CREATE TABLE "planner_conversations" ("conversation_id" text primary key, "user_id" text not null, "message" text, "response" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "thread_id" text, "turn" integer, "plan_id" text);
 
 -- table plans
-CREATE TABLE "plans" ("plan_id" text primary key, "user_id" text not null, "request" text, "plan_json" text, "status" text default 'pending_approval', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "approved_at" text, "rejected_at" text, "rejection_reason" text);
+CREATE TABLE "plans" ("plan_id" text primary key, "user_id" text not null, "request" text, "plan_json" text, "status" text default 'pending_approval', "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "approved_at" text, "rejected_at" text, "rejection_reason" text, "thread_id" text, "version" integer, "problems" text, "model" text, "dag_id" text, "dag_version" integer, "workflow_id" text, "decided_by" text, "executed_at" text, "updated_at" text);
 
 -- table refresh_tokens
 CREATE TABLE "refresh_tokens" ("token_hash" text primary key, "family_id" text not null, "user_id" text not null, "session_id" text, "created_at" text not null, "expires_at" text not null, "used_at" text, "revoked_at" text);

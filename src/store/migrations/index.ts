@@ -7,8 +7,9 @@ import * as schedules from './0003-schedules.js';
 import * as snapshots from './0004-snapshots.js';
 import * as outbox from './0005-outbox.js';
 import * as webhooks from './0006-webhooks.js';
-import * as hitlTimers from './0008-hitl-timers.js';
 import * as aiUsage from './0007-ai-usage.js';
+import * as hitlTimers from './0008-hitl-timers.js';
+import * as planner from './0009-planner.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -23,8 +24,9 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-snapshots': snapshots,
   '0005-outbox': outbox,
   '0006-webhooks': webhooks,
-  '0008-hitl-timers': hitlTimers,
   '0007-ai-usage': aiUsage,
+  '0008-hitl-timers': hitlTimers,
+  '0009-planner': planner,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */
