@@ -242,11 +242,12 @@ describe('web UI: runs', () => {
     await page.getByRole('link', { name: 'versioned' }).click();
     await page.getByRole('heading', { name: 'DAG versioned' }).waitFor();
     expect(await page.getByLabel('Version', { exact: true }).inputValue()).toBe('2');
-    await page.locator('.run-graph [data-node-id="solo"]').waitFor();
+    const steps = page.locator('section[aria-labelledby="steps-title"] .run-graph');
+    await steps.locator('[data-node-id="solo"]').waitFor();
 
     await page.getByLabel('Version', { exact: true }).selectOption('1');
     await page.waitForURL('**version=1');
-    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+    await steps.locator('[data-node-id="approval"]').waitFor();
     expect(await seriousAxe(page)).toEqual([]);
 
     const input = page.getByLabel('Input (JSON)');
@@ -265,12 +266,63 @@ describe('web UI: runs', () => {
       input: { rows: 7 },
       createdBy: 'alice',
     });
-    await page.locator('.run-graph [data-node-id="approval"]').waitFor();
+    await page.locator('article.run .run-graph [data-node-id="approval"]').waitFor();
 
     const vera = await signIn('vera', '/dags/versioned');
     await vera.getByRole('heading', { name: 'DAG versioned' }).waitFor();
     expect(await vera.getByRole('button', { name: 'Start run' }).count()).toBe(0);
     const refused = await server.call('vera', 'POST', '/api/workflows', { dagId: 'versioned' });
     expect(refused.status).toBe(403);
+  });
+
+  it('edits a DAG: a cycle is refused with the problem on its step, then a fix is saved as a new version and run', async () => {
+    await server.t.flowgate.putDag(
+      plan('edited', [
+        { id: 'a', agent: 'echo_agent', config: { input: { n: 1 } } },
+        { id: 'b', agent: 'echo_agent', deps: ['a'], config: { input: { n: 2 } } },
+      ]),
+      { createdBy: 'alice' },
+    );
+    const page = await signIn('alice', '/dags/edited');
+    const editor = page.getByLabel('Document (JSON)');
+    await editor.waitFor();
+    const document = JSON.parse(await editor.inputValue()) as {
+      nodes: { node_id: string; dependencies: string[] }[];
+    };
+
+    // b → a and a → b: a cycle.
+    document.nodes[0]!.dependencies = ['b'];
+    await editor.fill(JSON.stringify(document, null, 2));
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await expect
+      .poll(() => page.locator('#dag-editor-status').textContent())
+      .toMatch(/Not saved: \d+ problem/);
+    expect(await page.locator('#dag-editor-status').textContent()).toMatch(/cycle/);
+    const marked = page.locator('.dag-editor .run-graph [data-problem]');
+    await marked.first().waitFor();
+    expect(await marked.first().getAttribute('data-problem')).toMatch(/cycle/);
+    expect((await server.t.flowgate.getDag('edited')).version).toBe(1);
+    expect(await seriousAxe(page)).toEqual([]);
+    await page.locator('.dag-editor').screenshot({ path: join(ARTIFACTS, 'editor.png') });
+
+    // The fix: a third step after b, and no cycle.
+    document.nodes[0]!.dependencies = [];
+    document.nodes.push({
+      node_id: 'c',
+      node_type: 'agent',
+      agent_id: 'echo_agent',
+      dependencies: ['b'],
+    } as never);
+    await editor.fill(JSON.stringify(document, null, 2));
+    await page.locator('.dag-editor .run-graph [data-node-id="c"]').waitFor();
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.waitForURL('**version=2');
+    expect((await server.t.flowgate.getDag('edited')).version).toBe(2);
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL('**/runs/*');
+    const workflowId = decodeURIComponent(page.url().split('/runs/')[1]!);
+    const run = await server.t.flowgate.waitFor(workflowId, { timeoutMs: WAIT_MS });
+    expect(run).toMatchObject({ version: 2, status: 'completed' });
+    expect(run.nodes?.map((node) => node.nodeId).sort()).toEqual(['a', 'b', 'c']);
   });
 });

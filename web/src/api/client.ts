@@ -222,3 +222,9 @@ export const listDags = (cursor?: string) =>
 export const getLatestDag = (dagId: string) => api<DagDetail>(`/api/dags/${id(dagId)}`);
 export const startRun = (dagId: string, version: number, input: unknown) =>
   post<{ workflowId: string; status: string }>('/api/workflows', { dagId, version, input });
+
+export const saveDagVersion = (dagId: string, document: unknown) =>
+  api<{ dagId: string; version: number }>(`/api/dags/${id(dagId)}`, {
+    method: 'PUT',
+    body: JSON.stringify(document),
+  });
