@@ -18,6 +18,8 @@ const RequestPage = lazy(() => import('./pages/RequestPage'));
 const RunPage = lazy(() => import('./pages/RunPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const DagPage = lazy(() => import('./pages/DagPage'));
+const AdminUsersPage = lazy(() => import('./pages/AdminUsersPage'));
+const AdminWebhooksPage = lazy(() => import('./pages/AdminWebhooksPage'));
 
 function RequireLogin() {
   const { user, ready } = useSession();
@@ -63,7 +65,9 @@ export function App() {
           <Route path="/dags/:dagId" element={<DagPage />} />
           <Route path="/plans" element={<NotBuiltPage title="Plans" />} />
           <Route path="/settings" element={<SettingsPage />} />
-          <Route path="/admin/*" element={<NotBuiltPage title="Administration" />} />
+          <Route path="/admin/users" element={<AdminUsersPage />} />
+          <Route path="/admin/webhooks" element={<AdminWebhooksPage />} />
+          <Route path="/admin/*" element={<Navigate to="/admin/users" replace />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

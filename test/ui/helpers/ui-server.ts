@@ -5,6 +5,7 @@
  */
 import { AuthService } from '../../../src/auth/auth-service.js';
 import { buildServer, type FlowgateServer } from '../../../src/http/build-server.js';
+import type { FlowgateOptions } from '../../../src/app/flowgate.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { startTestFlowgate, type TestFlowgate } from '../../helpers/flowgate.js';
 import { ensureWebBuilt } from './web-build.js';
@@ -38,9 +39,9 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-export async function startUiServer(): Promise<UiServer> {
+export async function startUiServer(options: Omit<FlowgateOptions, 'db'> = {}): Promise<UiServer> {
   const webRoot = await ensureWebBuilt();
-  const t = await startTestFlowgate('sqlite');
+  const t = await startTestFlowgate('sqlite', options);
   const auth = new AuthService({ store: t.flowgate.store, clock: systemClock, jwtSecret: SECRET });
   for (const user of USERS) {
     await auth.createUser({

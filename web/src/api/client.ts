@@ -228,3 +228,32 @@ export const saveDagVersion = (dagId: string, document: unknown) =>
     method: 'PUT',
     body: JSON.stringify(document),
   });
+
+export const listUsers = () => api<Page<User>>('/api/users?limit=500');
+export const createUser = (body: {
+  username: string;
+  password: string;
+  role: string;
+  email?: string;
+  fullName?: string;
+}) => post<User>('/api/users', body);
+export const updateUser = (userId: string, body: { role?: string; isActive?: boolean }) =>
+  api<User>(`/api/users/${id(userId)}`, { method: 'PATCH', body: JSON.stringify(body) });
+
+export interface Webhook {
+  readonly id: string;
+  readonly url: string;
+  readonly description: string | null;
+  readonly events: string[];
+  readonly active: boolean;
+  readonly disabledReason: string | null;
+  readonly createdAt: string;
+}
+
+export const listWebhooks = () => api<Page<Webhook>>('/api/webhooks');
+export const createWebhook = (body: { url: string; events: string[]; description?: string }) =>
+  post<Webhook & { secret: string }>('/api/webhooks', body);
+export const deleteWebhook = (webhookId: string) =>
+  api<void>(`/api/webhooks/${id(webhookId)}`, { method: 'DELETE' });
+export const testWebhook = (webhookId: string) =>
+  post<unknown>(`/api/webhooks/${id(webhookId)}/test`, {});

@@ -57,6 +57,16 @@ export function Layout() {
             <li>
               <NavLink to="/settings">Settings</NavLink>
             </li>
+            {user.role === 'admin' ? (
+              <>
+                <li>
+                  <NavLink to="/admin/users">Users</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/admin/webhooks">Webhooks</NavLink>
+                </li>
+              </>
+            ) : null}
           </ul>
         </nav>
         <div className="header-tools">
