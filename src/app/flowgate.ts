@@ -253,6 +253,16 @@ export class Flowgate {
       guard: this.outboundGuard,
       enqueued: () => this.#outbox?.wake(),
     });
+    const mail = mailSetup(options.mail);
+    // Always there: webhooks need no mail, and without mail a request raises no mail and an email node fails.
+    const notices = new OutboxNotices({
+      newId: randomUUID,
+      attachments: mail?.settings.attachments,
+      maxAttempts: mail?.maxAttempts ?? 8,
+      // The rows are not committed yet: the sender looks right after, and a little longer if it finds none.
+      enqueued: () => setImmediate(() => this.#outbox?.wake()),
+    });
+    this.#env = { ...this.#env, notices };
     let gateway: Promise<ModelGateway> | undefined;
     this.plans = new Plans({
       store,
@@ -266,6 +276,7 @@ export class Flowgate {
       gateway: () =>
         (gateway ??= (async () =>
           modelGateway(ai ?? (await resolveAi(options.ai, process.env)), this.#env.clock))()),
+      announce: (tx, type, data, now) => notices.planEvent(tx, type, data, now),
       run: async (document, actor, input) => {
         const stored = await this.putDag(document, { createdBy: actor });
         const { workflowId } = await this.start(stored.dagId, {
@@ -276,18 +287,6 @@ export class Flowgate {
         return { dagId: stored.dagId, dagVersion: stored.version, workflowId };
       },
     });
-    const mail = mailSetup(options.mail);
-    // Always there: webhooks need no mail, and without mail a request raises no mail and an email node fails.
-    this.#env = {
-      ...this.#env,
-      notices: new OutboxNotices({
-        newId: randomUUID,
-        attachments: mail?.settings.attachments,
-        maxAttempts: mail?.maxAttempts ?? 8,
-        // The rows are not committed yet: the sender looks right after, and a little longer if it finds none.
-        enqueued: () => setImmediate(() => this.#outbox?.wake()),
-      }),
-    };
     if (ai && options.workers !== false) {
       this.#env = {
         ...this.#env,

@@ -24,7 +24,7 @@ import type { Clock } from '../shared/clock.js';
 import { toIso } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
-import type { Store } from '../store/port.js';
+import type { Store, Tx } from '../store/port.js';
 import {
   decidePlan,
   getPlan,
@@ -118,6 +118,13 @@ export interface PlansDeps {
   readonly gateway: () => Promise<ModelGateway>;
   readonly model: PlannerModel | undefined;
   readonly maxRepairs?: number;
+  /** Tells other systems (webhooks `plan.*`) inside the transaction that records the change. */
+  readonly announce: (
+    tx: Tx,
+    type: 'plan.created' | 'plan.approved' | 'plan.rejected',
+    data: Readonly<Record<string, unknown>>,
+    now: string,
+  ) => Promise<void>;
   /** Stores the plan's DAG and starts its run (the facade's `putDag` and `start`). */
   readonly run: (
     document: unknown,
@@ -193,6 +200,12 @@ export class Plans {
         planId,
         now,
       });
+      await this.#deps.announce(
+        tx,
+        'plan.created',
+        { planId, conversationId, status, createdBy: actor.userId, problems: problems.length },
+        now,
+      );
     });
     const stored = await this.#load(planId, actor);
     return {
@@ -317,14 +330,21 @@ export class Plans {
       );
       throw error;
     }
-    await store.transaction((tx) =>
-      decidePlan(tx, planId, current.version, PlanStatus.approved, {
+    await store.transaction(async (tx) => {
+      const now = toIso(clock.now());
+      await decidePlan(tx, planId, current.version, PlanStatus.approved, {
         status: PlanStatus.executed,
         decidedBy: actor.userId,
-        now: toIso(clock.now()),
+        now,
         ...started,
-      }),
-    );
+      });
+      await this.#deps.announce(
+        tx,
+        'plan.approved',
+        { planId, version: current.version, approvedBy: actor.userId, ...started },
+        now,
+      );
+    });
     return view(await this.#load(planId, actor));
   }
 
@@ -334,14 +354,24 @@ export class Plans {
     if (current.status !== PlanStatus.pendingApproval && current.status !== PlanStatus.invalid) {
       throw notOpen(current);
     }
-    const rejected = await this.#deps.store.transaction((tx) =>
-      decidePlan(tx, planId, current.version, current.status, {
+    const rejected = await this.#deps.store.transaction(async (tx) => {
+      const now = toIso(this.#deps.clock.now());
+      const done = await decidePlan(tx, planId, current.version, current.status, {
         status: PlanStatus.rejected,
         decidedBy: actor.userId,
-        now: toIso(this.#deps.clock.now()),
+        now,
         rejectionReason: reason,
-      }),
-    );
+      });
+      if (done) {
+        await this.#deps.announce(
+          tx,
+          'plan.rejected',
+          { planId, version: current.version, rejectedBy: actor.userId, reason },
+          now,
+        );
+      }
+      return done;
+    });
     if (!rejected) throw staleVersion(current);
     return view(await this.#load(planId, actor));
   }

@@ -49,8 +49,11 @@ const WEBHOOK_TYPES: Readonly<Record<string, WebhookEventType>> = {
   hitl_expired: 'hitl.expired',
   hitl_cancelled: 'hitl.cancelled',
   hitl_escalated: 'hitl.escalated',
+  workflow_started: 'workflow.started',
+  workflow_paused: 'workflow.paused',
   workflow_completed: 'workflow.completed',
   workflow_failed: 'workflow.failed',
+  workflow_cancelled: 'workflow.cancelled',
 };
 
 /** A webhook message's payload. The body is kept as a string so that jsonb cannot reorder the signed bytes. */
@@ -154,23 +157,63 @@ export class OutboxNotices implements Notices {
     const heard = events.filter((event) => WEBHOOK_TYPES[event.type] !== undefined);
     // Most transactions record nothing other systems hear of, and then cost no read.
     if (heard.length === 0) return;
+    await this.#webhookEvents(
+      tx,
+      heard.map((event) => {
+        const recorded = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
+        return {
+          type: WEBHOOK_TYPES[event.type]!,
+          data: { ...recorded, workflowId: event.workflowId },
+          workflowId: event.workflowId,
+          requestId: typeof recorded.requestId === 'string' ? recorded.requestId : null,
+          nodeId: typeof recorded.nodeId === 'string' ? recorded.nodeId : null,
+        };
+      }),
+      now,
+    );
+  }
+
+  /** A plan's event (`plan.created`, `plan.approved`, `plan.rejected`) to the subscriptions that want it. */
+  async planEvent(
+    tx: Tx,
+    type: 'plan.created' | 'plan.approved' | 'plan.rejected',
+    data: Readonly<Record<string, unknown>> & { readonly workflowId?: string | null },
+    now: string,
+  ): Promise<void> {
+    await this.#webhookEvents(
+      tx,
+      [{ type, data, workflowId: data.workflowId ?? null, requestId: null, nodeId: null }],
+      now,
+    );
+  }
+
+  /** One outbox message per event and subscription whose filter takes it; one read of the subscriptions. */
+  async #webhookEvents(
+    tx: Tx,
+    events: readonly {
+      type: WebhookEventType;
+      data: unknown;
+      workflowId: string | null;
+      requestId: string | null;
+      nodeId: string | null;
+    }[],
+    now: string,
+  ): Promise<void> {
     const subscriptions = await listWebhookSubscriptions(tx, { activeOnly: true });
     if (subscriptions.length === 0) return;
     const rows: NewOutboxMessage[] = [];
-    for (const event of heard) {
-      const type = WEBHOOK_TYPES[event.type]!;
-      const recorded = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
-      const body = webhookBody(type, now, { ...recorded, workflowId: event.workflowId });
+    for (const event of events) {
+      const body = webhookBody(event.type, now, event.data);
       for (const subscription of subscriptions) {
-        if (!matchesEventFilter(subscription.events, type)) continue;
-        const payload: WebhookPayload = { type, body };
+        if (!matchesEventFilter(subscription.events, event.type)) continue;
+        const payload: WebhookPayload = { type: event.type, body };
         rows.push({
           messageId: `msg_${this.#options.newId().replaceAll('-', '')}`,
           channel: 'webhook',
           kind: MessageKind.webhook,
           workflowId: event.workflowId,
-          requestId: typeof recorded.requestId === 'string' ? recorded.requestId : null,
-          nodeId: typeof recorded.nodeId === 'string' ? recorded.nodeId : null,
+          requestId: event.requestId,
+          nodeId: event.nodeId,
           userId: null,
           payload: JSON.stringify(payload),
           maxAttempts: WEBHOOK_RETRY_SCHEDULE_MS.length,

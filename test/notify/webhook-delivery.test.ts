@@ -83,6 +83,53 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
     expect(attempts).toEqual([expect.objectContaining({ outcome: 'sent', statusCode: 204 })]);
   });
 
+  it('delivers workflow.started, workflow.paused and workflow.cancelled to a workflow.* subscription', async () => {
+    const created = await app.flowgate.webhooks.create({
+      url: `${receiver.url}/runs`,
+      events: ['workflow.*'],
+    });
+    const { workflowId } = await app.flowgate.start(
+      plan(`hooks_${++unique}`, [{ id: 'only', agent: 'echo_agent' }]),
+      { startedBy: 'carol' },
+    );
+    await app.flowgate.waitFor(workflowId, { timeoutMs: 10_000 });
+    const { workflowId: paused } = await app.flowgate.start(
+      plan(`hooks_${++unique}`, [
+        { id: 'gate', type: 'human_in_loop', config: { message: 'Go?', approvers: [] } },
+      ]),
+      { startedBy: 'carol' },
+    );
+    await app.flowgate.waitFor(paused, { until: ['paused'], timeoutMs: 10_000 });
+    await app.flowgate.pause(paused, 'carol');
+    await app.flowgate.cancel(paused, 'carol');
+    const verifier = new Webhook(created.secret);
+    const typesOf = (run: string) =>
+      receiver.requests
+        .filter((request) => request.url === '/runs')
+        .map(
+          (request) =>
+            verifier.verify(
+              request.body,
+              Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])),
+            ) as { type: string; data: { workflowId: string } },
+        )
+        .filter((event) => event.data.workflowId === run)
+        .map((event) => event.type);
+    await expect.poll(() => typesOf(paused).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => typesOf(workflowId).length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
+    // Deliveries may overtake one another: compared as sets.
+    expect(typesOf(workflowId).sort()).toEqual(['workflow.completed', 'workflow.started']);
+    // Paused twice: at the gate (waiting for a person), then by carol.
+    expect(typesOf(paused).sort()).toEqual([
+      'workflow.cancelled',
+      'workflow.paused',
+      'workflow.paused',
+      'workflow.started',
+    ]);
+  });
+
   it('refuses the receiver when 127.0.0.1 is not allow-listed', async () => {
     const strict = await startTestFlowgate(dialect, {
       workers: false,

@@ -12,6 +12,7 @@ import { buildServer, type FlowgateServer } from '../../src/http/build-server.js
 import { systemClock } from '../../src/shared/clock.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
 import { startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
@@ -57,11 +58,14 @@ interface PlanBody {
 }
 
 let model: FakeModelServer;
+let receiver: TestReceiver;
 beforeAll(async () => {
   model = await startFakeModelServer();
+  receiver = await startReceiver();
 });
 afterAll(async () => {
   await model.close();
+  await receiver.close();
 });
 
 for (const dialect of DIALECTS) {
@@ -117,7 +121,9 @@ for (const dialect of DIALECTS) {
           retry: { baseDelayMs: 10 },
         },
         planner: { model: 'openai:gpt-4o-mini' },
+        outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
       });
+      await t.flowgate.webhooks.create({ url: `${receiver.url}/${dialect}`, events: ['plan.*'] });
       const auth = new AuthService({
         store: t.flowgate.store,
         clock: systemClock,
@@ -191,6 +197,19 @@ for (const dialect of DIALECTS) {
 
       const again = await call('alice', 'POST', `/api/plans/${drafted.planId}/approve`, {});
       expect(again.status).toBe(409);
+
+      // Other systems heard of it: plan.created, then plan.approved with the run.
+      const heard = () =>
+        receiver.requests
+          .filter((r) => r.url === `/${dialect}`)
+          .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> })
+          .filter((event) => event.data.planId === drafted.planId);
+      await expect.poll(() => heard().length, { timeout: 10_000 }).toBe(2);
+      const events = heard();
+      expect(events.map((e) => e.type).sort()).toEqual(['plan.approved', 'plan.created']);
+      expect(events.find((e) => e.type === 'plan.approved')!.data.workflowId).toBe(
+        executed.workflowId,
+      );
     });
 
     it('repairs what is mechanical and sends the rest back to the model with every problem', async () => {
