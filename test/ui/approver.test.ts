@@ -287,6 +287,30 @@ describe('web UI: approvers', () => {
     expect(await carol.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
   });
 
+  it('counts votes toward a quorum: the first approval is recorded, the second closes the request', async () => {
+    await server.t.flowgate.putDag(
+      expenseDag('two-keys', { quorum: { mode: 'count', count: 2 } }),
+      { createdBy: 'alice' },
+    );
+    const { requestId } = await server.gatedRun('two-keys');
+    const bob = await signIn('bob', '/inbox?q=two-keys');
+    await bob.locator(`tr[data-request-id="${requestId}"] a`).click();
+    await bob.getByRole('heading', { name: 'What is asked' }).waitFor();
+    expect(await bob.locator('section.rules').textContent()).toContain('2 approvals are needed.');
+    await bob.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect
+      .poll(() => bob.locator('.notice').textContent())
+      .toContain('Your vote is recorded (1 of 2 approvals).');
+    expect((await hitl(requestId)).status).toBe('pending');
+
+    const carol = await signIn('carol');
+    await openRequest(carol, requestId);
+    expect(await carol.locator('ul.votes').textContent()).toMatch(/: approve/);
+    await carol.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect.poll(async () => (await hitl(requestId)).status).toBe('approved');
+    expect((await server.t.flowgate.getHitl(requestId)).votes).toHaveLength(2);
+  });
+
   it('shows a viewer, and a starter barred from self-approval, no decision buttons; the API refuses them too', async () => {
     const { requestId } = await server.gatedRun('expense');
     const vera = await signIn('vera');
