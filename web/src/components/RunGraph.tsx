@@ -1,0 +1,140 @@
+/**
+ * A run's DAG drawn with React Flow, laid out by elkjs in a worker, each step coloured by its state with an icon and
+ * the state in words (colour is never the only sign). Loaded on demand: the rest of the UI does not carry it.
+ * The run page's table shows the same states for keyboard and screen-reader users; this drawing is a picture.
+ */
+import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useEffect, useMemo, useState } from 'react';
+
+import type { DagNode } from '../api/types';
+import { layoutGraph, type Positions } from '../lib/layout';
+import { statusText } from '../lib/status';
+
+const WIDTH = 190;
+const HEIGHT = 60;
+
+export const STATUS_ICON: Record<string, string> = {
+  completed: '✓',
+  failed: '✗',
+  running: '▶',
+  waiting_hitl: '⏸',
+  pending: '○',
+  skipped: '↷',
+  cancelled: '⊘',
+};
+
+interface Props {
+  readonly nodes: readonly DagNode[];
+  /** Each step's state; without it (a DAG, not a run) the steps show their type. */
+  readonly states?: Readonly<Record<string, string>>;
+  /** A step to mark (the request page's gate). */
+  readonly highlight?: string;
+  /** Problems by step (the editor's validation), shown on the step. */
+  readonly problems?: Readonly<Record<string, string>>;
+  /** A smaller drawing (beside a request). */
+  readonly compact?: boolean;
+}
+
+export default function RunGraph({ nodes, states, highlight, problems, compact = false }: Props) {
+  const [positions, setPositions] = useState<Positions | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  // Layout depends on the shape only: a state change recolours without laying out again.
+  const shape = useMemo(() => JSON.stringify(nodes.map((n) => [n.id, n.dependencies])), [nodes]);
+
+  useEffect(() => {
+    let current = true;
+    const edges = nodes.flatMap((n) =>
+      n.dependencies.map((dep) => ({ id: `${dep}->${n.id}`, source: dep, target: n.id })),
+    );
+    layoutGraph(
+      nodes.map((n) => ({ id: n.id, width: WIDTH, height: HEIGHT })),
+      edges,
+    ).then(
+      (laidOut) => current && setPositions(laidOut),
+      (cause: unknown) => current && setError(String(cause)),
+    );
+    return () => {
+      current = false;
+    };
+    // `shape` stands for `nodes` here: a new array of the same steps must not lay out again.
+  }, [shape]);
+
+  const flowNodes: Node[] = useMemo(
+    () =>
+      nodes.map((n) => {
+        const status = states ? (states[n.id] ?? 'pending') : 'definition';
+        const problem = problems?.[n.id];
+        return {
+          id: n.id,
+          position: positions?.[n.id] ?? { x: 0, y: 0 },
+          data: {
+            label: (
+              <span data-node-id={n.id} data-status={status} data-problem={problem}>
+                <strong>{n.name ?? n.id}</strong>
+                {n.id === highlight ? ' (this request)' : ''}
+                <br />
+                {states ? (
+                  <>
+                    <span aria-hidden="true">{STATUS_ICON[status] ?? '•'}</span>{' '}
+                    {statusText(status)}
+                  </>
+                ) : (
+                  (n.sourceType ?? n.type)
+                )}
+                {problem ? (
+                  <>
+                    <br />
+                    <span className="node-problem-text">⚠ {problem}</span>
+                  </>
+                ) : null}
+              </span>
+            ),
+          },
+          className: `flow-node node-${status}${n.id === highlight ? ' node-highlight' : ''}${
+            problem ? ' node-problem' : ''
+          }`,
+          style: { width: WIDTH, height: HEIGHT },
+          // Laid out left to right: edges leave on the right and arrive on the left.
+          sourcePosition: Position.Right,
+          targetPosition: Position.Left,
+          draggable: false,
+          connectable: false,
+        };
+      }),
+    [nodes, states, positions, highlight, problems],
+  );
+  const flowEdges: Edge[] = useMemo(
+    () =>
+      nodes.flatMap((n) =>
+        n.dependencies.map((dep) => ({
+          id: `${dep}->${n.id}`,
+          source: dep,
+          target: n.id,
+          animated: states?.[n.id] === 'running',
+        })),
+      ),
+    [nodes, states],
+  );
+
+  if (error) return <p className="error">The graph could not be drawn: {error}</p>;
+  if (!positions) return <p role="status">Drawing the graph…</p>;
+  return (
+    <figure
+      className={compact ? 'run-graph compact' : 'run-graph'}
+      aria-label="The run's steps as a graph (the table lists the same states)"
+    >
+      <ReactFlow
+        nodes={flowNodes}
+        edges={flowEdges}
+        fitView
+        nodesDraggable={false}
+        nodesConnectable={false}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </figure>
+  );
+}
