@@ -78,12 +78,13 @@ export function previousResults(
 }
 
 /**
- * The throughput a workload reports: steps/s (W1, W3, W4) or decisions/s (H1); null where none means anything (W2,
- * H2, H3).
+ * The throughput a workload reports: steps/s (W1, W3, W4), decisions/s (H1, H1g) or deliveries/s (N1); null where
+ * none means anything (W2, H2, H3).
  */
 export function rate(result: BenchResult): number | null {
   if (result.stepsPerSec !== null) return result.stepsPerSec;
-  return typeof result.decisionsPerSec === 'number' ? result.decisionsPerSec : null;
+  if (typeof result.decisionsPerSec === 'number') return result.decisionsPerSec;
+  return typeof result.deliveriesPerSec === 'number' ? result.deliveriesPerSec : null;
 }
 
 const FIGURES: readonly (readonly [(r: BenchResult) => unknown, string, 'higher' | 'lower'])[] = [

@@ -31,7 +31,7 @@ const RESULTS_DIR = join(BENCH_DIR, 'results');
 
 const USAGE = `usage: npm run bench -- [flags]
   --store sqlite|postgres|both   stores to measure (default both)
-  --workload W1,…,H3             workloads to run: W1 W2 W3 W4 (engine), H1 H1g H2 H3 (HTTP); default all
+  --workload W1,…,H3             workloads to run: W1 W2 W3 W4 (engine), H1 H1g H2 H3 (HTTP), N1 (webhooks); default all
   --runs-scale N                 multiply the runs of every workload but W3 (0.1 for a quick check; default 1)
   --concurrency N                worker concurrency (default 200)
   --json                         one JSON object per line instead of the table

@@ -55,6 +55,8 @@ const flowgate = await createFlowgate({
   db: values.db,
   tools: TOOLS,
   workers: { concurrency, leaseMs: 30_000, pollMs: 1_000 },
+  // N1's receiver listens on 127.0.0.1, as an operator's allow-list would let it.
+  outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
   onError: (error) => {
     workerErrors.push(error);
     if (workerErrors.length <= 5) console.error(`[${workload}/${store}] worker error:`, error);

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { Flowgate } from '../src/app/flowgate.js';
 import { approveGateOnly, approveUnderLoad } from './http/h1-approve.js';
+import { webhookFanOut } from './webhook-fan-out.js';
 import { pendingListing } from './http/h2-pending-list.js';
 import { eventFanOut } from './http/h3-event-fan-out.js';
 import {
@@ -32,6 +33,7 @@ export const workloads: Record<WorkloadName, (ctx: WorkloadContext) => Promise<B
   H1g: approveGateOnly,
   H2: pendingListing,
   H3: eventFanOut,
+  N1: webhookFanOut,
 };
 
 /** W1: 1,000 runs of three sequential noop steps, all started in one `startMany`. */
