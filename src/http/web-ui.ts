@@ -22,6 +22,7 @@ export const UI_ROUTES = [
   '/dags',
   '/dags/*',
   '/plans',
+  '/plans/*',
   '/settings',
   '/admin/*',
 ] as const;

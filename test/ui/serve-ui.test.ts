@@ -58,6 +58,7 @@ describe('web UI routes', () => {
     '/dags',
     '/dags/invoice',
     '/plans',
+    '/plans/3e1b',
     '/settings',
     '/admin/users',
     '/admin/webhooks',

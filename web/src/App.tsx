@@ -10,7 +10,6 @@ import { DagsPage } from './pages/DagsPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
-import { NotBuiltPage } from './pages/NotBuiltPage';
 import { RunsPage } from './pages/RunsPage';
 
 // The request page carries the markdown renderer and sanitizer, the run page React Flow and elkjs: loaded when opened.
@@ -18,6 +17,7 @@ const RequestPage = lazy(() => import('./pages/RequestPage'));
 const RunPage = lazy(() => import('./pages/RunPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const DagPage = lazy(() => import('./pages/DagPage'));
+const PlansPage = lazy(() => import('./pages/PlansPage'));
 const AdminUsersPage = lazy(() => import('./pages/AdminUsersPage'));
 const AdminWebhooksPage = lazy(() => import('./pages/AdminWebhooksPage'));
 
@@ -63,7 +63,8 @@ export function App() {
           <Route path="/runs/:workflowId" element={<RunPage />} />
           <Route path="/dags" element={<DagsPage />} />
           <Route path="/dags/:dagId" element={<DagPage />} />
-          <Route path="/plans" element={<NotBuiltPage title="Plans" />} />
+          <Route path="/plans" element={<PlansPage />} />
+          <Route path="/plans/:planId" element={<PlansPage />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin/users" element={<AdminUsersPage />} />
           <Route path="/admin/webhooks" element={<AdminWebhooksPage />} />

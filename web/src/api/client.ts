@@ -257,3 +257,27 @@ export const deleteWebhook = (webhookId: string) =>
   api<void>(`/api/webhooks/${id(webhookId)}`, { method: 'DELETE' });
 export const testWebhook = (webhookId: string) =>
   post<unknown>(`/api/webhooks/${id(webhookId)}/test`, {});
+
+export interface Plan {
+  readonly planId: string;
+  readonly status: string;
+  readonly version: number;
+  readonly request: string | null;
+  readonly plan: unknown;
+  readonly problems: readonly { code: string; path: string; message: string }[];
+  readonly gates: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly rejectionReason: string | null;
+  readonly decidedBy: string | null;
+  readonly workflowId: string | null;
+  readonly summary?: string | null;
+}
+
+export const listPlans = () => api<Page<Plan>>('/api/plans?limit=100');
+export const getPlan = (planId: string) => api<Plan>(`/api/plans/${id(planId)}`);
+export const createPlan = (request: string) => post<Plan>('/api/plans', { request });
+export const approvePlan = (planId: string, version: number, input: unknown) =>
+  post<Plan>(`/api/plans/${id(planId)}/approve`, { version, input });
+export const rejectPlan = (planId: string, reason: string) =>
+  post<Plan>(`/api/plans/${id(planId)}/reject`, { reason });

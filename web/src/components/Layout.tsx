@@ -55,6 +55,9 @@ export function Layout() {
               <NavLink to="/dags">DAGs</NavLink>
             </li>
             <li>
+              <NavLink to="/plans">Plans</NavLink>
+            </li>
+            <li>
               <NavLink to="/settings">Settings</NavLink>
             </li>
             {user.role === 'admin' ? (

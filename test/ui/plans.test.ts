@@ -1,0 +1,116 @@
+/**
+ * Plans in real Chromium against a real server (SQLite only, as in approver.test.ts), the model being the fake
+ * OpenAI server of test/helpers: ask for a workflow in words, read the draft (its steps, the one that waits for a
+ * person), reject one with a required reason, approve another with the run's input, and land on its run.
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
+import { launchChromium } from './helpers/browser.js';
+import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+
+const WAIT_MS = 10_000;
+
+const draft = {
+  summary: 'Fetch, review, publish.',
+  name: 'Publish',
+  nodes: [
+    { node_id: 'fetch', node_type: 'agent', agent_id: 'echo_agent', dependencies: [] },
+    {
+      node_id: 'review',
+      node_type: 'human_in_loop',
+      config: { message: 'Publish it?' },
+      dependencies: ['fetch'],
+    },
+    { node_id: 'publish', node_type: 'agent', agent_id: 'echo_agent', dependencies: ['review'] },
+  ],
+};
+
+describe('web UI: plans', () => {
+  let model: FakeModelServer;
+  let server: UiServer;
+  let browser: Browser;
+  const contexts = new Set<BrowserContext>();
+
+  const signIn = async (username: string, next: string): Promise<Page> => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(WAIT_MS);
+    contexts.add(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`**${next}`);
+    return page;
+  };
+
+  const ask = async (page: Page, request: string) => {
+    model.enqueue({ json: draft });
+    await page.getByLabel('Ask for a workflow').fill(request);
+    await page.getByRole('button', { name: 'Draft a plan' }).click();
+    await page.waitForURL('**/plans/*');
+    await page.getByTestId('plan-status').waitFor();
+  };
+
+  beforeAll(async () => {
+    model = await startFakeModelServer();
+    [server, browser] = await Promise.all([
+      startUiServer({
+        ai: {
+          providers: { openai: { apiKey: 'k', baseURL: model.openaiBaseUrl } },
+          retry: { baseDelayMs: 10 },
+        },
+        planner: { model: 'openai:gpt-4o-mini' },
+        outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
+      }),
+      launchChromium(),
+    ]);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+    await model?.close();
+  });
+
+  it('drafts a plan from words, rejects one only with a reason, approves another and lands on its run', async () => {
+    const page = await signIn('alice', '/plans');
+    await ask(page, 'Fetch the report, let a person review it, then publish');
+    expect(await page.getByTestId('plan-status').textContent()).toBe('waiting for approval');
+    expect(await page.locator('body').textContent()).toContain(
+      'The run will wait for a person at: review.',
+    );
+    await page.locator('.run-graph [data-node-id="publish"]').waitFor();
+    const results = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    ).toEqual([]);
+
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').first().textContent())
+      .toContain('A reason is required to reject.');
+    await page.getByLabel('Reason (required to reject)').fill('Not this week.');
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => page.getByTestId('plan-status').textContent()).toBe('rejected');
+
+    await page.goto(`${server.url}/plans`);
+    await ask(page, 'The same, approved this time');
+    await page.getByLabel('Input of the run (JSON)').fill('{"report": "Q3"}');
+    await page.getByRole('button', { name: 'Approve and run' }).click();
+    await page.waitForURL('**/runs/*');
+    const workflowId = decodeURIComponent(page.url().split('/runs/')[1]!);
+    const run = await server.t.flowgate.waitFor(workflowId, {
+      until: ['paused'],
+      timeoutMs: WAIT_MS,
+    });
+    expect(run.input).toEqual({ report: 'Q3' });
+    await page.locator('article.run .run-graph [data-node-id="review"]').waitFor();
+  });
+});
