@@ -62,7 +62,7 @@ export class CliProcess {
    * Resolves with the first match of the pattern in stdout; rejects (with the output) after the
    * timeout.
    */
-  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  async waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(this.stdout);
