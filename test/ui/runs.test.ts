@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { plan } from '../helpers/flowgate.js';
@@ -324,5 +324,72 @@ describe('web UI: runs', () => {
     const run = await server.t.flowgate.waitFor(workflowId, { timeoutMs: WAIT_MS });
     expect(run).toMatchObject({ version: 2, status: 'completed' });
     expect(run.nodes?.map((node) => node.nodeId).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('builds a DAG with the palette, connects steps by dragging and by keyboard, undoes and redoes, and runs it', async () => {
+    await server.t.flowgate.putDag(
+      plan('built', [{ id: 'start', agent: 'echo_agent', config: { input: { go: true } } }]),
+      { createdBy: 'alice' },
+    );
+    const page = await signIn('alice', '/dags/built');
+    const editor = page.getByLabel('Document (JSON)');
+    await editor.waitFor();
+    const preview = page.locator('.dag-editor .run-graph');
+    const doc = async () =>
+      JSON.parse(await editor.inputValue()) as {
+        nodes: { node_id: string; dependencies: string[] }[];
+      };
+    const depsOf = async (id: string) =>
+      (await doc()).nodes.find((node) => node.node_id === id)?.dependencies;
+
+    await page.getByRole('button', { name: 'Add an agent step' }).click();
+    await page.getByRole('button', { name: 'Add a person step' }).click();
+    await preview.locator('[data-node-id="human_1"]').waitFor();
+    expect((await doc()).nodes.map((node) => node.node_id)).toEqual([
+      'start',
+      'agent_1',
+      'human_1',
+    ]);
+
+    // Drag from start's right handle to human_1's left handle.
+    const handle = (id: string, type: 'source' | 'target') =>
+      preview.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.${type}`);
+    const centre = async (locator: Locator) => {
+      const box = (await locator.boundingBox())!;
+      return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    };
+    const from = await centre(handle('start', 'source'));
+    const to = await centre(handle('human_1', 'target'));
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 12 });
+    await page.mouse.up();
+    await expect.poll(() => depsOf('human_1')).toEqual(['start']);
+
+    // By keyboard: human_1 → agent_1.
+    await page.getByLabel('Connect', { exact: true }).selectOption('human_1');
+    await page.getByLabel('to', { exact: true }).selectOption('agent_1');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect.poll(() => depsOf('agent_1')).toEqual(['human_1']);
+
+    await page.getByRole('button', { name: 'Undo' }).click();
+    expect(await depsOf('agent_1')).toEqual([]);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    expect(await depsOf('human_1')).toEqual([]);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await page.getByRole('button', { name: 'Redo' }).click();
+    expect(await depsOf('agent_1')).toEqual(['human_1']);
+    expect(await page.getByRole('button', { name: 'Redo' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.waitForURL('**version=2');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL('**/runs/*');
+    const workflowId = decodeURIComponent(page.url().split('/runs/')[1]!);
+    const run = await server.t.flowgate.waitFor(workflowId, {
+      until: ['paused'],
+      timeoutMs: WAIT_MS,
+    });
+    expect(run.nodes?.find((node) => node.nodeId === 'human_1')?.status).toBe('waiting_hitl');
   });
 });

@@ -32,11 +32,20 @@ interface Props {
   readonly highlight?: string;
   /** Problems by step (the editor's validation), shown on the step. */
   readonly problems?: Readonly<Record<string, string>>;
+  /** Makes the drawing an editor's: dragging from a step's right handle to another's left one connects them. */
+  readonly onConnect?: (source: string, target: string) => void;
   /** A smaller drawing (beside a request). */
   readonly compact?: boolean;
 }
 
-export default function RunGraph({ nodes, states, highlight, problems, compact = false }: Props) {
+export default function RunGraph({
+  nodes,
+  states,
+  highlight,
+  problems,
+  onConnect,
+  compact = false,
+}: Props) {
   const [positions, setPositions] = useState<Positions | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Layout depends on the shape only: a state change recolours without laying out again.
@@ -99,10 +108,10 @@ export default function RunGraph({ nodes, states, highlight, problems, compact =
           sourcePosition: Position.Right,
           targetPosition: Position.Left,
           draggable: false,
-          connectable: false,
+          connectable: onConnect !== undefined,
         };
       }),
-    [nodes, states, positions, highlight, problems],
+    [nodes, states, positions, highlight, problems, onConnect],
   );
   const flowEdges: Edge[] = useMemo(
     () =>
@@ -129,7 +138,11 @@ export default function RunGraph({ nodes, states, highlight, problems, compact =
         edges={flowEdges}
         fitView
         nodesDraggable={false}
-        nodesConnectable={false}
+        nodesConnectable={onConnect !== undefined}
+        onConnect={(connection) => {
+          if (connection.source && connection.target && connection.source !== connection.target)
+            onConnect?.(connection.source, connection.target);
+        }}
         proOptions={{ hideAttribution: true }}
       >
         <Background />

@@ -74,3 +74,46 @@ export function placeProblems(
   }
   return { byNode, general };
 }
+
+export type StepKind = 'agent' | 'tool' | 'human';
+
+/** The document with one more step (seed 000's plan keys; a graph document gets seed 004's), named uniquely. */
+export function addStep(document: unknown, kind: StepKind): { document: unknown; id: string } {
+  const doc = { ...(document as Record<string, unknown>) };
+  const nodes = nodeList(doc);
+  const taken = new Set(nodes.map((node, index) => idOf(node, index)));
+  let n = 1;
+  while (taken.has(`${kind}_${n}`)) n++;
+  const id = `${kind}_${n}`;
+  const graph = Array.isArray(doc.edges);
+  const node: Record<string, unknown> = graph
+    ? { id, type: kind === 'human' ? 'human' : kind === 'tool' ? 'action' : 'ai' }
+    : {
+        node_id: id,
+        node_type: kind === 'human' ? 'human_in_loop' : kind,
+        ...(kind === 'agent' ? { agent_id: 'echo_agent' } : {}),
+        ...(kind === 'tool' ? { tool_name: 'TOOL_NAME' } : {}),
+        ...(kind === 'human' ? { config: { message: 'Approve?' } } : {}),
+        dependencies: [],
+      };
+  doc.nodes = [...nodes, node];
+  return { document: doc, id };
+}
+
+/** The document with `target` after `source` (a dependency, or an edge in a graph document); unchanged if it was. */
+export function connectSteps(document: unknown, source: string, target: string): unknown {
+  const doc = { ...(document as Record<string, unknown>) };
+  if (Array.isArray(doc.edges)) {
+    const edges = doc.edges as Record<string, unknown>[];
+    if (edges.some((e) => (e.source ?? e.from) === source && (e.target ?? e.to) === target))
+      return doc;
+    doc.edges = [...edges, { source, target }];
+    return doc;
+  }
+  doc.nodes = nodeList(doc).map((node, index) => {
+    if (idOf(node, index) !== target) return node;
+    const deps = Array.isArray(node.dependencies) ? (node.dependencies as unknown[]) : [];
+    return deps.includes(source) ? node : { ...node, dependencies: [...deps, source] };
+  });
+  return doc;
+}
