@@ -337,7 +337,7 @@ describe('web UI: runs', () => {
     const preview = page.locator('.dag-editor .run-graph');
     const doc = async () =>
       JSON.parse(await editor.inputValue()) as {
-        nodes: { node_id: string; dependencies: string[] }[];
+        nodes: { node_id: string; dependencies: string[]; config?: unknown }[];
       };
     const depsOf = async (id: string) =>
       (await doc()).nodes.find((node) => node.node_id === id)?.dependencies;
@@ -381,6 +381,30 @@ describe('web UI: runs', () => {
     expect(await depsOf('agent_1')).toEqual(['human_1']);
     expect(await page.getByRole('button', { name: 'Redo' }).isDisabled()).toBe(true);
 
+    // The person step's rules, in a form.
+    await page.getByLabel('Configure a person step').selectOption('human_1');
+    await page.getByLabel(/^Message/).fill('Ship **it**?');
+    await page.getByLabel(/^Approvers/).fill('bob, role:admin');
+    await page.getByLabel('Quorum').selectOption('count');
+    await page.getByLabel('Approvals needed').fill('2');
+    await page.getByLabel(/^Timeout/).fill('tomorrow');
+    await page.getByRole('button', { name: 'Apply to human_1' }).click();
+    await page.getByText('The timeout is an ISO 8601 duration').waitFor();
+    await page.getByLabel(/^Timeout/).fill('PT12H');
+    await page.getByLabel('When it times out').selectOption('expire');
+    await page.getByRole('button', { name: 'Apply to human_1' }).click();
+    await expect
+      .poll(async () => (await doc()).nodes.find((node) => node.node_id === 'human_1'))
+      .toMatchObject({
+        config: {
+          message: 'Ship **it**?',
+          approvers: [{ user: 'bob' }, { role: 'admin' }],
+          quorum: { mode: 'count', count: 2 },
+          timeout: { after: 'PT12H', outcome: 'expire' },
+        },
+      });
+    expect(await seriousAxe(page)).toEqual([]);
+
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     await page.waitForURL('**version=2');
     await page.getByRole('button', { name: 'Start run' }).click();
@@ -391,5 +415,11 @@ describe('web UI: runs', () => {
       timeoutMs: WAIT_MS,
     });
     expect(run.nodes?.find((node) => node.nodeId === 'human_1')?.status).toBe('waiting_hitl');
+    const [request] = (await server.t.flowgate.listHitl({ workflowId })).items;
+    expect(request?.spec).toMatchObject({
+      approvers: [{ user: 'bob' }, { role: 'admin' }],
+      quorum: { mode: 'count', count: 2 },
+    });
+    expect(request?.expiresAt).not.toBeNull();
   });
 });

@@ -14,11 +14,15 @@ import { ApiError, saveDagVersion } from '../api/client';
 import {
   addStep,
   connectSteps,
+  humanSettings,
+  isHumanStep,
+  setHumanSettings,
   placeProblems,
   previewNodes,
   type Problem,
   type StepKind,
 } from '../lib/dag-document';
+import { HumanStepForm } from './HumanStepForm';
 import { messageOf } from './pending';
 
 const RunGraph = lazy(() => import('./RunGraph'));
@@ -36,6 +40,7 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
     at: 0,
   }));
   const [from, setFrom] = useState('');
+  const [configuring, setConfiguring] = useState('');
   const [to, setTo] = useState('');
   const typing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(typing.current), []);
@@ -201,6 +206,33 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
           Connect
         </button>
       </div>
+      <div className="filters">
+        <label htmlFor="configure-step">Configure a person step</label>
+        <select
+          id="configure-step"
+          value={configuring}
+          onChange={(event) => setConfiguring(event.target.value)}
+        >
+          <option value="">choose…</option>
+          {nodes
+            .filter((node) => isHumanStep(parsed.document, node.id))
+            .map((node) => (
+              <option key={node.id} value={node.id}>
+                {node.id}
+              </option>
+            ))}
+        </select>
+      </div>
+      {configuring !== '' && parsed.error === null && isHumanStep(parsed.document, configuring) ? (
+        <HumanStepForm
+          key={`${configuring}@${history.at}`}
+          stepId={configuring}
+          initial={humanSettings(parsed.document, configuring)}
+          onApply={(settings) =>
+            edit((document) => setHumanSettings(document, configuring, settings))
+          }
+        />
+      ) : null}
       <button type="button" className="primary" disabled={busy} onClick={() => void save()}>
         Save as a new version
       </button>

@@ -117,3 +117,87 @@ export function connectSteps(document: unknown, source: string, target: string):
   });
   return doc;
 }
+
+/** A person step's rules as the configuration form edits them. */
+export interface HumanSettings {
+  readonly message: string;
+  /** `alice, role:finance`: users by name, roles with `role:`. */
+  readonly approvers: string;
+  readonly quorum: 'any' | 'all' | 'count';
+  readonly count: string;
+  readonly allowSelfApproval: boolean;
+  /** An ISO 8601 duration (`PT24H`), or '' for none. */
+  readonly timeoutAfter: string;
+  readonly timeoutOutcome: 'reject' | 'approve' | 'fail' | 'expire';
+}
+
+/** The config object of a step (seed 000's `config`, or seed 004's `data`). */
+function configOf(node: Record<string, unknown>): Record<string, unknown> {
+  const config = node.config ?? node.data;
+  return config !== null && typeof config === 'object' ? (config as Record<string, unknown>) : {};
+}
+
+export function isHumanStep(document: unknown, id: string): boolean {
+  const node = nodeList(document).find((n, index) => idOf(n, index) === id);
+  const type = node?.node_type ?? node?.type;
+  return type === 'human_in_loop' || type === 'human';
+}
+
+export function humanSettings(document: unknown, id: string): HumanSettings {
+  const node = nodeList(document).find((n, index) => idOf(n, index) === id) ?? {};
+  const config = configOf(node);
+  const approvers = Array.isArray(config.approvers) ? (config.approvers as unknown[]) : [];
+  const quorum = (config.quorum ?? {}) as { mode?: string; count?: number };
+  const timeout = (config.timeout ?? {}) as { after?: string; outcome?: string };
+  return {
+    message: typeof config.message === 'string' ? config.message : '',
+    approvers: approvers
+      .map((a) =>
+        typeof a === 'string'
+          ? a
+          : a && typeof a === 'object' && 'role' in a
+            ? `role:${String(a.role)}`
+            : a && typeof a === 'object' && 'user' in a
+              ? String(a.user)
+              : '',
+      )
+      .filter(Boolean)
+      .join(', '),
+    quorum: quorum.mode === 'all' || quorum.mode === 'count' ? quorum.mode : 'any',
+    count: quorum.count !== undefined ? String(quorum.count) : '',
+    allowSelfApproval: config.allowSelfApproval !== false,
+    timeoutAfter: typeof timeout.after === 'string' ? timeout.after : '',
+    timeoutOutcome:
+      timeout.outcome === 'approve' || timeout.outcome === 'fail' || timeout.outcome === 'expire'
+        ? timeout.outcome
+        : 'reject',
+  };
+}
+
+/** The document with a person step's rules set from the form (keys it does not cover are kept). */
+export function setHumanSettings(document: unknown, id: string, settings: HumanSettings): unknown {
+  const doc = { ...(document as Record<string, unknown>) };
+  doc.nodes = nodeList(doc).map((node, index) => {
+    if (idOf(node, index) !== id) return node;
+    const key = node.config === undefined && node.data !== undefined ? 'data' : 'config';
+    const config: Record<string, unknown> = { ...configOf(node) };
+    config.message = settings.message;
+    const approvers = settings.approvers
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map((a) => (a.startsWith('role:') ? { role: a.slice(5).trim() } : { user: a }));
+    if (approvers.length > 0) config.approvers = approvers;
+    else delete config.approvers;
+    config.quorum =
+      settings.quorum === 'count'
+        ? { mode: 'count', count: Number(settings.count) || 1 }
+        : { mode: settings.quorum };
+    config.allowSelfApproval = settings.allowSelfApproval;
+    if (settings.timeoutAfter.trim() !== '')
+      config.timeout = { after: settings.timeoutAfter.trim(), outcome: settings.timeoutOutcome };
+    else delete config.timeout;
+    return { ...node, [key]: config };
+  });
+  return doc;
+}
