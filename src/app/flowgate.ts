@@ -86,6 +86,7 @@ import { deliveryDefaults, mailSetup, type MailOptions } from './mail-setup.js';
 import { Schedules } from './schedules.js';
 import { Triggers } from './triggers.js';
 import { Webhooks } from './webhooks.js';
+import { ChatDestinations } from './chat-destinations.js';
 import {
   getAgentMetrics,
   getExecutionMetrics,
@@ -149,6 +150,8 @@ export interface FlowgateOptions {
   readonly mail?: MailOptions;
   /** What user-supplied outbound URLs (webhooks) may reach beyond public https addresses. */
   readonly outbound?: OutboundOptions;
+  /** Chat (Slack, Teams): where request pages are (default `mail.publicUrl`) and Slack's signing secret. */
+  readonly chat?: ChatOptions;
   /** AI nodes: providers, price overrides, retries. Default: the providers' environment variables (README, "AI nodes"). */
   readonly ai?: AiOptions;
   /** The planner: its model as `provider:model` (default FLOWGATE_PLANNER_MODEL) and its repair rounds (3). */
@@ -158,6 +161,13 @@ export interface FlowgateOptions {
 export interface PlannerOptions {
   readonly model?: string;
   readonly maxRepairs?: number;
+}
+
+export interface ChatOptions {
+  /** FLOWGATE_PUBLIC_URL: chat messages link to `<publicUrl>/requests/<id>`; without it none is sent. */
+  readonly publicUrl?: string;
+  /** FLOWGATE_SLACK_SIGNING_SECRET: verifies `POST /api/integrations/slack/actions`. */
+  readonly slackSigningSecret?: string;
 }
 
 /** An operator's exceptions to the SSRF guard (FLOWGATE_OUTBOUND_ALLOWED_HOSTS, _CIDRS, FLOWGATE_ALLOW_HTTP_WEBHOOKS). */
@@ -218,6 +228,8 @@ export class Flowgate {
   readonly outboundGuard: OutboundGuard;
   /** Outbound webhook subscriptions (admins'). */
   readonly webhooks: Webhooks;
+  /** Chat destinations (admins') and Slack's interactive buttons. */
+  readonly chat: ChatDestinations;
   /** The planner's plans: drafted from a request, approved by a person, then run. */
   readonly plans: Plans;
   readonly #runWaiters = new Map<string, Set<() => void>>();
@@ -251,6 +263,13 @@ export class Flowgate {
       store,
       clock: this.#env.clock,
       guard: this.outboundGuard,
+      enqueued: () => this.#outbox?.wake(),
+    });
+    this.chat = new ChatDestinations({
+      store,
+      clock: this.#env.clock,
+      guard: this.outboundGuard,
+      slackSigningSecret: options.chat?.slackSigningSecret,
       enqueued: () => this.#outbox?.wake(),
     });
     const mail = mailSetup(options.mail);
@@ -308,6 +327,7 @@ export class Flowgate {
           settings: mail?.settings,
           guard: this.outboundGuard,
           webhookTimeoutMs: options.outbound?.timeoutMs ?? 15_000,
+          chatPublicUrl: chatPublicUrl(options),
           onError: options.onError ?? (() => undefined),
         },
         {
@@ -1073,4 +1093,10 @@ function cursorParts(cursor: string, count: number): string[] {
   if (!parts || parts.length !== count)
     throw new FlowgateError('BAD_REQUEST', 'The cursor is not valid');
   return parts;
+}
+
+/** Where chat links point: the chat option, else mail's public URL, without a trailing slash. */
+function chatPublicUrl(options: FlowgateOptions): string | undefined {
+  const url = options.chat?.publicUrl ?? options.mail?.publicUrl;
+  return url ? url.replace(/\/+$/, '') : undefined;
 }

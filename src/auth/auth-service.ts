@@ -64,6 +64,8 @@ export interface AuthUser {
   readonly createdAt: string;
   readonly lastLogin: string | null;
   readonly updatedAt: string | null;
+  /** The Slack member (`U…`) whose Approve/Reject clicks act as this user; null when unmapped. */
+  readonly slackUserId: string | null;
 }
 
 export interface TokenPair {
@@ -88,6 +90,8 @@ export interface UserUpdate {
   readonly fullName?: string | null;
   /** Replaces the stored preferences (seed 004: theme, timezone, notifications); null clears them. */
   readonly preferences?: Record<string, unknown> | null;
+  /** Maps a Slack member id to this user (admins only); null unmaps. */
+  readonly slackUserId?: string | null;
 }
 
 export interface AuthServiceOptions {
@@ -113,6 +117,17 @@ function checkRole(role: string): Role {
     throw invalid(`The role must be one of ${ROLES.join(', ')}.`);
   }
   return role as Role;
+}
+
+// Slack member ids: `U…` or `W…` (Enterprise Grid), upper-case letters and digits.
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+function checkSlackUserId(id: string | null): string | null {
+  if (id === null) return null;
+  if (!SLACK_USER_ID.test(id)) {
+    throw invalid('A Slack member id looks like U0123ABCD (Profile → ⋮ → Copy member ID).');
+  }
+  return id;
 }
 
 function checkPassword(password: string): string {
@@ -154,6 +169,7 @@ export function toAuthUser(record: UserAccountRecord): AuthUser {
     createdAt: record.createdAt,
     lastLogin: record.lastLogin,
     updatedAt: record.updatedAt,
+    slackUserId: record.slackUserId,
   };
 }
 
@@ -235,20 +251,34 @@ export class AuthService {
     if (update.preferences !== undefined) {
       changes.preferences = checkPreferences(update.preferences);
     }
+    if (update.slackUserId !== undefined)
+      changes.slackUserId = checkSlackUserId(update.slackUserId);
     if (update.password !== undefined) {
       changes.passwordHash = await hashPassword(checkPassword(update.password));
     }
-    return this.#store.transaction(async (tx) => {
-      const now = this.#now();
-      if (!(await updateAccount(tx, userId, changes, now))) {
-        throw new FlowgateError('NOT_FOUND', 'No such user.');
+    try {
+      return await this.#store.transaction(async (tx) => {
+        const now = this.#now();
+        if (!(await updateAccount(tx, userId, changes, now))) {
+          throw new FlowgateError('NOT_FOUND', 'No such user.');
+        }
+        if (update.isActive === false || update.password !== undefined) {
+          await revokeUserRefreshTokens(tx, userId, now);
+          await endUserSessions(tx, userId, 'completed', now);
+        }
+        return toAuthUser((await findAccountById(tx, userId))!);
+      });
+    } catch (error) {
+      // Only the Slack member id is unique among the fields a change may set.
+      if (isUniqueViolation(error)) {
+        throw new FlowgateError(
+          'CONFLICT',
+          `The Slack member ${update.slackUserId ?? ''} is mapped to another user.`,
+          { cause: error },
+        );
       }
-      if (update.isActive === false || update.password !== undefined) {
-        await revokeUserRefreshTokens(tx, userId, now);
-        await endUserSessions(tx, userId, 'completed', now);
-      }
-      return toAuthUser((await findAccountById(tx, userId))!);
-    });
+      throw error;
+    }
   }
 
   async getUser(userId: string): Promise<AuthUser> {

@@ -1,4 +1,4 @@
-import type { OutboundOptions } from '../app/flowgate.js';
+import type { ChatOptions, OutboundOptions } from '../app/flowgate.js';
 import type { MailOptions } from '../app/mail-setup.js';
 import type { Config } from '../config/index.js';
 
@@ -19,5 +19,13 @@ export function outboundOptions(config: Config): OutboundOptions {
     allowedHosts: config.outboundAllowedHosts,
     allowedCidrs: config.outboundAllowedCidrs,
     allowHttp: config.allowHttpWebhooks,
+  };
+}
+
+/** Chat's settings of `serve`: where request pages are, and Slack's signing secret. */
+export function chatOptions(config: Config): ChatOptions {
+  return {
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(config.slackSigningSecret ? { slackSigningSecret: config.slackSigningSecret } : {}),
   };
 }

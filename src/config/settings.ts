@@ -209,6 +209,14 @@ export const SETTINGS = {
     default: false,
     description: 'Let outbound URLs use plain `http:`; otherwise only `https:` is accepted.',
   }),
+  slackSigningSecret: setting({
+    schema: z.string().min(1).optional(),
+    env: 'FLOWGATE_SLACK_SIGNING_SECRET',
+    description:
+      'The signing secret of your Slack app (Basic Information → App Credentials): verifies the Approve/Reject ' +
+      'clicks Slack sends to `POST /api/integrations/slack/actions`. Without it those clicks are refused.',
+    secret: true,
+  }),
   // AI nodes: the providers' own variables (README, "AI nodes"). Read by `createFlowgate` wherever workers run, so
   // `flowgate run` and library use see them too.
   openaiApiKey: setting({

@@ -37,6 +37,8 @@ import { seed003Routes } from './routes/seed-003.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { chatDestinationRoutes } from './routes/chat-destinations.js';
+import { slackActionRoutes } from './routes/slack-actions.js';
 import { planRoutes } from './routes/plans.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { defaultWebRoot, webUiRoutes } from './web-ui.js';
@@ -119,6 +121,8 @@ export function buildServer(options: BuildServerOptions): FlowgateServer {
   void api.register(apiKeyRoutes, deps);
   void api.register(userRoutes, deps);
   void api.register(webhookRoutes, deps);
+  void api.register(chatDestinationRoutes, deps);
+  void api.register(slackActionRoutes, deps);
   void api.register(planRoutes, deps);
   void api.register(dagRoutes, deps);
   void api.register(seed003Routes, deps);

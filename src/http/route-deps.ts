@@ -44,6 +44,7 @@ export type FlowgateApi = Pick<
   | 'triggers'
   | 'links'
   | 'webhooks'
+  | 'chat'
   | 'plans'
 >;
 

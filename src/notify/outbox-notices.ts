@@ -12,6 +12,7 @@ import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { findMailRecipients, type MailRecipient } from '../store/repositories/mail-recipients.js';
 import { preferencesOfUsers } from '../store/repositories/notification-preferences.js';
 import { insertOutboxMessages, type NewOutboxMessage } from '../store/repositories/outbox.js';
+import { listChatDestinations } from '../store/repositories/chat-destinations.js';
 import { listWebhookSubscriptions } from '../store/repositories/webhook-subscriptions.js';
 import { FlowgateError } from '../shared/errors.js';
 import { attachmentPathProblem, type AttachmentPolicy } from './attachments.js';
@@ -31,7 +32,20 @@ export const MessageKind = {
   copy: 'hitl.copy',
   node: 'node.email',
   webhook: 'webhook.event',
+  chat: 'hitl.chat',
+  chatTest: 'chat.test',
 } as const;
+
+/**
+ * A chat message: where it goes and what it says. The request's page link is made when it is sent (from
+ * FLOWGATE_PUBLIC_URL), so the row never holds a URL that could carry a token.
+ */
+export interface ChatPayload {
+  readonly destinationId: string;
+  /** Seed 002's `args.message`; the request's own message when absent. */
+  readonly message?: string;
+  readonly expectedResponse?: readonly string[];
+}
 
 /** The mails that carry a decision link of their own, minted when each is sent. */
 export const LINK_KINDS: ReadonlySet<string> = new Set([
@@ -79,6 +93,8 @@ export class OutboxNotices implements Notices {
   }
 
   async requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    // Chat needs no mail: its rows are written whether or not mail is configured.
+    await this.#chatMessages(tx, requests, now);
     if (!this.#options.attachments) return;
     const raised: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
     const names = new Set<string>();
@@ -110,6 +126,56 @@ export class OutboxNotices implements Notices {
           rows.push(this.#row(now, MessageKind.copy, request, null, { problems: read.problems }));
         else if (read.args.to.length + read.args.cc.length + read.args.bcc.length > 0)
           rows.push(this.#row(now, MessageKind.copy, request, null, read.args));
+      }
+    }
+    if (rows.length === 0) return;
+    await insertOutboxMessages(tx, rows);
+    this.#options.enqueued();
+  }
+
+  /**
+   * One `chat` row per request whose node lists `chat` in its outputTypes and per active destination (or per one
+   * named in `args.destinations`). Nodes without chat, the common case, cost no read.
+   */
+  async #chatMessages(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    const chatty: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
+    for (const request of requests) {
+      const spec = JSON.parse(request.spec) as HumanNodeSpec;
+      if (spec.outputTypes?.includes('chat')) chatty.push({ request, spec });
+    }
+    if (chatty.length === 0) return;
+    const destinations = await listChatDestinations(tx, { activeOnly: true });
+    if (destinations.length === 0) return;
+    const rows: NewOutboxMessage[] = [];
+    for (const { request, spec } of chatty) {
+      const args = spec.args ?? {};
+      const named = Array.isArray(args.destinations)
+        ? new Set(args.destinations.filter((d): d is string => typeof d === 'string'))
+        : undefined;
+      const expected = Array.isArray(args.expectedResponse)
+        ? args.expectedResponse.filter((r): r is string => typeof r === 'string')
+        : [];
+      for (const destination of destinations) {
+        if (named && !named.has(destination.name) && !named.has(destination.destinationId)) {
+          continue;
+        }
+        const payload: ChatPayload = {
+          destinationId: destination.destinationId,
+          ...(typeof args.message === 'string' ? { message: args.message } : {}),
+          ...(expected.length > 0 ? { expectedResponse: expected } : {}),
+        };
+        rows.push({
+          messageId: this.#options.newId(),
+          channel: 'chat',
+          kind: MessageKind.chat,
+          workflowId: request.workflowId,
+          requestId: request.requestId,
+          nodeId: request.nodeId,
+          userId: null,
+          payload: JSON.stringify(payload),
+          maxAttempts: WEBHOOK_RETRY_SCHEDULE_MS.length,
+          now,
+        });
       }
     }
     if (rows.length === 0) return;

@@ -19,6 +19,10 @@ import {
   type WebhookSubscriptionRecord,
 } from '../store/repositories/webhook-subscriptions.js';
 import {
+  getChatDestination,
+  type ChatDestinationRecord,
+} from '../store/repositories/chat-destinations.js';
+import {
   claimOutboxMessages,
   finishOutboxAttempt,
   insertOutboxAttempts,
@@ -34,7 +38,14 @@ import type { MailArgs } from './mail-args.js';
 import { isPermanentSmtpError, type Mailer } from './mailer.js';
 import { wantsMail } from './preferences.js';
 import type { OutboundGuard } from './outbound-guard.js';
-import { LINK_KINDS, MessageKind, type WebhookPayload } from './outbox-notices.js';
+import { attemptChat, CHAT_MAX_AGE_MS, nextChatAttemptAt } from './chat-attempt.js';
+import { slackMessage, teamsMessage, type ChatMessageInput } from './chat-payloads.js';
+import {
+  LINK_KINDS,
+  MessageKind,
+  type ChatPayload,
+  type WebhookPayload,
+} from './outbox-notices.js';
 import {
   renderApproverMail,
   renderCopyMail,
@@ -73,12 +84,15 @@ export interface OutboxSenderDeps {
   readonly guard: OutboundGuard;
   /** How long one webhook attempt may take; well inside the lease, so no other sender takes it meanwhile. */
   readonly webhookTimeoutMs: number;
+  /** Where request pages are (`<chatPublicUrl>/requests/<id>`): chat messages link there; without it none is sent. */
+  readonly chatPublicUrl?: string | undefined;
   readonly onError: (error: unknown) => void;
 }
 
 type Job =
   | { readonly message: OutboxMessageRecord; readonly skip: string }
   | { readonly message: OutboxMessageRecord; readonly subscription: WebhookSubscriptionRecord }
+  | { readonly message: OutboxMessageRecord; readonly chat: ChatJob }
   | {
       readonly message: OutboxMessageRecord;
       readonly request?: HitlRequestRecord;
@@ -86,6 +100,13 @@ type Job =
       /** A copy's addresses whose users declined such mail (lower-cased): left out. */
       readonly declined?: ReadonlySet<string>;
     };
+
+interface ChatJob {
+  readonly destination: ChatDestinationRecord;
+  readonly payload: ChatPayload;
+  readonly request: HitlRequestRecord | undefined;
+  readonly publicUrl: string | undefined;
+}
 
 /** After a wake-up, empty claims are retried briefly: the commit that enqueued may land a moment later. */
 const EAGER_MS = 2_000;
@@ -218,6 +239,10 @@ export class OutboxSender {
           else jobs.push({ message, subscription });
           continue;
         }
+        if (message.channel === 'chat') {
+          jobs.push(await this.#chatJob(tx, message, now));
+          continue;
+        }
         if (!settings) {
           jobs.push({ message, skip: 'mail is not configured here' });
           continue;
@@ -239,6 +264,32 @@ export class OutboxSender {
       }
       return jobs;
     });
+  }
+
+  async #chatJob(tx: Tx, message: OutboxMessageRecord, now: number): Promise<Job> {
+    const payload = fromJson<ChatPayload>(message.payload);
+    if (!payload || typeof payload.destinationId !== 'string') {
+      return { message, skip: 'the chat message has no destination' };
+    }
+    if (now - Date.parse(message.createdAt) > CHAT_MAX_AGE_MS) {
+      return { message, skip: 'the chat message is over two hours old' };
+    }
+    const destination = await getChatDestination(tx, payload.destinationId);
+    if (!destination) return { message, skip: 'the chat destination no longer exists' };
+    if (!destination.isActive) return { message, skip: 'the chat destination is disabled' };
+    const publicUrl = this.#deps.chatPublicUrl;
+    if (message.kind === MessageKind.chatTest) {
+      return { message, chat: { destination, payload, request: undefined, publicUrl } };
+    }
+    if (!publicUrl) {
+      return { message, skip: 'FLOWGATE_PUBLIC_URL is not set, so there is no page to link to' };
+    }
+    const request = message.requestId ? await getHitlRequest(tx, message.requestId) : undefined;
+    if (!request) return { message, skip: 'the request no longer exists' };
+    if (request.status !== 'pending') {
+      return { message, skip: `the request is already ${request.status}` };
+    }
+    return { message, chat: { destination, payload, request, publicUrl } };
   }
 
   async #mintLink(
@@ -310,6 +361,7 @@ export class OutboxSender {
       return { ...base, now: this.#nowIso(), outcome: 'skipped', error: job.skip, response: null };
     }
     if ('subscription' in job) return this.#sendWebhook(message, job.subscription);
+    if ('chat' in job) return this.#sendChat(message, job.chat);
     try {
       const mail = await this.#compose(job);
       const sent = await this.#deps.mailer!.send(mail);
@@ -387,6 +439,45 @@ export class OutboxSender {
       error: verdict.reason,
       nextAttemptAt: toIso(now + delay),
     };
+  }
+
+  async #sendChat(message: OutboxMessageRecord, job: ChatJob): Promise<AttemptOutcome> {
+    const base = {
+      messageId: message.messageId,
+      attempt: message.attempts,
+      sender: this.#options.senderId,
+    };
+    const input = chatInput(job);
+    const body = JSON.stringify(
+      job.destination.kind === 'teams' ? teamsMessage(input) : slackMessage(input),
+    );
+    const nowMs = this.#deps.clock.now();
+    const result = await attemptChat(this.#deps.guard, {
+      url: job.destination.url,
+      body,
+      timeoutMs: this.#deps.webhookTimeoutMs,
+      nowMs,
+    });
+    const now = this.#deps.clock.now();
+    const answered = {
+      ...base,
+      now: toIso(now),
+      response: result.responseSnippet?.slice(0, 500) ?? null,
+      statusCode: result.status ?? null,
+    };
+    if (result.outcome === 'sent') return { ...answered, outcome: 'sent', error: null };
+    const at =
+      result.outcome === 'retry' && message.attempts < message.maxAttempts
+        ? nextChatAttemptAt(
+            message.attempts,
+            Date.parse(message.createdAt),
+            now,
+            this.#deps.random(),
+            result.retryAfterMs,
+          )
+        : undefined;
+    if (at === undefined) return { ...answered, outcome: 'failed', error: result.error };
+    return { ...answered, outcome: 'retry', error: result.error, nextAttemptAt: toIso(at) };
   }
 
   /** Subscriptions whose receiver answered 410 in the batch being sent: disabled with its outcomes. */
@@ -485,5 +576,31 @@ function summaryOf(request: HitlRequestRecord): RequestSummary {
     message: request.message ?? '',
     proposed: context?.proposed ?? null,
     expiresAt: request.expiresAt,
+  };
+}
+
+function chatInput(job: ChatJob): ChatMessageInput {
+  const { request, payload, publicUrl } = job;
+  if (!request) {
+    return {
+      title: 'Flowgate test message',
+      message: `This chat destination (${job.destination.name}) receives Flowgate's approval requests.`,
+      requestUrl: undefined,
+      requestId: undefined,
+      workflowId: undefined,
+      dagId: undefined,
+      nodeId: undefined,
+      expectedResponse: [],
+    };
+  }
+  return {
+    title: 'Approval requested',
+    message: payload.message ?? request.message ?? '',
+    requestUrl: publicUrl ? `${publicUrl}/requests/${request.requestId}` : undefined,
+    requestId: request.requestId,
+    workflowId: request.workflowId,
+    dagId: request.dagId ?? undefined,
+    nodeId: request.nodeId,
+    expectedResponse: payload.expectedResponse ?? [],
   };
 }

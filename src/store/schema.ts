@@ -29,6 +29,8 @@ export interface UsersTable {
   /** Seed 004's preferences (theme, timezone, notifications), as JSON. */
   preferences: string | null;
   updated_at: string | null;
+  /** The Slack member id (`U…`) whose button clicks act as this user; set by admins only (migration 0010). */
+  slack_user_id: Defaulted<string | null>;
 }
 
 export interface SessionsTable {
@@ -489,6 +491,19 @@ export interface WebhookSubscriptionsTable {
   updated_at: string;
 }
 
+/** Where chat pings go: a Slack incoming webhook or a Teams Workflows URL; see migration 0010. */
+export interface ChatDestinationsTable {
+  destination_id: string;
+  /** slack or teams. */
+  kind: string;
+  name: string;
+  url: string;
+  is_active: Defaulted<number>;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -517,6 +532,7 @@ export interface Database {
   action_tokens: ActionTokensTable;
   flowgate_keys: FlowgateKeysTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
+  chat_destinations: ChatDestinationsTable;
 }
 
 export type WorkflowRow = Selectable<WorkflowsTable>;

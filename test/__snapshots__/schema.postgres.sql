@@ -52,6 +52,16 @@ created_at text not null
 last_used_at text null
 revoked_at text null
 
+-- table chat_destinations
+destination_id text not null
+kind text not null
+name text not null
+url text not null
+is_active integer not null default 1
+created_by text null
+created_at text not null
+updated_at text not null
+
 -- table dag_versions
 dag_id text not null
 version integer not null
@@ -275,6 +285,7 @@ password_hash text null
 is_active integer not null default 1
 preferences jsonb null
 updated_at text null
+slack_user_id text null
 
 -- table webhook_subscriptions
 subscription_id text not null
@@ -395,6 +406,8 @@ CREATE INDEX idx_agent_executions_workflow_id ON public.agent_executions USING b
 CREATE UNIQUE INDEX api_keys_key_hash_key ON public.api_keys USING btree (key_hash);
 CREATE UNIQUE INDEX api_keys_pkey ON public.api_keys USING btree (key_id);
 CREATE INDEX idx_api_keys_user_id ON public.api_keys USING btree (user_id, created_at);
+CREATE UNIQUE INDEX chat_destinations_name_key ON public.chat_destinations USING btree (name);
+CREATE UNIQUE INDEX chat_destinations_pkey ON public.chat_destinations USING btree (destination_id);
 CREATE UNIQUE INDEX dag_versions_pkey ON public.dag_versions USING btree (dag_id, version);
 CREATE UNIQUE INDEX dags_pkey ON public.dags USING btree (dag_id);
 CREATE UNIQUE INDEX flowgate_keys_pkey ON public.flowgate_keys USING btree (name);
@@ -438,6 +451,7 @@ CREATE INDEX idx_trigger_requests_created_at ON public.trigger_requests USING bt
 CREATE UNIQUE INDEX trigger_requests_pkey ON public.trigger_requests USING btree (trigger_id, idempotency_key);
 CREATE INDEX idx_triggers_dag_id ON public.triggers USING btree (dag_id);
 CREATE UNIQUE INDEX triggers_pkey ON public.triggers USING btree (trigger_id);
+CREATE UNIQUE INDEX idx_users_slack_user_id ON public.users USING btree (slack_user_id) WHERE (slack_user_id IS NOT NULL);
 CREATE UNIQUE INDEX users_pkey ON public.users USING btree (user_id);
 CREATE UNIQUE INDEX users_username_key ON public.users USING btree (username);
 CREATE UNIQUE INDEX webhook_subscriptions_pkey ON public.webhook_subscriptions USING btree (subscription_id);

@@ -91,6 +91,9 @@ CREATE INDEX "idx_trigger_requests_created_at" on "trigger_requests" ("created_a
 -- index idx_triggers_dag_id on triggers
 CREATE INDEX "idx_triggers_dag_id" on "triggers" ("dag_id");
 
+-- index idx_users_slack_user_id on users
+CREATE UNIQUE INDEX "idx_users_slack_user_id" on "users" ("slack_user_id") where "slack_user_id" is not null;
+
 -- index idx_workflow_compensations_workflow_id on workflow_compensations
 CREATE INDEX "idx_workflow_compensations_workflow_id" on "workflow_compensations" ("workflow_id");
 
@@ -148,6 +151,9 @@ CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text n
 -- table api_keys
 CREATE TABLE "api_keys" ("key_id" text primary key, "user_id" text not null, "name" text not null, "key_hash" text not null unique, "prefix" text not null, "created_at" text not null, "last_used_at" text, "revoked_at" text);
 
+-- table chat_destinations
+CREATE TABLE "chat_destinations" ("destination_id" text primary key, "kind" text not null, "name" text not null unique, "url" text not null, "is_active" integer default 1 not null, "created_by" text, "created_at" text not null, "updated_at" text not null);
+
 -- table dag_versions
 CREATE TABLE "dag_versions" ("dag_id" text not null, "version" integer not null, "format" text not null, "definition" text not null, "source" text, "checksum" text not null, "created_by" text, "created_at" text not null, constraint "dag_versions_pkey" primary key ("dag_id", "version"));
 
@@ -203,7 +209,7 @@ CREATE TABLE "trigger_requests" ("trigger_id" text not null, "idempotency_key" t
 CREATE TABLE "triggers" ("trigger_id" text primary key, "dag_id" text not null, "name" text, "auth" text not null, "secret_hash" text not null, "signing_key" text, "created_by" text, "created_at" text not null, "last_used_at" text);
 
 -- table users
-CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text);
+CREATE TABLE "users" ("user_id" text primary key, "username" text not null unique, "full_name" text, "email" text, "role" text, "created_at" text default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "last_login" text, "password_hash" text, "is_active" integer default 1 not null, "preferences" text, "updated_at" text, "slack_user_id" text);
 
 -- table webhook_subscriptions
 CREATE TABLE "webhook_subscriptions" ("subscription_id" text primary key, "url" text not null, "description" text, "events" text not null, "secret" text not null, "previous_secret" text, "previous_secret_expires_at" text, "is_active" integer default 1 not null, "disabled_reason" text, "disabled_at" text, "created_by" text, "created_at" text not null, "updated_at" text not null);

@@ -74,9 +74,12 @@ interface Fixture {
   /** A webhook subscription and one of its deliveries. */
   readonly webhookId?: string;
   readonly deliveryId?: string;
+  /** A chat destination. */
+  readonly chatId?: string;
 }
 
-type FixtureKind = 'gated' | 'paused' | 'cancelled' | 'dag' | 'schedule' | 'trigger' | 'webhook';
+type FixtureKind =
+  'gated' | 'paused' | 'cancelled' | 'dag' | 'schedule' | 'trigger' | 'webhook' | 'chat';
 
 interface RouteCase {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -457,6 +460,61 @@ const MATRIX: readonly RouteCase[] = [
     url: (f) => `/api/webhooks/${f.webhookId}/deliveries/${f.deliveryId}/redeliver`,
     expect: ADMIN_ONLY(202),
   },
+  // Chat destinations.
+  {
+    method: 'POST',
+    route: '/api/chat-destinations',
+    url: () => '/api/chat-destinations',
+    payload: () => ({ kind: 'slack', name: `matrix ${next()}`, url: HOOK_URL }),
+    expect: ADMIN_ONLY(201),
+  },
+  {
+    method: 'GET',
+    route: '/api/chat-destinations',
+    url: () => '/api/chat-destinations',
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'GET',
+    route: '/api/chat-destinations/{id}',
+    url: (f) => `/api/chat-destinations/${f.chatId}`,
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/chat-destinations/{id}',
+    url: (f) => `/api/chat-destinations/${f.chatId}`,
+    payload: () => ({ active: true }),
+    expect: ADMIN_ONLY(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/chat-destinations/{id}',
+    url: (f) => `/api/chat-destinations/${f.chatId}`,
+    fresh: 'chat',
+    expect: ADMIN_ONLY(204),
+  },
+  {
+    method: 'POST',
+    route: '/api/chat-destinations/{id}/test',
+    url: (f) => `/api/chat-destinations/${f.chatId}/test`,
+    expect: ADMIN_ONLY(202),
+  },
+  // Slack's clicks carry Slack's signature, not a bearer token; without a signing secret nobody gets in.
+  {
+    method: 'POST',
+    route: '/api/integrations/slack/actions',
+    url: () => '/api/integrations/slack/actions',
+    payload: () => ({ payload: '{}' }),
+    expect: {
+      anonymous: 404,
+      viewer: 404,
+      outsider: 404,
+      editor: 404,
+      approver: 404,
+      admin: 404,
+    },
+  },
 ];
 
 /** An error answer in the envelope of API.md. */
@@ -524,6 +582,14 @@ for (const dialect of DIALECTS) {
         const webhook = await t.flowgate.webhooks.create({ url: HOOK_URL, events: ['*'] });
         return { ...shared, webhookId: webhook.id };
       }
+      if (kind === 'chat') {
+        const chat = await t.flowgate.chat.create({
+          kind: 'teams',
+          name: `doomed ${next()}`,
+          url: HOOK_URL,
+        });
+        return { ...shared, chatId: chat.id };
+      }
       if (kind === 'trigger') {
         const trigger = await t.flowgate.triggers.create('secret', {}, { createdBy: 'alice' });
         return { ...shared, triggerId: trigger.id };
@@ -582,6 +648,7 @@ for (const dialect of DIALECTS) {
         ...shared,
         webhookId: webhook.id,
         deliveryId: (await t.flowgate.webhooks.test(webhook.id)).deliveryId,
+        chatId: (await t.flowgate.chat.create({ kind: 'slack', name: 'matrix', url: HOOK_URL })).id,
       };
     });
     afterAll(async () => {
@@ -594,7 +661,7 @@ for (const dialect of DIALECTS) {
       const paths = response.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
       const registered = Object.entries(paths)
         .filter(([path]) =>
-          /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks|metrics\/notifications|metrics\/ai-usage)/.test(
+          /^\/api\/(dags|workflows|hitl|schedules|triggers|webhooks|chat-destinations|integrations|metrics\/notifications|metrics\/ai-usage)/.test(
             path,
           ),
         )

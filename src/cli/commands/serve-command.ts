@@ -18,7 +18,7 @@ import { loadConfig, SETTINGS, type Config } from '../../config/index.js';
 import { DEFAULTS, ENV } from '../env.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
-import { mailOptions, outboundOptions } from '../mail-options.js';
+import { chatOptions, mailOptions, outboundOptions } from '../mail-options.js';
 import { retentionOptions } from '../retention-options.js';
 import { redactDbUrl } from '../redact-db-url.js';
 import { messageOf } from '../report-error.js';
@@ -81,6 +81,7 @@ async function serve(options: ServeOptions, ctx: CliContext): Promise<number> {
     workers: { concurrency: config.concurrency },
     mail: mailOptions(config),
     outbound: outboundOptions(config),
+    chat: chatOptions(config),
     retention: retentionOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });

@@ -11,7 +11,7 @@ import type { CliContext } from '../cli-context.js';
 import { dbOption, pluginOption } from '../common-options.js';
 import { ExitCode } from '../exit-code.js';
 import { loadPlugins } from '../load-plugins.js';
-import { mailOptions, outboundOptions } from '../mail-options.js';
+import { chatOptions, mailOptions, outboundOptions } from '../mail-options.js';
 import { retentionOptions } from '../retention-options.js';
 import { nextSignal } from '../next-signal.js';
 import { redactDbUrl } from '../redact-db-url.js';
@@ -55,6 +55,7 @@ async function runWorker(options: WorkerCommandOptions, ctx: CliContext): Promis
     workers: { concurrency },
     mail: mailOptions(config),
     outbound: outboundOptions(config),
+    chat: chatOptions(config),
     retention: retentionOptions(config),
     onError: (error) => console.error(`warning: worker: ${messageOf(error)}`),
   });

@@ -17,6 +17,10 @@ export const User = z
     createdAt: z.string(),
     lastLogin: z.string().nullable(),
     updatedAt: z.string().nullable(),
+    slackUserId: z
+      .string()
+      .nullable()
+      .describe('The Slack member id whose Approve/Reject buttons act as this user'),
   })
   .describe('A user');
 export type User = z.infer<typeof User>;
@@ -40,6 +44,12 @@ export const UpdateUserBody = z.object({
   password: z.string().min(1).max(1024).optional(),
   email: z.string().max(320).nullable().optional(),
   fullName: z.string().max(200).nullable().optional(),
+  slackUserId: z
+    .string()
+    .max(40)
+    .nullable()
+    .optional()
+    .describe('Map a Slack member id (`U0123ABCD`) to this user; null unmaps'),
 });
 
 /** Seed 004's user preferences; `null` clears them. */

@@ -10,6 +10,7 @@ import * as webhooks from './0006-webhooks.js';
 import * as aiUsage from './0007-ai-usage.js';
 import * as hitlTimers from './0008-hitl-timers.js';
 import * as planner from './0009-planner.js';
+import * as chat from './0010-chat.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0007-ai-usage': aiUsage,
   '0008-hitl-timers': hitlTimers,
   '0009-planner': planner,
+  '0010-chat': chat,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */

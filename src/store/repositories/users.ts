@@ -21,6 +21,8 @@ export interface UserAccountRecord extends UserRecord {
   readonly createdAt: string;
   readonly lastLogin: string | null;
   readonly updatedAt: string | null;
+  /** The Slack member whose button clicks act as this user (admins set it). */
+  readonly slackUserId: string | null;
 }
 
 /** A user by id or by username. */
@@ -82,6 +84,7 @@ const accountColumns = [
   'created_at',
   'last_login',
   'updated_at',
+  'slack_user_id',
 ] as const;
 
 type AccountRow = Pick<Selectable<UsersTable>, (typeof accountColumns)[number]>;
@@ -99,6 +102,7 @@ function toAccount(row: AccountRow): UserAccountRecord {
     createdAt: row.created_at,
     lastLogin: row.last_login,
     updatedAt: row.updated_at,
+    slackUserId: row.slack_user_id,
   };
 }
 
@@ -152,6 +156,7 @@ export interface UserChanges {
   readonly fullName?: string | null;
   /** JSON text. */
   readonly preferences?: string | null;
+  readonly slackUserId?: string | null;
 }
 
 /** Returns false when there is no such user. */
@@ -171,6 +176,7 @@ export async function updateAccount(
       ...(changes.email !== undefined ? { email: changes.email } : {}),
       ...(changes.fullName !== undefined ? { full_name: changes.fullName } : {}),
       ...(changes.preferences !== undefined ? { preferences: changes.preferences } : {}),
+      ...(changes.slackUserId !== undefined ? { slack_user_id: changes.slackUserId } : {}),
     })
     .where('user_id', '=', userId)
     .executeTakeFirst();

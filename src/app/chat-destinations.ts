@@ -1,0 +1,256 @@
+/**
+ * Chat destinations as admins manage them (API.md "Notifications and decision links"): a Slack incoming webhook or
+ * a Teams Workflows URL, checked by the outbound guard when saved and again at every send. Also what the Slack
+ * interactivity route needs from the app: the signature check and the Slack member → Flowgate user mapping.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { slackSignatureProblem } from '../notify/chat-slack-signature.js';
+import { OutboundError, type OutboundGuard } from '../notify/outbound-guard.js';
+import { MessageKind, type ChatPayload } from '../notify/outbox-notices.js';
+import { WEBHOOK_RETRY_SCHEDULE_MS } from '../notify/webhook-policy.js';
+import type { Store, Tx } from '../store/port.js';
+import {
+  deleteChatDestination,
+  findUserBySlackId,
+  getChatDestination,
+  insertChatDestination,
+  listChatDestinations,
+  updateChatDestination,
+  type ChatDestinationRecord,
+  type ChatKind,
+} from '../store/repositories/chat-destinations.js';
+import { insertOutboxMessages } from '../store/repositories/outbox.js';
+import { isUniqueViolation } from '../store/repositories/users.js';
+import type { Actor } from '../shared/actor.js';
+import { toIso, type Clock } from '../shared/clock.js';
+import { FlowgateError } from '../shared/errors.js';
+
+export const CHAT_KINDS: readonly ChatKind[] = ['slack', 'teams'];
+
+export interface ChatDestinationView {
+  readonly id: string;
+  readonly kind: ChatKind;
+  readonly name: string;
+  readonly url: string;
+  readonly active: boolean;
+  readonly createdBy: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ChatDestinationInput {
+  readonly kind: ChatKind;
+  readonly name: string;
+  readonly url: string;
+}
+
+export interface ChatDestinationChanges {
+  readonly name?: string | undefined;
+  readonly url?: string | undefined;
+  readonly active?: boolean | undefined;
+}
+
+export interface ChatDestinationsDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly guard: OutboundGuard;
+  /** FLOWGATE_SLACK_SIGNING_SECRET; without it Slack's buttons are refused. */
+  readonly slackSigningSecret: string | undefined;
+  /** Something was enqueued: the sender looks soon. */
+  readonly enqueued: () => void;
+}
+
+export class ChatDestinations {
+  readonly #deps: ChatDestinationsDeps;
+
+  constructor(deps: ChatDestinationsDeps) {
+    this.#deps = deps;
+  }
+
+  async create(
+    input: ChatDestinationInput,
+    options: { createdBy?: string | null } = {},
+  ): Promise<ChatDestinationView> {
+    const name = checkName(input.name);
+    if (!CHAT_KINDS.includes(input.kind)) {
+      throw new FlowgateError('BAD_REQUEST', `kind must be one of ${CHAT_KINDS.join(', ')}`);
+    }
+    await this.#checkUrl(input.url);
+    const id = `chat_${randomUUID().replaceAll('-', '')}`;
+    const now = this.#now();
+    return view(
+      await this.#unique(name, () =>
+        this.#deps.store.transaction(async (tx) => {
+          await insertChatDestination(tx, {
+            destinationId: id,
+            kind: input.kind,
+            name,
+            url: input.url,
+            createdBy: options.createdBy ?? null,
+            now,
+          });
+          return (await getChatDestination(tx, id))!;
+        }),
+      ),
+    );
+  }
+
+  async list(): Promise<ChatDestinationView[]> {
+    return (await this.#deps.store.read((db) => listChatDestinations(db))).map(view);
+  }
+
+  async get(id: string): Promise<ChatDestinationView> {
+    return view(await this.#deps.store.read((db) => found(db, id)));
+  }
+
+  async update(id: string, changes: ChatDestinationChanges): Promise<ChatDestinationView> {
+    const name = changes.name === undefined ? undefined : checkName(changes.name);
+    if (changes.url !== undefined) await this.#checkUrl(changes.url);
+    return view(
+      await this.#unique(name ?? '', () =>
+        this.#deps.store.transaction(async (tx) => {
+          await found(tx, id);
+          await updateChatDestination(
+            tx,
+            id,
+            {
+              ...(name !== undefined ? { name } : {}),
+              ...(changes.url !== undefined ? { url: changes.url } : {}),
+              ...(changes.active !== undefined ? { isActive: changes.active } : {}),
+            },
+            this.#now(),
+          );
+          return found(tx, id);
+        }),
+      ),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    const deleted = await this.#deps.store.transaction((tx) => deleteChatDestination(tx, id));
+    if (!deleted) throw notFound();
+  }
+
+  /** Enqueues a test message to this destination alone; its attempts are in the outbox like every message. */
+  async test(id: string): Promise<{ messageId: string }> {
+    const messageId = randomUUID();
+    const now = this.#now();
+    await this.#deps.store.transaction(async (tx) => {
+      await found(tx, id);
+      const payload: ChatPayload = { destinationId: id };
+      await insertOutboxMessages(tx, [
+        {
+          messageId,
+          channel: 'chat',
+          kind: MessageKind.chatTest,
+          workflowId: null,
+          requestId: null,
+          nodeId: null,
+          userId: null,
+          payload: JSON.stringify(payload),
+          maxAttempts: WEBHOOK_RETRY_SCHEDULE_MS.length,
+          now,
+        },
+      ]);
+    });
+    this.#deps.enqueued();
+    return { messageId };
+  }
+
+  /** Whether Slack's buttons can be verified here (FLOWGATE_SLACK_SIGNING_SECRET is set). */
+  get slackConfigured(): boolean {
+    return Boolean(this.#deps.slackSigningSecret);
+  }
+
+  /** Throws UNAUTHENTICATED unless the request was signed by Slack within the last five minutes. */
+  verifySlackRequest(input: {
+    readonly timestamp: string | undefined;
+    readonly signature: string | undefined;
+    readonly rawBody: string;
+  }): void {
+    const secret = this.#deps.slackSigningSecret;
+    if (!secret) {
+      throw new FlowgateError(
+        'NOT_FOUND',
+        'Slack interactivity is not configured here (set FLOWGATE_SLACK_SIGNING_SECRET)',
+      );
+    }
+    const problem = slackSignatureProblem(secret, { ...input, nowMs: this.#deps.clock.now() });
+    if (problem) throw new FlowgateError('UNAUTHENTICATED', problem);
+  }
+
+  /** The Flowgate user an admin mapped this Slack member to, as an actor of channel `slack`; undefined if none. */
+  async slackActor(slackUserId: string): Promise<Actor | undefined> {
+    const user = await this.#deps.store.read((db) => findUserBySlackId(db, slackUserId));
+    if (!user) return undefined;
+    return {
+      userId: user.userId,
+      username: user.username,
+      roles: [user.role ?? 'viewer'],
+      channel: 'slack',
+    };
+  }
+
+  async #unique<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new FlowgateError('CONFLICT', `A chat destination named ${name} exists`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #checkUrl(url: string): Promise<void> {
+    try {
+      await this.#deps.guard.check(url);
+    } catch (error) {
+      if (error instanceof OutboundError) {
+        throw new FlowgateError('BAD_REQUEST', `The URL is refused: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  #now(): string {
+    return toIso(this.#deps.clock.now());
+  }
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 100) {
+    throw new FlowgateError(
+      'BAD_REQUEST',
+      'A chat destination needs a name of 1 to 100 characters',
+    );
+  }
+  return trimmed;
+}
+
+function notFound(): FlowgateError {
+  return new FlowgateError('NOT_FOUND', 'No such chat destination');
+}
+
+async function found(tx: Tx, id: string): Promise<ChatDestinationRecord> {
+  const record = await getChatDestination(tx, id);
+  if (!record) throw notFound();
+  return record;
+}
+
+function view(record: ChatDestinationRecord): ChatDestinationView {
+  return {
+    id: record.destinationId,
+    kind: record.kind,
+    name: record.name,
+    url: record.url,
+    active: record.isActive,
+    createdBy: record.createdBy,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
