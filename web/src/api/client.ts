@@ -2,7 +2,13 @@
  * The typed HTTP client: JSON in and out, the bearer token attached, one refresh and retry on a 401, and API errors
  * (the `{error: {code, message, details}}` envelope) raised as ApiError.
  */
-import { clearSession, refresh, setTokens, storedRefreshToken, validAccessToken } from './session';
+import {
+  clearSession,
+  setTokens,
+  storedRefreshToken,
+  tokenAfter401,
+  validAccessToken,
+} from './session';
 import type {
   ApiErrorBody,
   DagDetail,
@@ -49,10 +55,11 @@ async function send(path: string, init: RequestInit, token: string | null): Prom
 
 /** Calls the API as the signed-in user. */
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  let response = await send(path, init, await validAccessToken());
+  const used = await validAccessToken();
+  let response = await send(path, init, used);
   if (response.status === 401) {
     // The token may have been revoked or expired early: one refresh, one retry.
-    const token = await refresh();
+    const token = await tokenAfter401(used);
     if (token === null) throw new ApiError(401, 'UNAUTHENTICATED', 'Please sign in again.');
     response = await send(path, init, token);
   }

@@ -4,7 +4,7 @@
  * per tab, shared by every page that listens; after a drop it reconnects with `Last-Event-ID`, so no event is lost,
  * and drops the repeats a resume may send (by the event's own id).
  */
-import { refresh, validAccessToken } from './session';
+import { tokenAfter401, validAccessToken } from './session';
 import type { LiveEvent } from './types';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
@@ -104,7 +104,7 @@ async function connect(signal: AbortSignal, onOpen: () => void): Promise<boolean
     });
   let response = await open(token);
   if (response.status === 401) {
-    token = await refresh();
+    token = await tokenAfter401(token);
     if (token === null) return false;
     response = await open(token);
   }

@@ -68,6 +68,15 @@ export function storedRefreshToken(): string | null {
   return sessionStorage.getItem(REFRESH_KEY);
 }
 
+/**
+ * A fresh token after `refused` was refused (401): the one in memory when a refresh has replaced `refused` already
+ * (a call sent before the refresh came back after it), else a new one. So many refused calls make one refresh.
+ */
+export function tokenAfter401(refused: string | null): Promise<string | null> {
+  if (accessToken !== null && accessToken !== refused) return Promise.resolve(accessToken);
+  return refresh();
+}
+
 /** An access token fit to send: the one in memory, or a fresh one when it is missing or near its expiry. */
 export async function validAccessToken(): Promise<string | null> {
   if (accessToken !== null && (expiresAt === 0 || Date.now() < expiresAt - EARLY_MS)) {
