@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { slackSignatureProblem } from '../notify/chat-slack-signature.js';
-import { OutboundError, type OutboundGuard } from '../notify/outbound-guard.js';
+import { OutboundError, sendOutbound, type OutboundGuard } from '../notify/outbound-guard.js';
 import { MessageKind, type ChatPayload } from '../notify/outbox-notices.js';
 import { WEBHOOK_RETRY_SCHEDULE_MS } from '../notify/webhook-policy.js';
 import type { Store, Tx } from '../store/port.js';
@@ -192,6 +192,31 @@ export class ChatDestinations {
     };
   }
 
+  /**
+   * Posts `text` to a click's `response_url`, where Slack shows it to the clicking member only (Slack ignores the
+   * HTTP answer's body for Block Kit buttons). Only Slack's own host, or one the operator allow-listed, is called;
+   * the click was signed by Slack, and the guard still checks the address it connects to.
+   */
+  async replyToSlack(responseUrl: string, text: string): Promise<void> {
+    let host: string;
+    try {
+      const url = new URL(responseUrl);
+      host = url.hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return;
+    }
+    const { guard } = this.#deps;
+    const allowListed =
+      guard.hostAllowed(host) || (isIpLiteral(host) && !guard.addressProblem(host));
+    if (host !== 'hooks.slack.com' && !allowListed) return;
+    await sendOutbound(guard, responseUrl, {
+      headers: { 'content-type': 'application/json', 'user-agent': 'Flowgate-Chat' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      timeoutMs: SLACK_REPLY_TIMEOUT_MS,
+      maxBodyBytes: 1024,
+    });
+  }
+
   async #unique<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -219,6 +244,13 @@ export class ChatDestinations {
   #now(): string {
     return toIso(this.#deps.clock.now());
   }
+}
+
+// Slack's own answers come within a second or two; a reply that takes longer is of no use to the member.
+const SLACK_REPLY_TIMEOUT_MS = 5_000;
+
+function isIpLiteral(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
 function checkName(name: string): string {

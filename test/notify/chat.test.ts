@@ -102,6 +102,7 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
     const payload = {
       type: 'block_actions',
       user: { id: slackUserId },
+      response_url: `${receiver.url}/slack-reply`,
       actions: [{ action_id: actionId, value: requestId }],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -280,6 +281,21 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
     expect(again.statusCode).toBe(200);
     expect(again.json<{ text: string }>().text).toMatch(/already approved by .+/);
     expect((await t.flowgate.getHitl(requestId)).status).toBe('approved');
+
+    // Slack shows a button's answer only when it is posted to the click's response_url: each one was.
+    const deadline = Date.now() + 10_000;
+    const replies = () => receiver.requests.filter((r) => r.url === '/slack-reply');
+    while (replies().length < 4) {
+      if (Date.now() > deadline) throw new Error(`only ${replies().length} replies arrived`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const texts = replies().map(
+      (r) => JSON.parse(r.body) as { response_type: string; text: string },
+    );
+    expect(texts.every((reply) => reply.response_type === 'ephemeral')).toBe(true);
+    expect(texts.map((reply) => reply.text).sort()).toEqual(
+      [unmapped, notApprover, approved, again].map((r) => r.json<{ text: string }>().text).sort(),
+    );
   });
 
   it('sends a test message on request', async () => {
@@ -290,8 +306,9 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
     const before = receiver.requests.length;
     const sent = await call('POST', `/api/chat-destinations/${slack.id}/test`);
     expect(sent.statusCode).toBe(202);
-    const [request] = (await receiver.waitFor(before + 1)).slice(before);
-    expect(request!.url).toBe('/slack');
+    await receiver.waitFor(before + 1);
+    const request = receiver.requests.slice(before).find((r) => r.url === '/slack');
+    expect(request).toBeDefined();
     expect(JSON.parse(request!.body)).toMatchObject({ text: expect.stringContaining('test') });
   });
 });

@@ -4,6 +4,7 @@
  * the same DAG access check, approver rules and compare-and-set as every other channel, recorded as channel `slack`.
  * Every verified click gets a 200 with a message only that member sees, saying what happened; an unverified one 401.
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 
@@ -25,6 +26,7 @@ const ACTIONS: Readonly<Record<string, 'approve' | 'reject'>> = {
 interface SlackPayload {
   readonly type?: unknown;
   readonly user?: { readonly id?: unknown };
+  readonly response_url?: unknown;
   readonly actions?: readonly { readonly action_id?: unknown; readonly value?: unknown }[];
 }
 
@@ -67,33 +69,48 @@ export const slackActionRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { flowg
       },
     },
     async (request) => {
-      const rawBody = typeof request.body === 'string' ? request.body : '';
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      flowgate.chat.verifySlackRequest({
-        timestamp: header('x-slack-request-timestamp'),
-        signature: header('x-slack-signature'),
-        rawBody,
-      });
-      const payload = readPayload(rawBody);
-      const action = payload.actions?.[0];
-      const kind = typeof action?.action_id === 'string' ? ACTIONS[action.action_id] : undefined;
-      const requestId = typeof action?.value === 'string' ? action.value : undefined;
-      // The Review button opens a page; Slack still reports the click, which needs only an acknowledgement.
-      if (!kind || !requestId) return say('');
-      const slackUserId = typeof payload.user?.id === 'string' ? payload.user.id : undefined;
-      const actor = slackUserId ? await flowgate.chat.slackActor(slackUserId) : undefined;
-      if (!actor) {
-        return say(
-          'Your Slack account is not linked to a Flowgate user, so nothing was decided. Ask a Flowgate admin ' +
-            `to set your Slack member id (${slackUserId ?? 'unknown'}) on your user, or use Review.`,
-        );
+      const answer = await handle(request);
+      // Slack shows a Block Kit click's answer only when it is posted to the click's response_url; the HTTP body
+      // says the same for clients and tests that read it. Not awaited: Slack wants its 200 within three seconds.
+      if (answer.text !== '' && typeof answer.responseUrl === 'string') {
+        flowgate.chat.replyToSlack(answer.responseUrl, answer.text).catch((error: unknown) => {
+          request.log.warn({ err: error }, 'could not post the answer to Slack');
+        });
       }
-      return say(await decide(flowgate, actor, requestId, kind));
+      return say(answer.text);
     },
   );
+
+  async function handle(request: FastifyRequest): Promise<{ text: string; responseUrl?: unknown }> {
+    const rawBody = typeof request.body === 'string' ? request.body : '';
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    flowgate.chat.verifySlackRequest({
+      timestamp: header('x-slack-request-timestamp'),
+      signature: header('x-slack-signature'),
+      rawBody,
+    });
+    const payload = readPayload(rawBody);
+    const responseUrl = payload.response_url;
+    const action = payload.actions?.[0];
+    const kind = typeof action?.action_id === 'string' ? ACTIONS[action.action_id] : undefined;
+    const requestId = typeof action?.value === 'string' ? action.value : undefined;
+    // The Review button opens a page; Slack still reports the click, which needs only an acknowledgement.
+    if (!kind || !requestId) return { text: '' };
+    const slackUserId = typeof payload.user?.id === 'string' ? payload.user.id : undefined;
+    const actor = slackUserId ? await flowgate.chat.slackActor(slackUserId) : undefined;
+    if (!actor) {
+      return {
+        text:
+          'Your Slack account is not linked to a Flowgate user, so nothing was decided. Ask a Flowgate admin ' +
+          `to set your Slack member id (${slackUserId ?? 'unknown'}) on your user, or use Review.`,
+        responseUrl,
+      };
+    }
+    return { text: await decide(flowgate, actor, requestId, kind), responseUrl };
+  }
   return Promise.resolve();
 };
 
