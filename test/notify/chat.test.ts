@@ -225,6 +225,47 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
     expect(receiver.requests.slice(before).map((r) => r.url)).toEqual(['/teams']);
   });
 
+  it('retries a failed post on the schedule, logging each attempt, and skips a disabled destination', async () => {
+    const list = (await call('GET', '/api/chat-destinations')).json<{
+      items: { id: string; name: string }[];
+    }>();
+    const teams = list.items.find((d) => d.name === 'ops-teams')!;
+    const disabled = await call('PATCH', `/api/chat-destinations/${teams.id}`, { active: false });
+    expect(disabled.json()).toMatchObject({ active: false });
+    let failures = 1;
+    receiver.answer = (_request, response) => {
+      if (failures-- > 0) response.writeHead(500).end('down');
+      else response.writeHead(200).end('ok');
+    };
+    try {
+      const before = receiver.requests.length;
+      const { requestId } = await raise({ message: 'Retry me' });
+      // The second attempt comes after the schedule's 5 s (±20 %).
+      const received = (await receiver.waitFor(before + 2, 15_000)).slice(before);
+      expect(received.map((r) => r.url)).toEqual(['/slack', '/slack']);
+      expect(received[1]!.body).toBe(received[0]!.body);
+      const deadline = Date.now() + 10_000;
+      let [message] = await t.flowgate.store.read((db) => listOutboxMessages(db, { requestId }));
+      while (message?.status !== 'sent') {
+        if (Date.now() > deadline) throw new Error('the chat message was not marked sent');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        [message] = await t.flowgate.store.read((db) => listOutboxMessages(db, { requestId }));
+      }
+      const attempts = await t.flowgate.store.read((db) =>
+        listOutboxAttempts(db, message.messageId),
+      );
+      expect(attempts.map((a) => [a.outcome, a.statusCode])).toEqual([
+        ['retry', 500],
+        ['sent', 200],
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(receiver.requests.slice(before).some((r) => r.url === '/teams')).toBe(false);
+    } finally {
+      receiver.answer = undefined;
+      await call('PATCH', `/api/chat-destinations/${teams.id}`, { active: true });
+    }
+  }, 30_000);
+
   it('decides from a signed Slack click as the mapped user, once', async () => {
     const alice = await auth.createUser({
       username: 'alice',
