@@ -10,14 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { NoObjectGeneratedError } from 'ai';
-
 import type { ModelGateway } from '../ai/gateway.js';
 import { readPlannerModel, SETTINGS } from '../config/settings.js';
 import { AI_PROVIDERS, type AiProvider } from '../definition/ai-spec.js';
 import type { DagProblem } from '../definition/index.js';
 import type { Registry } from '../engine/registry.js';
-import { judge, Planner, type Draft } from '../planner/planner.js';
+import { judge, Planner, unusableAnswer, type Draft } from '../planner/planner.js';
 import type { PlannerMessage, StepDescription } from '../planner/prompt.js';
 import type { Actor } from '../shared/actor.js';
 import type { Clock } from '../shared/clock.js';
@@ -431,7 +429,7 @@ export class Plans {
         } catch (error) {
           // The planner reads an unusable answer itself (it is sent back as a problem); anything else is the
           // provider's failure, not the caller's.
-          if (isUnusableAnswer(error)) throw error;
+          if (unusableAnswer(error)) throw error;
           throw new FlowgateError(
             'UPSTREAM_FAILED',
             `The planner's model failed: ${(error as Error).message}`,
@@ -459,10 +457,6 @@ export interface PlanVersionView {
 /** The DAG a plan becomes: named after the plan, so it never versions someone else's DAG. */
 export function dagIdOf(planId: string): string {
   return `generated_plan_${planId.replaceAll('-', '').slice(0, 12)}`;
-}
-
-function isUnusableAnswer(error: unknown): boolean {
-  return NoObjectGeneratedError.isInstance((error as { cause?: unknown }).cause);
 }
 
 function stepsOf(registry: Registry): StepDescription[] {

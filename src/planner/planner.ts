@@ -109,6 +109,13 @@ export function judge(document: unknown, registry: RegistryView): readonly DagPr
   return parsed.ok ? [] : parsed.problems;
 }
 
+/** The model's answer that missed the output schema, when that is what `error` is (or wraps). */
+export function unusableAnswer(error: unknown): NoObjectGeneratedError | undefined {
+  if (NoObjectGeneratedError.isInstance(error)) return error;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return NoObjectGeneratedError.isInstance(cause) ? cause : undefined;
+}
+
 async function askForPlan(
   ask: AskModel,
   question: PlanQuestion,
@@ -117,11 +124,8 @@ async function askForPlan(
     return await ask(question);
   } catch (error) {
     // An answer that is not the JSON asked for is a problem to send back, like any other.
-    const cause = (error as { cause?: unknown }).cause;
-    if (NoObjectGeneratedError.isInstance(cause) || NoObjectGeneratedError.isInstance(error)) {
-      const invalid = NoObjectGeneratedError.isInstance(cause)
-        ? cause
-        : (error as NoObjectGeneratedError);
+    const invalid = unusableAnswer(error);
+    if (invalid) {
       return {
         text: invalid.text ?? '',
         unusable: `the answer is not a plan in the JSON shape asked for (${invalid.message})`,

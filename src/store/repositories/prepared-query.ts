@@ -1,8 +1,7 @@
-import { CompiledQuery, type Compilable } from 'kysely';
+import type { Compilable } from 'kysely';
 
-import { directLine } from '../direct-sqlite.js';
 import type { Tx } from '../port.js';
-import { isPostgres } from './sql-dialect.js';
+import { executeCounting, isPostgres } from './sql-dialect.js';
 
 /**
  * A query written once with Kysely's builder and compiled once per dialect, then run with new values. Building and
@@ -66,17 +65,9 @@ export function prepareQuery<P extends object, R>(
         : binding.constant,
     );
 
-  const execute = async (tx: Tx, values: P): Promise<{ rows: R[]; changes: number }> => {
+  const execute = (tx: Tx, values: P) => {
     const query = compiled(tx);
-    const parameters = bind(query, values);
-    const line = directLine(tx);
-    if (line) {
-      const statement = line.statement(query.text);
-      if (statement.reader) return { rows: statement.all(...parameters) as R[], changes: 0 };
-      return { rows: [], changes: statement.run(...parameters).changes };
-    }
-    const result = await tx.executeQuery<R>(CompiledQuery.raw(query.text, parameters));
-    return { rows: result.rows, changes: Number(result.numAffectedRows ?? 0) };
+    return executeCounting<R>(tx, query.text, bind(query, values));
   };
 
   return {

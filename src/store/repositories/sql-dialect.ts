@@ -81,15 +81,23 @@ export async function runPerRow<R>(
 }
 
 export async function execute<R>(tx: Tx, text: string, params: readonly unknown[]): Promise<R[]> {
+  return (await executeCounting<R>(tx, text, params)).rows;
+}
+
+/** Runs one statement: its `RETURNING` or selected rows, and how many rows it changed. */
+export async function executeCounting<R>(
+  tx: Tx,
+  text: string,
+  params: readonly unknown[],
+): Promise<{ rows: R[]; changes: number }> {
   const line = directLine(tx);
   if (line) {
     const statement = line.statement(text);
-    if (statement.reader) return statement.all(...params) as R[];
-    statement.run(...params);
-    return [];
+    if (statement.reader) return { rows: statement.all(...params) as R[], changes: 0 };
+    return { rows: [], changes: statement.run(...params).changes };
   }
   const result = await tx.executeQuery<R>(CompiledQuery.raw(text, [...params]));
-  return result.rows;
+  return { rows: result.rows, changes: Number(result.numAffectedRows ?? 0) };
 }
 
 /** Inserts rows: one statement on PostgreSQL, a cached single-row statement per row on SQLite. */
