@@ -418,6 +418,8 @@ CREATE UNIQUE INDEX hitl_decisions_request_id_user_id_key ON public.hitl_decisio
 CREATE UNIQUE INDEX hitl_requests_pkey ON public.hitl_requests USING btree (id);
 CREATE UNIQUE INDEX hitl_requests_request_id_key ON public.hitl_requests USING btree (request_id);
 CREATE INDEX idx_hitl_requests_created_at ON public.hitl_requests USING btree (created_at);
+CREATE INDEX idx_hitl_requests_decided ON public.hitl_requests USING btree (responded_at, request_id) WHERE (responded_at IS NOT NULL);
+CREATE INDEX idx_hitl_requests_decided_by ON public.hitl_requests USING btree (responded_by, responded_at, request_id) WHERE (responded_at IS NOT NULL);
 CREATE INDEX idx_hitl_requests_next_escalation ON public.hitl_requests USING btree (next_escalation_at) WHERE ((status = 'pending'::text) AND (next_escalation_at IS NOT NULL));
 CREATE INDEX idx_hitl_requests_next_reminder ON public.hitl_requests USING btree (next_reminder_at) WHERE ((status = 'pending'::text) AND (next_reminder_at IS NOT NULL));
 CREATE INDEX idx_hitl_requests_pending_expiry ON public.hitl_requests USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));

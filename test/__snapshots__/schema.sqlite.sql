@@ -25,6 +25,12 @@ CREATE INDEX "idx_api_keys_user_id" on "api_keys" ("user_id", "created_at");
 -- index idx_hitl_requests_created_at on hitl_requests
 CREATE INDEX "idx_hitl_requests_created_at" on "hitl_requests" ("created_at");
 
+-- index idx_hitl_requests_decided on hitl_requests
+CREATE INDEX "idx_hitl_requests_decided" on "hitl_requests" ("responded_at", "request_id") where "responded_at" is not null;
+
+-- index idx_hitl_requests_decided_by on hitl_requests
+CREATE INDEX "idx_hitl_requests_decided_by" on "hitl_requests" ("responded_by", "responded_at", "request_id") where "responded_at" is not null;
+
 -- index idx_hitl_requests_next_escalation on hitl_requests
 CREATE INDEX "idx_hitl_requests_next_escalation" on "hitl_requests" ("next_escalation_at") where status = 'pending' and next_escalation_at is not null;
 

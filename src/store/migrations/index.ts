@@ -11,6 +11,7 @@ import * as aiUsage from './0007-ai-usage.js';
 import * as hitlTimers from './0008-hitl-timers.js';
 import * as planner from './0009-planner.js';
 import * as chat from './0010-chat.js';
+import * as hitlDecided from './0011-hitl-decided.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0008-hitl-timers': hitlTimers,
   '0009-planner': planner,
   '0010-chat': chat,
+  '0011-hitl-decided': hitlDecided,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */
