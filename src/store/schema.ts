@@ -143,6 +143,9 @@ export interface AgentExecutionsTable {
   cost_usd: number | null;
   cost_source: string | null;
   http_status: number | null;
+
+  /** The planner's model calls (kind `planner_call`): the plan they drafted (migration 0012). */
+  plan_id: string | null;
 }
 
 export interface HitlRequestsTable {

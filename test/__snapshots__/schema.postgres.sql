@@ -41,6 +41,7 @@ reasoning_tokens integer null
 cost_usd double precision null
 cost_source text null
 http_status integer null
+plan_id text null
 
 -- table api_keys
 key_id text not null
@@ -401,6 +402,7 @@ CREATE UNIQUE INDEX agent_executions_pkey ON public.agent_executions USING btree
 CREATE INDEX idx_agent_executions_agent_id ON public.agent_executions USING btree (agent_id);
 CREATE INDEX idx_agent_executions_kind_started ON public.agent_executions USING btree (kind, started_at);
 CREATE INDEX idx_agent_executions_node ON public.agent_executions USING btree (workflow_id, node_id);
+CREATE INDEX idx_agent_executions_plan ON public.agent_executions USING btree (plan_id) WHERE (plan_id IS NOT NULL);
 CREATE INDEX idx_agent_executions_status ON public.agent_executions USING btree (status);
 CREATE INDEX idx_agent_executions_workflow_id ON public.agent_executions USING btree (workflow_id);
 CREATE UNIQUE INDEX api_keys_key_hash_key ON public.api_keys USING btree (key_hash);

@@ -13,6 +13,9 @@ CREATE INDEX "idx_agent_executions_kind_started" on "agent_executions" ("kind", 
 -- index idx_agent_executions_node on agent_executions
 CREATE INDEX "idx_agent_executions_node" on "agent_executions" ("workflow_id", "node_id");
 
+-- index idx_agent_executions_plan on agent_executions
+CREATE INDEX "idx_agent_executions_plan" on "agent_executions" ("plan_id") where "plan_id" is not null;
+
 -- index idx_agent_executions_status on agent_executions
 CREATE INDEX "idx_agent_executions_status" on "agent_executions" ("status");
 
@@ -152,7 +155,7 @@ CREATE INDEX "idx_workflows_status" on "workflows" ("status");
 CREATE TABLE "action_tokens" ("token_id" text primary key, "secret_hash" text not null, "request_id" text not null, "workflow_id" text not null, "user_id" text not null, "message_id" text, "channel" text not null, "created_at" text not null, "expires_at" text not null, "used_at" text, "used_decision" text, "revoked_at" text, "revoked_reason" text);
 
 -- table agent_executions
-CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer, "loop_key" text, "step_key" text, "tool_call_id" text, "provider" text, "model" text, "response_model" text, "input_tokens" integer, "output_tokens" integer, "cached_input_tokens" integer, "reasoning_tokens" integer, "cost_usd" double precision, "cost_source" text, "http_status" integer);
+CREATE TABLE "agent_executions" ("id" integer primary key, "execution_id" text not null unique, "agent_id" text not null, "workflow_id" text, "node_id" text, "input" text, "output" text, "status" text default 'pending', "started_at" text, "completed_at" text, "error" text, "kind" text default 'agent' not null, "attempt" integer default 1 not null, "duration_ms" integer, "loop_key" text, "step_key" text, "tool_call_id" text, "provider" text, "model" text, "response_model" text, "input_tokens" integer, "output_tokens" integer, "cached_input_tokens" integer, "reasoning_tokens" integer, "cost_usd" double precision, "cost_source" text, "http_status" integer, "plan_id" text);
 
 -- table api_keys
 CREATE TABLE "api_keys" ("key_id" text primary key, "user_id" text not null, "name" text not null, "key_hash" text not null unique, "prefix" text not null, "created_at" text not null, "last_used_at" text, "revoked_at" text);

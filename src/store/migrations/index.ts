@@ -12,6 +12,7 @@ import * as hitlTimers from './0008-hitl-timers.js';
 import * as planner from './0009-planner.js';
 import * as chat from './0010-chat.js';
 import * as hitlDecided from './0011-hitl-decided.js';
+import * as plannerCalls from './0012-planner-calls.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0009-planner': planner,
   '0010-chat': chat,
   '0011-hitl-decided': hitlDecided,
+  '0012-planner-calls': plannerCalls,
 };
 
 /** Migrations bound to a dialect, for Kysely's Migrator (no file-system scanning, so it works from dist/). */
