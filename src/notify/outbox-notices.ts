@@ -93,8 +93,9 @@ export class OutboxNotices implements Notices {
   }
 
   async requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
-    // Chat needs no mail: its rows are written whether or not mail is configured.
+    // Chat and custom events need no mail: their rows are written whether or not mail is configured.
     await this.#chatMessages(tx, requests, now);
+    await this.#customEvents(tx, requests, now);
     if (!this.#options.attachments) return;
     const raised: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
     const names = new Set<string>();
@@ -181,6 +182,30 @@ export class OutboxNotices implements Notices {
     if (rows.length === 0) return;
     await insertOutboxMessages(tx, rows);
     this.#options.enqueued();
+  }
+
+  /**
+   * Seed 002's `custom` output type: the request and its `args` (free-form keys, rendered like the rest) as a
+   * `hitl.custom` webhook event, for a system of the operator's own to deliver however it likes. Nodes without it
+   * cost no read.
+   */
+  async #customEvents(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    const custom = requests.flatMap((request) => {
+      const spec = JSON.parse(request.spec) as HumanNodeSpec;
+      return spec.outputTypes?.includes('custom') ? [{ request, spec }] : [];
+    });
+    if (custom.length === 0) return;
+    await this.#webhookEvents(
+      tx,
+      custom.map(({ request, spec }) => ({
+        type: 'hitl.custom' as const,
+        data: customEventData(request, spec),
+        workflowId: request.workflowId,
+        requestId: request.requestId,
+        nodeId: request.nodeId,
+      })),
+      now,
+    );
   }
 
   async emailNode(tx: Tx, node: EmailNodeRef, value: unknown, now: string): Promise<unknown> {
@@ -359,6 +384,27 @@ export class OutboxNotices implements Notices {
       now,
     };
   }
+}
+
+/**
+ * A `hitl.custom` event's data: what a receiver needs to ask the people itself and to answer through the API
+ * (`POST /api/hitl/:requestId/approve`), without reading the run first.
+ */
+function customEventData(request: NewHitlRequest, spec: HumanNodeSpec): Record<string, unknown> {
+  return {
+    workflowId: request.workflowId,
+    requestId: request.requestId,
+    nodeId: request.nodeId,
+    dagId: request.dagId,
+    message: request.message,
+    args: spec.args ?? {},
+    outputTypes: spec.outputTypes ?? [],
+    approvers: spec.approvers,
+    options: spec.options,
+    context: JSON.parse(request.context) as unknown,
+    expiresAt: request.expiresAt,
+    requestPath: `/requests/${request.requestId}`,
+  };
 }
 
 /** The people among `people` whom the request lets decide: named or holding a listed role, and not refused. */

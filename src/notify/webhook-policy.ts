@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'hitl.expired',
   'hitl.cancelled',
   'hitl.escalated',
+  /** Seed 002's `custom` output type: the request and its node's `args`, for the receiver to deliver. */
+  'hitl.custom',
   'plan.created',
   'plan.approved',
   'plan.rejected',
