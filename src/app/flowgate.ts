@@ -55,6 +55,7 @@ import {
 import { listEvents } from '../store/repositories/events.js';
 import {
   getHitlRequest,
+  listDecidedHitlRequests,
   listHitlDecisions,
   listHitlRequests,
   listPendingHitlRequests,
@@ -608,19 +609,47 @@ export class Flowgate {
     return events.map(eventView);
   }
 
-  /** HITL requests, oldest first (by default the pending ones; `status: 'all'` for every status). */
+  /**
+   * HITL requests, oldest first (by default the pending ones; `status: 'all'` for every status). `status: 'decided'`
+   * lists every closed request newest decision first, optionally only those `respondedBy` closed.
+   */
   async listHitl(
     filter: {
       status?: string;
       workflowId?: string;
       /** Only requests of runs of these DAGs. */
       dagIds?: readonly string[];
+      /** With `status: 'decided'`: who closed them (a username). */
+      respondedBy?: string;
       limit?: number;
       cursor?: string;
     } = {},
   ): Promise<Page<HitlRequestView>> {
     const limit = clampLimit(filter.limit);
     const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
+    if (filter.status === 'decided') {
+      const decided = await this.store.read((db) =>
+        listDecidedHitlRequests(db, {
+          limit: limit + 1,
+          ...(filter.respondedBy !== undefined ? { respondedBy: filter.respondedBy } : {}),
+          ...(filter.workflowId ? { workflowId: filter.workflowId } : {}),
+          ...(filter.dagIds ? { dagIds: filter.dagIds } : {}),
+          ...(after ? { after: { respondedAt: after[0], requestId: after[1] } } : {}),
+        }),
+      );
+      const page = decided.slice(0, limit);
+      const end = page[page.length - 1];
+      return {
+        items: page.map((request) => hitlView(request)),
+        nextCursor:
+          decided.length > limit && end?.respondedAt
+            ? encodeCursor([end.respondedAt, end.requestId])
+            : null,
+      };
+    }
+    if (filter.respondedBy !== undefined) {
+      throw new FlowgateError('BAD_REQUEST', 'respondedBy goes with status=decided');
+    }
     const rows = await this.store.read((db) =>
       listHitlRequests(db, {
         limit: limit + 1,

@@ -32,7 +32,8 @@ export const hitlRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowga
       onRequest: signedIn,
       schema: {
         tags: ['hitl'],
-        summary: 'HITL requests of runs the caller may see, oldest first (pending by default)',
+        summary:
+          'HITL requests of runs the caller may see, oldest first (pending by default); status=decided: newest decision first',
         security: BEARER,
         querystring: HitlQuery,
         response: { 200: HitlList, ...errorResponses(400, 401) },

@@ -6,8 +6,16 @@ export const HitlQuery = z.object({
     .string()
     .max(50)
     .optional()
-    .describe('pending (the default), approved, rejected, ..., or all'),
+    .describe(
+      'pending (the default), approved, rejected, ..., all, or decided (every closed request, newest decision first)',
+    ),
   workflowId: z.string().max(200).optional(),
+  respondedBy: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('With status=decided: only the requests this username closed'),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(1000).optional(),
 });

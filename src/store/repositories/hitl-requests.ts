@@ -245,6 +245,68 @@ export async function listHitlRequests(
   return (await query.execute()).map(toRecord);
 }
 
+export interface DecidedHitlFilter {
+  /** Only requests this person closed (`responded_by`: a username, or a user id where there was none). */
+  readonly respondedBy?: string;
+  readonly workflowId?: string;
+  /** Only requests of runs of these DAGs (an empty list matches nothing). */
+  readonly dagIds?: readonly string[];
+  readonly limit: number;
+  readonly after?: { readonly respondedAt: string; readonly requestId: string };
+}
+
+/**
+ * Closed requests (any status but pending), newest decision first, keyset-paginated on (responded_at, request_id)
+ * descending. `responded_at is not null` is spelled out so that both planners pick the partial indexes of migration
+ * 0011 (`idx_hitl_requests_decided`, `_decided_by`) and read the page in index order instead of sorting every closed
+ * request.
+ */
+export async function listDecidedHitlRequests(
+  tx: Tx,
+  filter: DecidedHitlFilter,
+): Promise<HitlRequestRecord[]> {
+  if (filter.dagIds?.length === 0) return [];
+  return (await decidedHitlQuery(tx, filter).execute()).map(toRecord);
+}
+
+/** The query behind listDecidedHitlRequests, apart so that a test can ask the planner how it runs. */
+export function decidedHitlQuery(tx: Tx, filter: DecidedHitlFilter) {
+  let query = tx
+    .selectFrom('hitl_requests')
+    .select(columns)
+    .where('responded_at', 'is not', null)
+    .where('status', '<>', 'pending')
+    .orderBy('responded_at', 'desc')
+    .orderBy('request_id', 'desc')
+    .limit(filter.limit);
+  if (filter.respondedBy !== undefined) {
+    query = query.where('responded_by', '=', filter.respondedBy);
+  }
+  if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
+  if (filter.dagIds) {
+    const dagIds = [...filter.dagIds];
+    // Correlated, as in listHitlRequests: the page is read in index order, each row's run looked up by key.
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('workflows as w')
+          .select('w.workflow_id')
+          .whereRef('w.workflow_id', '=', 'hitl_requests.workflow_id')
+          .where('w.dag_id', 'in', dagIds),
+      ),
+    );
+  }
+  if (filter.after) {
+    const { respondedAt: time, requestId: id } = filter.after;
+    // The redundant `responded_at <= t` bounds the index range: without it SQLite read the OR as two index
+    // searches (MULTI-INDEX OR) and sorted their union with a temporary B-tree.
+    query = query
+      .where('responded_at', '<=', time)
+      .where(afterKeyset({ time: 'responded_at', id: 'request_id' }, { time, id }, 'desc'));
+  }
+  return query;
+}
+
 /** Pending requests of a run. */
 export async function listPendingHitlRequests(
   tx: Tx,
