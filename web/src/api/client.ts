@@ -101,6 +101,8 @@ export const updatePreferences = (preferences: Preferences | null) =>
 
 export function listRequests(query: {
   status?: string;
+  /** With status 'decided': only the requests this username closed. */
+  respondedBy?: string;
   cursor?: string;
   limit?: number;
 }): Promise<Page<HitlRequest>> {

@@ -1,12 +1,14 @@
 /**
  * The approver's inbox: tabs (Mine, My roles, All I can see, Decided), soonest due first, a text filter, all kept in
  * the URL; live (the pending list reloads on every request event); keyboard triage: j/k move, Enter opens.
+ * The Decided tab grows without bound, so it is paged on the server (newest decision first, a keyset cursor in the
+ * URL, "decided by me" as a server filter); its text filter narrows the page shown.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 
-import { listAllRequests } from '../api/client';
-import type { HitlRequest } from '../api/types';
+import { listRequests } from '../api/client';
+import type { HitlRequest, Page } from '../api/types';
 import { PageHeading } from '../components/PageHeading';
 import { messageOf, usePending } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
@@ -14,6 +16,9 @@ import { TABS, inTab, isTab, sortForTab, type TabId } from '../lib/inbox';
 import { statusText } from '../lib/status';
 import { summary } from '../lib/text';
 import { formatTime, relativeTime } from '../lib/time';
+
+/** A page of the Decided tab. */
+const DECIDED_PAGE = 50;
 
 /** Where the request page returns to and takes "next" from. */
 export interface InboxState {
@@ -35,10 +40,9 @@ export function inboxRows(
   text: string,
   user: Parameters<typeof inTab>[2],
 ): HitlRequest[] {
-  return sortForTab(
-    requests.filter((request) => inTab(request, tab, user) && matches(request, text)),
-    tab,
-  );
+  const shown = requests.filter((request) => inTab(request, tab, user) && matches(request, text));
+  // Decided pages come from the server newest decision first: its order stands.
+  return tab === 'decided' ? shown : sortForTab(shown, tab);
 }
 
 export function InboxPage() {
@@ -50,25 +54,37 @@ export function InboxPage() {
   const { items, error, version } = usePending();
   const tab: TabId = isTab(params.get('tab')) ? (params.get('tab') as TabId) : 'mine';
   const text = params.get('q') ?? '';
-  const [decided, setDecided] = useState<HitlRequest[] | null>(null);
+  const cursor = tab === 'decided' ? (params.get('cursor') ?? '') : '';
+  const mineOnly = tab === 'decided' && params.get('by') === 'me';
+  const pageSize = Math.min(500, Number(params.get('limit')) || DECIDED_PAGE);
+  const [decided, setDecided] = useState<Page<HitlRequest> | null>(null);
   const [decidedError, setDecidedError] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const notice = (location.state as { notice?: string } | null)?.notice;
 
-  // The Decided tab lists every status; reloaded with the pending list on each request event.
+  // One page of closed requests from the server; reloaded with the pending list on each request event.
   useEffect(() => {
     if (tab !== 'decided') return;
     let current = true;
-    listAllRequests('all').then(
-      (list) => current && setDecided(list),
+    listRequests({
+      status: 'decided',
+      limit: pageSize,
+      ...(cursor ? { cursor } : {}),
+      ...(mineOnly ? { respondedBy: user.username } : {}),
+    }).then(
+      (page) => {
+        if (!current) return;
+        setDecided(page);
+        setDecidedError(null);
+      },
       (cause: unknown) => current && setDecidedError(messageOf(cause)),
     );
     return () => {
       current = false;
     };
-  }, [tab, version]);
+  }, [tab, version, cursor, mineOnly, pageSize, user.username]);
 
-  const source = tab === 'decided' ? decided : items;
+  const source = tab === 'decided' ? (decided?.items ?? null) : items;
   const rows = useMemo(
     () => (source ? inboxRows(source, tab, text, user) : null),
     [source, tab, text, user],
@@ -142,13 +158,13 @@ export function InboxPage() {
             aria-selected={t.id === tab}
             aria-controls="inbox-list"
             tabIndex={t.id === tab ? 0 : -1}
-            onClick={() => update({ tab: t.id === 'mine' ? null : t.id })}
+            onClick={() => update({ tab: t.id === 'mine' ? null : t.id, cursor: null, by: null })}
             onKeyDown={(event) => {
               const at = TABS.findIndex((x) => x.id === tab);
               const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
               if (step === 0) return;
               const nextTab = TABS[(at + step + TABS.length) % TABS.length]!;
-              update({ tab: nextTab.id === 'mine' ? null : nextTab.id });
+              update({ tab: nextTab.id === 'mine' ? null : nextTab.id, cursor: null, by: null });
               document.getElementById(`tab-${nextTab.id}`)?.focus();
             }}
           >
@@ -165,6 +181,16 @@ export function InboxPage() {
           placeholder="Message, DAG, step or run"
           onChange={(event) => update({ q: event.target.value })}
         />
+        {tab === 'decided' ? (
+          <label>
+            <input
+              type="checkbox"
+              checked={mineOnly}
+              onChange={(event) => update({ by: event.target.checked ? 'me' : null, cursor: null })}
+            />{' '}
+            Only decided by me
+          </label>
+        ) : null}
         <p className="hint" id="inbox-keys">
           Keys: <kbd>j</kbd> next, <kbd>k</kbd> previous, <kbd>Enter</kbd> open.
         </p>
@@ -249,6 +275,20 @@ export function InboxPage() {
           </table>
         )}
       </div>
+      {tab === 'decided' ? (
+        <nav aria-label="Pages" className="pager">
+          {cursor !== '' ? (
+            <button type="button" onClick={() => update({ cursor: null })}>
+              Newest
+            </button>
+          ) : null}
+          {decided?.nextCursor ? (
+            <button type="button" onClick={() => update({ cursor: decided.nextCursor })}>
+              Older
+            </button>
+          ) : null}
+        </nav>
+      ) : null}
     </section>
   );
 }
