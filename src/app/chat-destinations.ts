@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { chatHostProblem } from '../notify/chat-hosts.js';
 import { slackSignatureProblem } from '../notify/chat-slack-signature.js';
 import { OutboundError, sendOutbound, type OutboundGuard } from '../notify/outbound-guard.js';
 import { MessageKind, type ChatPayload } from '../notify/outbox-notices.js';
+import { maskUrl, UnsealError } from '../notify/sealed-text.js';
 import { WEBHOOK_RETRY_SCHEDULE_MS } from '../notify/webhook-policy.js';
 import type { Store, Tx } from '../store/port.js';
 import {
@@ -25,6 +27,7 @@ import { isUniqueViolation } from '../store/repositories/users.js';
 import type { Actor } from '../shared/actor.js';
 import { toIso, type Clock } from '../shared/clock.js';
 import { FlowgateError } from '../shared/errors.js';
+import type { ChatUrlKeys } from './chat-url-keys.js';
 
 export const CHAT_KINDS: readonly ChatKind[] = ['slack', 'teams'];
 
@@ -32,7 +35,10 @@ export interface ChatDestinationView {
   readonly id: string;
   readonly kind: ChatKind;
   readonly name: string;
+  /** Masked (`https://hooks.slack.com/…Xa9Q`): the full URL is a credential, shown to nobody once saved. */
   readonly url: string;
+  /** Why the stored URL cannot be read here (it was encrypted with a key this server lacks); absent when it can. */
+  readonly urlProblem?: string;
   readonly active: boolean;
   readonly createdBy: string | null;
   readonly createdAt: string;
@@ -55,6 +61,8 @@ export interface ChatDestinationsDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly guard: OutboundGuard;
+  /** Seals URLs before they are stored, and opens them to mask them. */
+  readonly urlKeys: ChatUrlKeys;
   /** FLOWGATE_SLACK_SIGNING_SECRET; without it Slack's buttons are refused. */
   readonly slackSigningSecret: string | undefined;
   /** Something was enqueued: the sender looks soon. */
@@ -76,17 +84,18 @@ export class ChatDestinations {
     if (!CHAT_KINDS.includes(input.kind)) {
       throw new FlowgateError('BAD_REQUEST', `kind must be one of ${CHAT_KINDS.join(', ')}`);
     }
-    await this.#checkUrl(input.url);
+    await this.#checkUrl(input.kind, input.url);
     const id = `chat_${randomUUID().replaceAll('-', '')}`;
     const now = this.#now();
-    return view(
+    const sealed = await this.#deps.urlKeys.seal(id, input.url);
+    return this.#view(
       await this.#unique(name, () =>
         this.#deps.store.transaction(async (tx) => {
           await insertChatDestination(tx, {
             destinationId: id,
             kind: input.kind,
             name,
-            url: input.url,
+            url: sealed,
             createdBy: options.createdBy ?? null,
             now,
           });
@@ -97,17 +106,24 @@ export class ChatDestinations {
   }
 
   async list(): Promise<ChatDestinationView[]> {
-    return (await this.#deps.store.read((db) => listChatDestinations(db))).map(view);
+    const records = await this.#deps.store.read((db) => listChatDestinations(db));
+    return Promise.all(records.map((record) => this.#view(record)));
   }
 
   async get(id: string): Promise<ChatDestinationView> {
-    return view(await this.#deps.store.read((db) => found(db, id)));
+    return this.#view(await this.#deps.store.read((db) => found(db, id)));
   }
 
   async update(id: string, changes: ChatDestinationChanges): Promise<ChatDestinationView> {
     const name = changes.name === undefined ? undefined : checkName(changes.name);
-    if (changes.url !== undefined) await this.#checkUrl(changes.url);
-    return view(
+    let sealed: string | undefined;
+    if (changes.url !== undefined) {
+      // The host allowed depends on the destination's kind, which a change cannot alter.
+      const { kind } = await this.#deps.store.read((db) => found(db, id));
+      await this.#checkUrl(kind, changes.url);
+      sealed = await this.#deps.urlKeys.seal(id, changes.url);
+    }
+    return this.#view(
       await this.#unique(name ?? '', () =>
         this.#deps.store.transaction(async (tx) => {
           await found(tx, id);
@@ -116,7 +132,7 @@ export class ChatDestinations {
             id,
             {
               ...(name !== undefined ? { name } : {}),
-              ...(changes.url !== undefined ? { url: changes.url } : {}),
+              ...(sealed !== undefined ? { url: sealed } : {}),
               ...(changes.active !== undefined ? { isActive: changes.active } : {}),
             },
             this.#now(),
@@ -206,9 +222,7 @@ export class ChatDestinations {
       return;
     }
     const { guard } = this.#deps;
-    const allowListed =
-      guard.hostAllowed(host) || (isIpLiteral(host) && !guard.addressProblem(host));
-    if (host !== 'hooks.slack.com' && !allowListed) return;
+    if (host !== 'hooks.slack.com' && !guard.operatorAllows(host)) return;
     await sendOutbound(guard, responseUrl, {
       headers: { 'content-type': 'application/json', 'user-agent': 'Flowgate-Chat' },
       body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
@@ -230,7 +244,40 @@ export class ChatDestinations {
     }
   }
 
-  async #checkUrl(url: string): Promise<void> {
+  /**
+   * Seals the URLs stored in plain text (rows older than sealing) and re-seals those sealed with the database's own
+   * key once FLOWGATE_JWT_SECRET is set; run at start, after the migrations.
+   */
+  sealStoredUrls(): Promise<number> {
+    return this.#deps.urlKeys.sealStoredUrls();
+  }
+
+  /** The URL to post to, opened from its stored form; throws UnsealError saying which key is missing. */
+  openUrl(record: Pick<ChatDestinationRecord, 'destinationId' | 'url'>): Promise<string> {
+    return this.#deps.urlKeys.open(record.destinationId, record.url);
+  }
+
+  async #view(record: ChatDestinationRecord): Promise<ChatDestinationView> {
+    const common = {
+      id: record.destinationId,
+      kind: record.kind,
+      name: record.name,
+      active: record.isActive,
+      createdBy: record.createdBy,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+    try {
+      return { ...common, url: maskUrl(await this.openUrl(record)) };
+    } catch (error) {
+      if (!(error instanceof UnsealError)) throw error;
+      return { ...common, url: '…', urlProblem: error.message };
+    }
+  }
+
+  async #checkUrl(kind: ChatKind, url: string): Promise<void> {
+    const hostProblem = chatHostProblem(kind, url, this.#deps.guard);
+    if (hostProblem) throw new FlowgateError('BAD_REQUEST', hostProblem);
     try {
       await this.#deps.guard.check(url);
     } catch (error) {
@@ -248,10 +295,6 @@ export class ChatDestinations {
 
 // Slack's own answers come within a second or two; a reply that takes longer is of no use to the member.
 const SLACK_REPLY_TIMEOUT_MS = 5_000;
-
-function isIpLiteral(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}
 
 function checkName(name: string): string {
   const trimmed = name.trim();
@@ -272,17 +315,4 @@ async function found(tx: Tx, id: string): Promise<ChatDestinationRecord> {
   const record = await getChatDestination(tx, id);
   if (!record) throw notFound();
   return record;
-}
-
-function view(record: ChatDestinationRecord): ChatDestinationView {
-  return {
-    id: record.destinationId,
-    kind: record.kind,
-    name: record.name,
-    url: record.url,
-    active: record.isActive,
-    createdBy: record.createdBy,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
 }

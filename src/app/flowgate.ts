@@ -88,6 +88,7 @@ import { Schedules } from './schedules.js';
 import { Triggers } from './triggers.js';
 import { Webhooks } from './webhooks.js';
 import { ChatDestinations } from './chat-destinations.js';
+import { ChatUrlKeys, serverSecretFromEnv } from './chat-url-keys.js';
 import {
   getAgentMetrics,
   getExecutionMetrics,
@@ -169,6 +170,11 @@ export interface ChatOptions {
   readonly publicUrl?: string;
   /** FLOWGATE_SLACK_SIGNING_SECRET: verifies `POST /api/integrations/slack/actions`. */
   readonly slackSigningSecret?: string;
+  /**
+   * The server's secret (FLOWGATE_JWT_SECRET, read from the environment when not given): destination URLs are
+   * encrypted with a key derived from it. Without one, a random key kept in the database is used.
+   */
+  readonly secret?: string;
 }
 
 /** An operator's exceptions to the SSRF guard (FLOWGATE_OUTBOUND_ALLOWED_HOSTS, _CIDRS, FLOWGATE_ALLOW_HTTP_WEBHOOKS). */
@@ -270,6 +276,11 @@ export class Flowgate {
       store,
       clock: this.#env.clock,
       guard: this.outboundGuard,
+      urlKeys: new ChatUrlKeys({
+        store,
+        clock: this.#env.clock,
+        secret: options.chat?.secret ?? serverSecretFromEnv(),
+      }),
       slackSigningSecret: options.chat?.slackSigningSecret,
       enqueued: () => this.#outbox?.wake(),
     });
@@ -329,6 +340,7 @@ export class Flowgate {
           guard: this.outboundGuard,
           webhookTimeoutMs: options.outbound?.timeoutMs ?? 15_000,
           chatPublicUrl: chatPublicUrl(options),
+          openChatUrl: (destination) => this.chat.openUrl(destination),
           onError: options.onError ?? (() => undefined),
         },
         {
@@ -1085,7 +1097,17 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
     await store.close();
     throw error;
   }
-  return new Flowgate(store, registry, options, ai, plannerModel);
+  const flowgate = new Flowgate(store, registry, options, ai, plannerModel);
+  // Chat URLs stored in plain text by a version before sealing are sealed by the process that migrates.
+  if (options.migrate !== false) {
+    try {
+      await flowgate.chat.sealStoredUrls();
+    } catch (error) {
+      await flowgate.close();
+      throw error;
+    }
+  }
+  return flowgate;
 }
 
 /** Runs started in one call from which the planner's statistics are refreshed. */

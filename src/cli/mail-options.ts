@@ -22,10 +22,12 @@ export function outboundOptions(config: Config): OutboundOptions {
   };
 }
 
-/** Chat's settings of `serve`: where request pages are, and Slack's signing secret. */
+/** Chat's settings of `serve` and `worker`: where request pages are, Slack's signing secret, the server's secret. */
 export function chatOptions(config: Config): ChatOptions {
   return {
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(config.slackSigningSecret ? { slackSigningSecret: config.slackSigningSecret } : {}),
+    // Destination URLs are encrypted with a key derived from it.
+    ...(config.jwtSecret ? { secret: config.jwtSecret } : {}),
   };
 }

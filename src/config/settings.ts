@@ -110,7 +110,9 @@ export const SETTINGS = {
     env: 'FLOWGATE_JWT_SECRET',
     description:
       'The key that signs access tokens. Without it each start makes a random one, so access tokens do not ' +
-      'survive a restart and processes cannot share them (refresh tokens and API keys do survive).',
+      'survive a restart and processes cannot share them (refresh tokens and API keys do survive). Chat ' +
+      'destination URLs are encrypted with a key derived from it (without it, with a key kept in the database): ' +
+      'set the same value on every process, and keep it.',
     secret: true,
   }),
   adminPassword: setting({

@@ -127,6 +127,20 @@ export class OutboundGuard {
     );
   }
 
+  /**
+   * Whether the operator named this host: in FLOWGATE_OUTBOUND_ALLOWED_HOSTS, or an address literal inside
+   * FLOWGATE_OUTBOUND_ALLOWED_CIDRS. Being a public address is not enough: this is for policies stricter than the
+   * guard's own (chat destinations accept their service's hosts only, unless the operator says otherwise).
+   */
+  operatorAllows(hostname: string): boolean {
+    if (this.hostAllowed(hostname)) return true;
+    const literal = literalAddress(hostname);
+    if (literal === undefined) return false;
+    const mapped = isIP(literal) === 6 ? mappedIpv4(literal) : undefined;
+    if (mapped !== undefined) return this.#cidrs.check(mapped, 'ipv4');
+    return this.#cidrs.check(literal, isIP(literal) === 4 ? 'ipv4' : 'ipv6');
+  }
+
   /** Parses the URL and checks what can be checked without DNS: scheme, credentials, an IP literal host. */
   parse(url: string): URL {
     let parsed: URL;

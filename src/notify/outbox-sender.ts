@@ -39,6 +39,8 @@ import { isPermanentSmtpError, type Mailer } from './mailer.js';
 import { wantsMail } from './preferences.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { attemptChat, CHAT_MAX_AGE_MS, nextChatAttemptAt } from './chat-attempt.js';
+import { chatHostProblem } from './chat-hosts.js';
+import { UnsealError } from './sealed-text.js';
 import { slackMessage, teamsMessage, type ChatMessageInput } from './chat-payloads.js';
 import {
   LINK_KINDS,
@@ -86,6 +88,8 @@ export interface OutboxSenderDeps {
   readonly webhookTimeoutMs: number;
   /** Where request pages are (`<chatPublicUrl>/requests/<id>`): chat messages link there; without it none is sent. */
   readonly chatPublicUrl?: string | undefined;
+  /** A destination's URL from its stored, encrypted form; throws (UnsealError) when this server lacks the key. */
+  readonly openChatUrl: (destination: ChatDestinationRecord) => Promise<string>;
   readonly onError: (error: unknown) => void;
 }
 
@@ -451,9 +455,20 @@ export class OutboxSender {
     const body = JSON.stringify(
       job.destination.kind === 'teams' ? teamsMessage(input) : slackMessage(input),
     );
+    let url: string;
+    try {
+      url = await this.#deps.openChatUrl(job.destination);
+    } catch (error) {
+      // A missing key stays missing until an operator acts: retrying would only repeat the refusal.
+      if (!(error instanceof UnsealError)) throw error;
+      return refusedChat(base, this.#deps.clock.now(), error.message);
+    }
+    // Checked again at send: a row saved before the check existed, or an allow-list narrowed since.
+    const hostProblem = chatHostProblem(job.destination.kind, url, this.#deps.guard);
+    if (hostProblem) return refusedChat(base, this.#deps.clock.now(), hostProblem);
     const nowMs = this.#deps.clock.now();
     const result = await attemptChat(this.#deps.guard, {
-      url: job.destination.url,
+      url,
       body,
       timeoutMs: this.#deps.webhookTimeoutMs,
       nowMs,
@@ -577,6 +592,15 @@ function summaryOf(request: HitlRequestRecord): RequestSummary {
     proposed: context?.proposed ?? null,
     expiresAt: request.expiresAt,
   };
+}
+
+/** A chat attempt refused before any connection: failed at once, saying why. */
+function refusedChat(
+  base: { messageId: string; attempt: number; sender: string },
+  now: number,
+  error: string,
+): AttemptOutcome {
+  return { ...base, now: toIso(now), response: null, statusCode: null, outcome: 'failed', error };
 }
 
 function chatInput(job: ChatJob): ChatMessageInput {

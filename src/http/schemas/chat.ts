@@ -8,7 +8,15 @@ export const ChatDestination = z
     id: z.string(),
     kind: ChatKind,
     name: z.string(),
-    url: z.string(),
+    url: z
+      .string()
+      .describe(
+        'Masked (`https://hooks.slack.com/…Xa9Q`): the URL is a credential, stored encrypted and never shown again',
+      ),
+    urlProblem: z
+      .string()
+      .optional()
+      .describe('Why the stored URL cannot be read here (encrypted with a key this server lacks)'),
     active: z.boolean(),
     createdBy: z.string().nullable(),
     createdAt: z.string(),

@@ -108,6 +108,34 @@ export async function updateChatDestination(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Every destination's stored URL (sealed, or plain in rows older than sealing), for sealing them at start. */
+export async function listChatDestinationUrls(
+  tx: Tx,
+): Promise<{ destinationId: string; url: string }[]> {
+  const rows = await tx
+    .selectFrom('chat_destinations')
+    .select(['destination_id', 'url'])
+    .orderBy('destination_id')
+    .execute();
+  return rows.map((row) => ({ destinationId: row.destination_id, url: row.url }));
+}
+
+/** Replaces a stored URL only if it still is `expected`; false when another writer changed it first. */
+export async function replaceChatDestinationUrl(
+  tx: Tx,
+  destinationId: string,
+  expected: string,
+  url: string,
+): Promise<boolean> {
+  const result = await tx
+    .updateTable('chat_destinations')
+    .set({ url })
+    .where('destination_id', '=', destinationId)
+    .where('url', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Returns false when there is no such destination. Its outbox messages stay, and are skipped when their turn comes. */
 export async function deleteChatDestination(tx: Tx, destinationId: string): Promise<boolean> {
   const result = await tx
