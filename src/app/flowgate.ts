@@ -295,6 +295,10 @@ export class Flowgate {
     });
     this.#env = { ...this.#env, notices };
     let gateway: Promise<ModelGateway> | undefined;
+    let aiSetup: Promise<AiSetup> | undefined;
+    // A client process (workers: false) resolves the providers and prices only when it first plans.
+    const planningAi = () =>
+      (aiSetup ??= ai ? Promise.resolve(ai) : resolveAi(options.ai, process.env));
     this.plans = new Plans({
       store,
       registry,
@@ -303,10 +307,9 @@ export class Flowgate {
       ...(options.planner?.maxRepairs !== undefined
         ? { maxRepairs: options.planner.maxRepairs }
         : {}),
-      // A client process (workers: false) resolves the providers only when it first plans.
       gateway: () =>
-        (gateway ??= (async () =>
-          modelGateway(ai ?? (await resolveAi(options.ai, process.env)), this.#env.clock))()),
+        (gateway ??= planningAi().then((setup) => modelGateway(setup, this.#env.clock))),
+      prices: () => planningAi().then((setup) => setup.prices),
       announce: (tx, type, data, now) => notices.planEvent(tx, type, data, now),
       run: async (document, actor, input) => {
         const stored = await this.putDag(document, { createdBy: actor });

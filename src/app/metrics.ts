@@ -4,7 +4,8 @@
  * the caller may see (undefined: all), so that nobody learns about runs of DAGs hidden from them.
  */
 import type { Store } from '../store/port.js';
-import { aiUsageRows, type AiUsageRow } from '../store/repositories/ai-calls.js';
+import { aiUsageRows } from '../store/repositories/ai-calls.js';
+import { usageItems, type AiUsageItem } from './ai-usage.js';
 import {
   agentStats,
   executionTotals,
@@ -157,8 +158,8 @@ export async function getExecutionMetrics(
 export interface GaugeCounts {
   readonly runs: { status: string; count: number }[];
   readonly pendingHitl: number;
-  /** Model calls, tokens and cost per provider and model, over all runs kept (the AI counters). */
-  readonly aiUsage: readonly AiUsageRow[];
+  /** Model calls, tokens and cost per source, provider and model, over all runs kept and all plans (the AI counters). */
+  readonly aiUsage: readonly AiUsageItem[];
 }
 
 /**
@@ -166,5 +167,8 @@ export interface GaugeCounts {
  * read from the store, not counted in memory, so that calls made by every worker process show, not only this one's.
  */
 export function getGaugeCounts(store: Store): Promise<GaugeCounts> {
-  return store.read(async (db) => ({ ...(await gaugeCounts(db)), aiUsage: await aiUsageRows(db) }));
+  return store.read(async (db) => ({
+    ...(await gaugeCounts(db)),
+    aiUsage: await usageItems(db, {}, 'all'),
+  }));
 }

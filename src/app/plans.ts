@@ -10,10 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ModelGateway } from '../ai/gateway.js';
+import { estimateDagCost, type CostEstimate } from '../ai/cost-estimate.js';
+import type { ModelAttempt, ModelGateway } from '../ai/gateway.js';
+import type { PriceBook } from '../ai/pricing.js';
 import { readPlannerModel, SETTINGS } from '../config/settings.js';
 import { AI_PROVIDERS, type AiProvider } from '../definition/ai-spec.js';
-import type { DagProblem } from '../definition/index.js';
+import { parseDag, type DagProblem } from '../definition/index.js';
 import type { Registry } from '../engine/registry.js';
 import { judge, Planner, unusableAnswer, type Draft } from '../planner/planner.js';
 import type { PlannerMessage, StepDescription } from '../planner/prompt.js';
@@ -35,6 +37,11 @@ import {
   updatePlanStatus,
   type PlanRecord,
 } from '../store/repositories/plans.js';
+import {
+  insertPlannerCall,
+  plannerCallsByPlan,
+  type PlanCallTotals,
+} from '../store/repositories/planner-calls.js';
 import { cursorPair, pageLimit } from './paging.js';
 import { encodeCursor } from './views.js';
 
@@ -89,6 +96,13 @@ export interface PlanView {
   readonly dagId: string | null;
   readonly dagVersion: number | null;
   readonly workflowId: string | null;
+  /**
+   * What the plan's AI nodes may cost when it runs, priced like the calls will be (assumptions in `basis`); null when
+   * the plan is not a DAG that parses.
+   */
+  readonly estimate: CostEstimate | null;
+  /** What drafting the plan cost: the planner's own model calls, every round and try; null before any. */
+  readonly plannerUsage: PlanCallTotals | null;
 }
 
 export interface DraftedPlanView extends PlanView {
@@ -114,6 +128,8 @@ export interface PlansDeps {
   readonly clock: Clock;
   /** The model gateway, made when first needed. */
   readonly gateway: () => Promise<ModelGateway>;
+  /** The price book the gateway prices calls by (for estimates), made when first needed. */
+  readonly prices: () => Promise<PriceBook>;
   readonly model: PlannerModel | undefined;
   readonly maxRepairs?: number;
   /** Tells other systems (webhooks `plan.*`) inside the transaction that records the change. */
@@ -165,7 +181,7 @@ export class Plans {
     }
     const planId = randomUUID();
     const conversationId = input.conversationId ?? randomUUID();
-    const draft = await this.#draft(model, request, historyOf(earlier), planId);
+    const draft = await this.#draft(model, request, historyOf(earlier), planId, conversationId);
     const problems = draft.problems;
     const status = problems.length === 0 ? PlanStatus.pendingApproval : PlanStatus.invalid;
     const now = toIso(this.#deps.clock.now());
@@ -207,7 +223,7 @@ export class Plans {
     });
     const stored = await this.#load(planId, actor);
     return {
-      ...view(stored),
+      ...(await this.#view(stored)),
       summary: draft.summary ?? null,
       fixes: draft.fixes,
       rounds: draft.rounds,
@@ -218,7 +234,7 @@ export class Plans {
     const plan = await this.#load(planId, actor);
     const versions = await this.#deps.store.read((db) => listPlanVersions(db, planId));
     return {
-      ...view(plan),
+      ...(await this.#view(plan)),
       versions: versions.map((v) => ({
         version: v.version,
         createdBy: v.createdBy,
@@ -245,7 +261,7 @@ export class Plans {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: page.map(view),
+      items: await this.#views(page),
       nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.planId]) : null,
     };
   }
@@ -281,7 +297,7 @@ export class Plans {
       }),
     );
     if (!replaced) throw staleVersion(current);
-    return view(await this.#load(planId, actor));
+    return this.#view(await this.#load(planId, actor));
   }
 
   /**
@@ -343,7 +359,7 @@ export class Plans {
         now,
       );
     });
-    return view(await this.#load(planId, actor));
+    return this.#view(await this.#load(planId, actor));
   }
 
   async reject(planId: string, reason: string, actor: Actor): Promise<PlanView> {
@@ -371,7 +387,7 @@ export class Plans {
       return done;
     });
     if (!rejected) throw staleVersion(current);
-    return view(await this.#load(planId, actor));
+    return this.#view(await this.#load(planId, actor));
   }
 
   async conversation(
@@ -394,6 +410,23 @@ export class Plans {
     };
   }
 
+  #view(plan: PlanRecord): Promise<PlanView> {
+    return this.#views([plan]).then((views) => views[0]!);
+  }
+
+  /** Plans as the API shows them: with their cost estimate and what drafting them cost (one query for the page). */
+  async #views(plans: readonly PlanRecord[]): Promise<PlanView[]> {
+    if (plans.length === 0) return [];
+    const prices = await this.#deps.prices();
+    const usage = await this.#deps.store.read((db) =>
+      plannerCallsByPlan(
+        db,
+        plans.map((p) => p.planId),
+      ),
+    );
+    return plans.map((plan) => view(plan, prices, usage.get(plan.planId) ?? null));
+  }
+
   async #load(planId: string, actor: Actor): Promise<PlanRecord> {
     const plan = await this.#deps.store.read((db) => getPlan(db, planId));
     // Another person's plan is as absent as one that does not exist.
@@ -406,13 +439,22 @@ export class Plans {
     request: string,
     history: PlannerMessage[],
     planId: string,
+    conversationId: string,
   ): Promise<Draft> {
     const gateway = await this.#deps.gateway();
+    let round = 0;
+    // Each round's row holds what it added to the conversation (the rows together are the transcript).
+    let sentCount = 0;
     const planner = new Planner({
       registry: this.#deps.registry,
       steps: () => stepsOf(this.#deps.registry),
       ...(this.#deps.maxRepairs !== undefined ? { maxRepairs: this.#deps.maxRepairs } : {}),
       ask: async (question) => {
+        round++;
+        const added = question.messages.slice(sentCount);
+        sentCount = question.messages.length;
+        const record = (attempt: ModelAttempt) =>
+          this.#recordCall(model, { planId, conversationId, round, added }, attempt);
         try {
           const answer = await gateway.call(
             {
@@ -423,7 +465,7 @@ export class Plans {
               output: question.output,
               signal: question.signal,
             },
-            () => Promise.resolve(),
+            record,
           );
           return { object: answer.object, text: answer.text };
         } catch (error) {
@@ -444,6 +486,45 @@ export class Plans {
       dagId: dagIdOf(planId),
       signal: AbortSignal.timeout(PLANNER_CALL_TIMEOUT_MS * ((this.#deps.maxRepairs ?? 3) + 1)),
     });
+  }
+
+  /** Records one try of a planner call, with its usage and cost, before the planner reads its answer. */
+  #recordCall(
+    model: PlannerModel,
+    call: {
+      planId: string;
+      conversationId: string;
+      round: number;
+      added: readonly PlannerMessage[];
+    },
+    attempt: ModelAttempt,
+  ): Promise<void> {
+    return this.#deps.store.transaction((tx) =>
+      insertPlannerCall(tx, {
+        executionId: randomUUID(),
+        planId: call.planId,
+        conversationId: call.conversationId,
+        round: call.round,
+        attempt: attempt.attempt,
+        status: attempt.ok ? 'completed' : 'failed',
+        input: JSON.stringify(call.added),
+        output: attempt.answer ? JSON.stringify(attempt.answer) : null,
+        error: attempt.error ?? null,
+        startedAt: toIso(attempt.startedAt),
+        completedAt: toIso(attempt.finishedAt),
+        durationMs: attempt.finishedAt - attempt.startedAt,
+        provider: model.provider,
+        model: model.model,
+        responseModel: attempt.responseModel ?? null,
+        inputTokens: attempt.usage.inputTokens ?? null,
+        outputTokens: attempt.usage.outputTokens ?? null,
+        cachedInputTokens: attempt.usage.cachedInputTokens ?? null,
+        reasoningTokens: attempt.usage.reasoningTokens ?? null,
+        costUsd: attempt.cost.costUsd,
+        costSource: attempt.cost.source,
+        httpStatus: attempt.httpStatus ?? null,
+      }),
+    );
   }
 }
 
@@ -497,7 +578,7 @@ function asObject(value: unknown): Record<string, unknown> {
     : {};
 }
 
-function view(plan: PlanRecord): PlanView {
+function view(plan: PlanRecord, prices: PriceBook, usage: PlanCallTotals | null): PlanView {
   const document = fromJson<Record<string, unknown>>(plan.planJson) ?? null;
   return {
     planId: plan.planId,
@@ -520,7 +601,19 @@ function view(plan: PlanRecord): PlanView {
     dagId: plan.dagId,
     dagVersion: plan.dagVersion,
     workflowId: plan.workflowId,
+    estimate: estimateOf(document, prices),
+    plannerUsage: usage,
   };
+}
+
+/** The plan's AI cost estimate, when it parses as a DAG (unknown tools or agents do not stop an estimate). */
+function estimateOf(
+  document: Record<string, unknown> | null,
+  prices: PriceBook,
+): CostEstimate | null {
+  if (document === null) return null;
+  const parsed = parseDag(document);
+  return parsed.ok ? estimateDagCost(parsed.dag, prices) : null;
 }
 
 /** The nodes that will ask a person: human nodes, and AI nodes that gate their tool calls. */

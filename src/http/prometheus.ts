@@ -126,37 +126,37 @@ export class MetricsCollector {
   }
 
   /**
-   * AI calls, tokens and cost by provider and model. They are totals kept in the store (every worker process's calls,
-   * this one's or not), set at each scrape: they only grow, except when retention deletes old runs, which Prometheus
-   * reads as a counter reset.
+   * AI calls, tokens and cost by source (`runs`: AI nodes; `planner`: drafting plans), provider and model. They are
+   * totals kept in the store (every worker process's calls, this one's or not), set at each scrape: they only grow,
+   * except when retention deletes old runs, which Prometheus reads as a counter reset.
    */
   #aiCounters(counts: () => Promise<GaugeCounts>): void {
     const registers = [this.registry];
-    const calls: Counter<'provider' | 'model' | 'status'> = new Counter({
+    const calls: Counter<'source' | 'provider' | 'model' | 'status'> = new Counter({
       name: 'flowgate_ai_calls_total',
-      help: 'AI model calls (every try) by provider, model and status (completed, failed).',
-      labelNames: ['provider', 'model', 'status'],
+      help: 'AI model calls (every try) by source (runs, planner), provider, model and status (completed, failed).',
+      labelNames: ['source', 'provider', 'model', 'status'],
       registers,
       async collect() {
         const rows = (await counts()).aiUsage;
         calls.reset();
         for (const row of rows) {
-          const labels = { provider: row.provider, model: row.model };
+          const labels = { source: row.source, provider: row.provider, model: row.model };
           calls.inc({ ...labels, status: 'completed' }, row.calls - row.failedCalls);
           if (row.failedCalls > 0) calls.inc({ ...labels, status: 'failed' }, row.failedCalls);
         }
       },
     });
-    const tokens: Counter<'provider' | 'model' | 'type'> = new Counter({
+    const tokens: Counter<'source' | 'provider' | 'model' | 'type'> = new Counter({
       name: 'flowgate_ai_tokens_total',
-      help: 'AI tokens by provider, model and type (input, output, cached_input, reasoning).',
-      labelNames: ['provider', 'model', 'type'],
+      help: 'AI tokens by source, provider, model and type (input, output, cached_input, reasoning).',
+      labelNames: ['source', 'provider', 'model', 'type'],
       registers,
       async collect() {
         const rows = (await counts()).aiUsage;
         tokens.reset();
         for (const row of rows) {
-          const labels = { provider: row.provider, model: row.model };
+          const labels = { source: row.source, provider: row.provider, model: row.model };
           tokens.inc({ ...labels, type: 'input' }, row.inputTokens);
           tokens.inc({ ...labels, type: 'output' }, row.outputTokens);
           tokens.inc({ ...labels, type: 'cached_input' }, row.cachedInputTokens);
@@ -164,27 +164,32 @@ export class MetricsCollector {
         }
       },
     });
-    const cost: Counter<'provider' | 'model'> = new Counter({
+    const cost: Counter<'source' | 'provider' | 'model'> = new Counter({
       name: 'flowgate_ai_cost_usd_total',
-      help: 'AI cost in US dollars by provider and model, over the priced calls.',
-      labelNames: ['provider', 'model'],
+      help: 'AI cost in US dollars by source, provider and model, over the priced calls.',
+      labelNames: ['source', 'provider', 'model'],
       registers,
       async collect() {
         const rows = (await counts()).aiUsage;
         cost.reset();
-        for (const row of rows) cost.inc({ provider: row.provider, model: row.model }, row.costUsd);
+        for (const row of rows) {
+          cost.inc({ source: row.source, provider: row.provider, model: row.model }, row.costUsd);
+        }
       },
     });
-    const unpriced: Counter<'provider' | 'model'> = new Counter({
+    const unpriced: Counter<'source' | 'provider' | 'model'> = new Counter({
       name: 'flowgate_ai_unpriced_calls_total',
       help: 'Completed AI calls without a known price (their cost is missing from flowgate_ai_cost_usd_total).',
-      labelNames: ['provider', 'model'],
+      labelNames: ['source', 'provider', 'model'],
       registers,
       async collect() {
         const rows = (await counts()).aiUsage;
         unpriced.reset();
         for (const row of rows) {
-          unpriced.inc({ provider: row.provider, model: row.model }, row.unpricedCalls);
+          unpriced.inc(
+            { source: row.source, provider: row.provider, model: row.model },
+            row.unpricedCalls,
+          );
         }
       },
     });

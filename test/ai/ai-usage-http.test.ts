@@ -24,6 +24,7 @@ interface Figures {
 }
 interface UsageBody {
   items: (Figures & {
+    source: string;
     provider: string;
     model: string;
     dagId: string | null;
@@ -32,6 +33,7 @@ interface UsageBody {
   })[];
   totals: Figures;
   byProvider: Record<string, Figures>;
+  bySource: Record<'runs' | 'planner', Figures>;
 }
 
 function aiDag(dagId: string, data: Record<string, unknown>, permissions?: object) {
@@ -146,6 +148,9 @@ for (const dialect of DIALECTS) {
       expect(body.byProvider.openai!.costUsd).toBeGreaterThan(0);
       expect(body.byProvider.gemini).toMatchObject({ costUsd: 0, unpricedCalls: 1 });
       expect(body.totals).toMatchObject({ calls: 3, failedCalls: 1, unpricedCalls: 1 });
+      // Nothing was planned: every call is a run's.
+      expect(body.items.every((i) => i.source === 'runs')).toBe(true);
+      expect(body.bySource.planner.calls).toBe(0);
     });
 
     it('shows only the DAGs the caller may see, and filters by DAG, run and time', async () => {
@@ -209,19 +214,19 @@ for (const dialect of DIALECTS) {
     it('exposes Prometheus counters for calls, tokens and cost by provider and model', async () => {
       const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(text).toContain(
-        'flowgate_ai_calls_total{provider="openai",model="gpt-4o-mini",status="completed"} 1',
+        'flowgate_ai_calls_total{source="runs",provider="openai",model="gpt-4o-mini",status="completed"} 1',
       );
       expect(text).toContain(
-        'flowgate_ai_calls_total{provider="openai",model="gpt-4o-mini",status="failed"} 1',
+        'flowgate_ai_calls_total{source="runs",provider="openai",model="gpt-4o-mini",status="failed"} 1',
       );
       expect(text).toContain(
-        'flowgate_ai_tokens_total{provider="openai",model="gpt-4o-mini",type="input"} 1000',
+        'flowgate_ai_tokens_total{source="runs",provider="openai",model="gpt-4o-mini",type="input"} 1000',
       );
       expect(text).toMatch(
-        /^flowgate_ai_cost_usd_total\{provider="openai",model="gpt-4o-mini"\} 0\.\d+/m,
+        /^flowgate_ai_cost_usd_total\{source="runs",provider="openai",model="gpt-4o-mini"\} 0\.\d+/m,
       );
       expect(text).toContain(
-        'flowgate_ai_unpriced_calls_total{provider="gemini",model="gemini-nobody-prices"} 1',
+        'flowgate_ai_unpriced_calls_total{source="runs",provider="gemini",model="gemini-nobody-prices"} 1',
       );
       // Aggregates only: no DAG or run ids.
       expect(text).not.toContain('secret_ai');

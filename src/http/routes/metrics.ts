@@ -87,7 +87,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
       schema: {
         tags: ['metrics'],
         summary:
-          'AI usage: model calls, tokens and cost per provider and model (and per DAG, run or node), unpriced calls apart',
+          "AI usage: model calls, tokens and cost per provider and model (and per DAG, run or node), unpriced calls apart; the planner's own calls as source planner",
         security: BEARER,
         querystring: AiUsageQuery,
         response: { 200: AiUsage, ...errorResponses(400, 401, 404) },
@@ -98,8 +98,9 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
       const window = { ...(since ? { since } : {}), ...(until ? { until } : {}), by };
       if (workflowId !== undefined) {
         const { run } = await visibleRun(flowgate, actorOf(request), workflowId);
-        return flowgate.aiUsage({ ...window, workflowId: run.workflowId });
+        return flowgate.aiUsage({ ...window, workflowId: run.workflowId, planner: 'none' });
       }
+      const actor = actorOf(request);
       const scope = await scopeOf(request);
       // A DAG the caller may not see filters to nothing, as if it had no calls.
       const dagIds =
@@ -108,7 +109,14 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
           : scope.dagIds === undefined || scope.dagIds.includes(dagId)
             ? [dagId]
             : [];
-      return flowgate.aiUsage({ ...window, ...(dagIds ? { dagIds } : {}) });
+      // The planner's calls belong to no DAG: all of them for an admin, else those of the caller's own plans.
+      const planner =
+        dagId !== undefined
+          ? ('none' as const)
+          : scope.dagIds === undefined
+            ? ('all' as const)
+            : { userId: actor.userId };
+      return flowgate.aiUsage({ ...window, ...(dagIds ? { dagIds } : {}), planner });
     },
   );
 

@@ -105,10 +105,16 @@ export const AiUsage = z
         dagId: z.string().nullable(),
         workflowId: z.string().nullable(),
         nodeId: z.string().nullable(),
+        source: z
+          .enum(['runs', 'planner'])
+          .describe(
+            "runs: AI nodes of runs; planner: the planner's calls drafting plans (no DAG or run)",
+          ),
         ...AiUsageFigures,
       }),
     ),
     totals: z.object(AiUsageFigures),
     byProvider: z.record(z.string(), z.object(AiUsageFigures)),
+    bySource: z.object({ runs: z.object(AiUsageFigures), planner: z.object(AiUsageFigures) }),
   })
   .describe('AI model calls, tokens and cost over the DAGs the caller may see');

@@ -3,6 +3,42 @@ import { z } from 'zod';
 
 const DagProblem = z.object({ code: z.string(), path: z.string(), message: z.string() });
 
+const CostEstimate = z
+  .object({
+    nodes: z
+      .array(
+        z.object({
+          nodeId: z.string(),
+          provider: z.string(),
+          model: z.string(),
+          calls: z.number().int().describe('1 without tools; maxSteps (an upper bound) with tools'),
+          inputTokens: z.number(),
+          outputTokens: z.number(),
+          costUsd: z.number().nullable().describe('Null when the model has no known price'),
+          basis: z.string().describe('The assumptions behind the figures'),
+        }),
+      )
+      .readonly(),
+    costUsd: z
+      .number()
+      .nullable()
+      .describe('Sum over the priced AI nodes; null when no AI node is priced'),
+    unpricedNodes: z.array(z.string()).readonly(),
+    budgetUsd: z.number().nullable().describe("The DAG's settings.aiBudget.usd, if any"),
+  })
+  .describe("An estimate of the plan's AI cost when it runs, from its definition alone");
+
+const PlannerUsage = z
+  .object({
+    calls: z.number().int().describe('Model calls tried, every round and retry'),
+    failedCalls: z.number().int(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    costUsd: z.number().nullable().describe('Over the priced calls; null when none was priced'),
+    unpricedCalls: z.number().int(),
+  })
+  .describe("What drafting the plan cost: the planner's own model calls");
+
 export const Plan = z
   .object({
     planId: z.string(),
@@ -29,6 +65,8 @@ export const Plan = z
     dagId: z.string().nullable(),
     dagVersion: z.number().int().nullable(),
     workflowId: z.string().nullable(),
+    estimate: CostEstimate.nullable().describe('Null when the plan is not a DAG that parses'),
+    plannerUsage: PlannerUsage.nullable(),
   })
   .describe('A plan: a DAG drafted from a request, run only once a person approves it');
 

@@ -1,0 +1,206 @@
+/**
+ * The planner's own model calls, as rows of `agent_executions` with kind `planner_call` (migration 0012): no run, but
+ * the plan they drafted (`plan_id`), its conversation (`loop_key`) and the round (`step_key`, `round:N`). Each try is
+ * written the moment it ends, like an AI node's, so a draft that fails half-way still shows what it spent.
+ */
+import { sql, type SqlBool } from 'kysely';
+
+import type { Tx } from '../port.js';
+
+export const PLANNER_CALL_KIND = 'planner_call';
+
+export interface NewPlannerCall {
+  readonly executionId: string;
+  readonly planId: string;
+  readonly conversationId: string;
+  /** 1 for the first answer, one more per repair round. */
+  readonly round: number;
+  /** The try within the round (1, then 2 after a retried failure, ...). */
+  readonly attempt: number;
+  readonly status: 'completed' | 'failed';
+  readonly input: string | null;
+  readonly output: string | null;
+  readonly error: string | null;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly durationMs: number;
+  readonly provider: string;
+  readonly model: string;
+  readonly responseModel: string | null;
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly cachedInputTokens: number | null;
+  readonly reasoningTokens: number | null;
+  readonly costUsd: number | null;
+  readonly costSource: string | null;
+  readonly httpStatus: number | null;
+}
+
+export async function insertPlannerCall(tx: Tx, row: NewPlannerCall): Promise<void> {
+  await tx
+    .insertInto('agent_executions')
+    .values({
+      execution_id: row.executionId,
+      agent_id: `${row.provider}:${row.model}`,
+      kind: PLANNER_CALL_KIND,
+      workflow_id: null,
+      node_id: null,
+      plan_id: row.planId,
+      loop_key: row.conversationId,
+      step_key: `round:${row.round}`,
+      attempt: row.attempt,
+      status: row.status,
+      input: row.input,
+      output: row.output,
+      error: row.error,
+      started_at: row.startedAt,
+      completed_at: row.completedAt,
+      duration_ms: Math.round(row.durationMs),
+      provider: row.provider,
+      model: row.model,
+      response_model: row.responseModel,
+      input_tokens: row.inputTokens,
+      output_tokens: row.outputTokens,
+      cached_input_tokens: row.cachedInputTokens,
+      reasoning_tokens: row.reasoningTokens,
+      cost_usd: row.costUsd,
+      cost_source: row.costSource,
+      http_status: row.httpStatus,
+    })
+    .execute();
+}
+
+export interface PlannerUsageFilter {
+  /** Only calls for plans of this person (a call whose draft stored no plan has no owner, and shows only unfiltered). */
+  readonly userId?: string;
+  readonly planId?: string;
+  /** ISO timestamps: calls started at or after `since`, before `until`. */
+  readonly since?: string;
+  readonly until?: string;
+}
+
+export interface PlannerUsageRow {
+  readonly provider: string;
+  readonly model: string;
+  /** Tries, retries included. */
+  readonly calls: number;
+  readonly failedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly reasoningTokens: number;
+  /** Over the priced calls. */
+  readonly costUsd: number;
+  /** Completed calls without a price. */
+  readonly unpricedCalls: number;
+}
+
+/** The planner's calls summed per provider and model. */
+export async function plannerUsageRows(
+  tx: Tx,
+  filter: PlannerUsageFilter = {},
+): Promise<PlannerUsageRow[]> {
+  const completed = sql<SqlBool>`${sql.ref('e.status')} = 'completed'`;
+  const sumOf = (column: string) => sql<unknown>`sum(${sql.ref(column)})`;
+  let query = tx
+    .selectFrom('agent_executions as e')
+    .select((eb) => [
+      sql<string>`coalesce(${sql.ref('e.provider')}, '')`.as('provider'),
+      sql<string>`coalesce(${sql.ref('e.model')}, '')`.as('model'),
+      eb.fn.countAll().as('calls'),
+      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
+        'failedCalls',
+      ),
+      sumOf('e.input_tokens').as('inputTokens'),
+      sumOf('e.output_tokens').as('outputTokens'),
+      sumOf('e.cached_input_tokens').as('cachedInputTokens'),
+      sumOf('e.reasoning_tokens').as('reasoningTokens'),
+      sumOf('e.cost_usd').as('costUsd'),
+      sql<unknown>`sum(case when ${completed} and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
+        'unpricedCalls',
+      ),
+    ])
+    .where('e.kind', '=', PLANNER_CALL_KIND)
+    .groupBy(['e.provider', 'e.model'])
+    .orderBy('e.provider')
+    .orderBy('e.model');
+  if (filter.planId !== undefined) query = query.where('e.plan_id', '=', filter.planId);
+  if (filter.userId !== undefined) {
+    const userId = filter.userId;
+    query = query.where('e.plan_id', 'in', (eb) =>
+      eb.selectFrom('plans').select('plan_id').where('user_id', '=', userId),
+    );
+  }
+  if (filter.since !== undefined) query = query.where('e.started_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('e.started_at', '<', filter.until);
+  const rows = (await query.execute()) as Record<string, unknown>[];
+  return rows.map((row) => ({
+    provider: String(row.provider),
+    model: String(row.model),
+    calls: num(row.calls),
+    failedCalls: num(row.failedCalls),
+    inputTokens: num(row.inputTokens),
+    outputTokens: num(row.outputTokens),
+    cachedInputTokens: num(row.cachedInputTokens),
+    reasoningTokens: num(row.reasoningTokens),
+    costUsd: num(row.costUsd),
+    unpricedCalls: num(row.unpricedCalls),
+  }));
+}
+
+function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export interface PlanCallTotals {
+  readonly calls: number;
+  readonly failedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Over the priced calls; null when none was priced. */
+  readonly costUsd: number | null;
+  readonly unpricedCalls: number;
+}
+
+/** What drafting each plan spent (every round and try), by plan id; a plan without calls is absent. */
+export async function plannerCallsByPlan(
+  tx: Tx,
+  planIds: readonly string[],
+): Promise<Map<string, PlanCallTotals>> {
+  if (planIds.length === 0) return new Map();
+  const rows = (await tx
+    .selectFrom('agent_executions as e')
+    .select((eb) => [
+      'e.plan_id as planId',
+      eb.fn.countAll().as('calls'),
+      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
+        'failedCalls',
+      ),
+      sql<unknown>`sum(${sql.ref('e.input_tokens')})`.as('inputTokens'),
+      sql<unknown>`sum(${sql.ref('e.output_tokens')})`.as('outputTokens'),
+      sql<unknown>`sum(${sql.ref('e.cost_usd')})`.as('costUsd'),
+      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'completed' and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
+        'unpricedCalls',
+      ),
+    ])
+    .where('e.kind', '=', PLANNER_CALL_KIND)
+    .where('e.plan_id', 'in', [...planIds])
+    .groupBy('e.plan_id')
+    .execute()) as Record<string, unknown>[];
+  return new Map(
+    rows.map((row) => [
+      String(row.planId),
+      {
+        calls: num(row.calls),
+        failedCalls: num(row.failedCalls),
+        inputTokens: num(row.inputTokens),
+        outputTokens: num(row.outputTokens),
+        // sum() over nothing but nulls is null: no priced call.
+        costUsd: row.costUsd === null || row.costUsd === undefined ? null : num(row.costUsd),
+        unpricedCalls: num(row.unpricedCalls),
+      },
+    ]),
+  );
+}
