@@ -22,6 +22,8 @@ import {
   type Problem,
   type StepKind,
 } from '../lib/dag-document';
+import { setStepForm, stepForm } from '../lib/form-builder';
+import { FormBuilder } from './FormBuilder';
 import { HumanStepForm } from './HumanStepForm';
 import { messageOf } from './pending';
 
@@ -231,6 +233,14 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
           onApply={(settings) =>
             edit((document) => setHumanSettings(document, configuring, settings))
           }
+        />
+      ) : null}
+      {configuring !== '' && parsed.error === null && isHumanStep(parsed.document, configuring) ? (
+        <FormBuilder
+          key={`form:${configuring}@${history.at}`}
+          stepId={configuring}
+          initial={stepForm(parsed.document, configuring)}
+          onApply={(form) => edit((document) => setStepForm(document, configuring, form))}
         />
       ) : null}
       <button type="button" className="primary" disabled={busy} onClick={() => void save()}>
