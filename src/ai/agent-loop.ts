@@ -8,20 +8,29 @@
  * asked again, a committed tool result is not run again. At most the one step in flight is redone, and a tool gets
  * the same idempotency key each time (run, node and tool-call id).
  *
- * The loop is written so that a tool call can later stop and wait for a person (approved tool calls): each call is
- * its own step with its own key, and everything before it is already committed.
+ * A gated tool call (`approveTools`) waits for a person: the calls of that step that need nobody run and are
+ * committed, then the node parks (`ApprovalsNeeded`) and the engine raises one request per gated call. Each decision
+ * is journaled (`approval:N:<toolCallId>`) when the request closes; the node then runs again, replays its journal to
+ * the same step and runs (or not) each call as decided. A call identical to one already rejected in the conversation
+ * is rejected again without asking.
  */
 import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai';
 import { z } from 'zod';
 
 import {
+  evaluateCondition,
   hasTemplates,
   renderTemplates,
   type ExpressionScope,
   type NodeDefinition,
 } from '../definition/index.js';
 import { readAiSpec, type AiNodeSpec } from '../definition/ai-spec.js';
-import type { PromptAgentCall, PromptAgents } from '../engine/prompt-agents.js';
+import {
+  ApprovalsNeeded,
+  type PromptAgentCall,
+  type PromptAgents,
+  type ToolApprovalAsk,
+} from '../engine/prompt-agents.js';
 import type { Registry, RegisteredStep, StepContext } from '../engine/registry.js';
 import { runStep } from '../engine/run-step.js';
 import type { Store } from '../store/port.js';
@@ -37,6 +46,11 @@ import { toIso, type Clock } from '../shared/clock.js';
 import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
 import type { ModelAnswer, ModelAttempt, ModelGateway, RequestedToolCall } from './gateway.js';
+import {
+  approvalKey,
+  callSignature,
+  type ToolApprovalDecision,
+} from '../hitl/tool-approval.js';
 
 export interface AiNodeDeps {
   readonly store: Store;
@@ -61,7 +75,27 @@ export interface AiUsageSummary {
 }
 
 /** A tool's answer as stored and as the model reads it. */
-type ToolOutcome = { ok: true; value: unknown } | { ok: false; error: string };
+type ToolOutcome =
+  | {
+      ok: true;
+      value: unknown;
+      /** Who changed the arguments before approving, and how: the model is told. */
+      edited?: { by: string; input: unknown; changes: readonly unknown[] };
+    }
+  | { ok: false; error: string }
+  /** Not run: a person rejected the call (or it was a repeat of a rejected one); the reason goes to the model. */
+  | { ok: false; denied: string }
+  /** Not run: a person answered in words instead. */
+  | { ok: false; answered: string };
+
+/** What a run of the node knows of its gated calls: the decisions in its journal. */
+interface Approvals {
+  readonly decisions: ReadonlyMap<string, ToolApprovalDecision>;
+  /** Rejected calls by signature (tool and arguments), to reject a repeat without asking. */
+  readonly rejected: Map<string, ToolApprovalDecision>;
+  /** Requests raised so far (repeats rejected without asking are not counted). */
+  asked: number;
+}
 
 export class AiNodeRunner implements PromptAgents {
   readonly #deps: AiNodeDeps;
@@ -90,6 +124,7 @@ export class AiNodeRunner implements PromptAgents {
       return { loopKey, journal: new Map(entries.map((entry) => [entry.stepKey, entry.output])) };
     });
     const key = { workflowId: ctx.workflowId, nodeId: ctx.nodeId, loopKey };
+    const approvals = approvalsOf(journal);
 
     const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
     let sent: ModelMessage[] = [...messages];
@@ -111,12 +146,34 @@ export class AiNodeRunner implements PromptAgents {
         return this.#finish(answer, spec, ctx);
       }
       // Every call settles (and is recorded) before a failure ends this attempt, so no tool is still running when the
-      // next attempt replays the journal.
+      // next attempt replays the journal. A gated call nobody decided yet settles as undefined: the others still run.
+      const reasoning = reasoningOf(messages);
+      const asks: ToolApprovalAsk[] = [];
       const settled = await Promise.allSettled(
-        answer.toolCalls.map((call) => this.#toolCall(call, step, tools.steps, journal, key, ctx)),
+        answer.toolCalls.map(async (call) => {
+          const decided = await this.#gate(spec, call, step, tools.steps, approvals, key, ctx);
+          if (decided === 'ask') {
+            asks.push(askFor(call, step, tools.steps, reasoning, loopKey));
+            return undefined;
+          }
+          return this.#toolCall(call, step, tools.steps, journal, key, ctx, decided);
+        }),
       );
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw coerceError(failed.reason);
+      if (asks.length > 0) {
+        approvals.asked += asks.length;
+        if (approvals.asked > spec.maxToolApprovals) {
+          throw Object.assign(
+            new FlowgateError(
+              'NODE_FAILED',
+              `AI node ${node.id} asked for more than ${spec.maxToolApprovals} tool-call approvals (maxToolApprovals)`,
+            ),
+            { retriable: false },
+          );
+        }
+        throw new ApprovalsNeeded(asks);
+      }
       const outcomes = settled.map((r) => (r as PromiseFulfilledResult<ToolOutcome>).value);
       const results: ModelMessage = {
         role: 'tool',
@@ -193,6 +250,60 @@ export class AiNodeRunner implements PromptAgents {
     );
   }
 
+  /**
+   * Whether a call may run: `run` (not gated, or approved: with the arguments the person approved), a decision that
+   * keeps it from running, or `ask` when it waits for a person. A call identical to one rejected earlier in the
+   * conversation is rejected again on the spot, and that is journaled like any decision.
+   */
+  async #gate(
+    spec: AiNodeSpec,
+    call: RequestedToolCall,
+    step: number,
+    steps: ReadonlyMap<string, RegisteredStep>,
+    approvals: Approvals,
+    key: { workflowId: string; nodeId: string; loopKey: string },
+    ctx: StepContext,
+  ): Promise<ToolApprovalDecision | 'ask' | undefined> {
+    const stepKey = approvalKey(step, call.toolCallId);
+    const decided = approvals.decisions.get(stepKey);
+    if (decided) return decided;
+    // An unknown tool or arguments that do not fit its schema are told to the model; nobody is asked to approve them.
+    const registered = steps.get(call.toolName);
+    if (!registered || inputProblem(registered.inputSchema, call.input) !== undefined) return undefined;
+    if (!(await isGated(spec, call))) return undefined;
+    const repeat = approvals.rejected.get(callSignature(call.toolName, call.input));
+    if (!repeat) return 'ask';
+    const decision: ToolApprovalDecision = {
+      toolName: call.toolName,
+      verdict: 'rejected',
+      requested: call.input ?? null,
+      input: call.input ?? null,
+      edits: [],
+      by: repeat.by,
+      reason: repeat.reason,
+      repeatOf: repeat.requestId ?? null,
+      requestId: null,
+    };
+    const now = toIso(this.#deps.clock.now());
+    await this.#record({
+      executionId: this.#deps.newId(),
+      kind: 'tool_approval',
+      agentId: call.toolName,
+      ...key,
+      stepKey,
+      attempt: ctx.attempt,
+      status: 'completed',
+      input: JSON.stringify(call.input ?? null),
+      output: JSON.stringify(decision),
+      error: null,
+      startedAt: now,
+      completedAt: now,
+      durationMs: 0,
+      toolCallId: call.toolCallId,
+    });
+    return decision;
+  }
+
   async #toolCall(
     call: RequestedToolCall,
     step: number,
@@ -200,14 +311,18 @@ export class AiNodeRunner implements PromptAgents {
     journal: ReadonlyMap<string, string | null>,
     key: { workflowId: string; nodeId: string; loopKey: string },
     ctx: StepContext,
+    decision: ToolApprovalDecision | undefined,
   ): Promise<ToolOutcome> {
     const stepKey = `tool:${step}:${call.toolCallId}`;
     if (journal.has(stepKey)) return fromJson<ToolOutcome>(journal.get(stepKey)) as ToolOutcome;
+    if (decision && decision.verdict !== 'approved') return refusedOutcome(decision);
+    // An approved call runs with the arguments the person approved (edited, perhaps; checked when they decided).
+    const input = decision ? decision.input : call.input;
     const startedAt = this.#deps.clock.now();
     const registered = steps.get(call.toolName);
     let outcome: ToolOutcome;
     let failure: Error | undefined;
-    const problem = registered ? inputProblem(registered.inputSchema, call.input) : 'unknown tool';
+    const problem = registered ? inputProblem(registered.inputSchema, input) : 'unknown tool';
     if (!registered || problem !== undefined) {
       // Told to the model, which may call again with better arguments.
       outcome = { ok: false, error: `invalid input for ${call.toolName}: ${problem}` };
@@ -218,7 +333,11 @@ export class AiNodeRunner implements PromptAgents {
           // Stable across re-runs of this one call, distinct from the node's other calls.
           idempotencyKey: `${ctx.workflowId}:${ctx.nodeId}:${call.toolCallId}`,
         };
-        outcome = { ok: true, value: await runStep(registered, call.input, toolCtx) };
+        const value = await runStep(registered, input, toolCtx);
+        outcome =
+          decision && decision.edits.length > 0
+            ? { ok: true, value, edited: { by: decision.by, input, changes: decision.edits } }
+            : { ok: true, value };
       } catch (error) {
         if (ctx.signal.aborted) throw error;
         const serialized = serializeError(error);
@@ -236,9 +355,9 @@ export class AiNodeRunner implements PromptAgents {
       stepKey,
       attempt: ctx.attempt,
       status: failure === undefined ? 'completed' : 'failed',
-      input: JSON.stringify(call.input ?? null),
+      input: JSON.stringify(input ?? null),
       output: failure === undefined ? JSON.stringify(outcome) : null,
-      error: outcome.ok ? null : outcome.error,
+      error: outcome.ok ? null : 'error' in outcome ? outcome.error : null,
       startedAt: toIso(startedAt),
       completedAt: toIso(finishedAt),
       durationMs: finishedAt - startedAt,
@@ -332,9 +451,113 @@ function textOf(value: unknown): string {
 }
 
 function toolOutput(outcome: ToolOutcome) {
-  return outcome.ok
-    ? { type: 'json' as const, value: (outcome.value ?? null) as never }
-    : { type: 'error-text' as const, value: outcome.error };
+  if (outcome.ok) {
+    if (!outcome.edited) return { type: 'json' as const, value: (outcome.value ?? null) as never };
+    // The model must know its call did not run as written, or it reasons from arguments that were not used.
+    return {
+      type: 'json' as const,
+      value: {
+        result: outcome.value ?? null,
+        note: `${outcome.edited.by} changed the arguments before approving; the tool ran with these arguments`,
+        arguments: outcome.edited.input ?? null,
+        changes: outcome.edited.changes,
+      } as never,
+    };
+  }
+  if ('denied' in outcome) return { type: 'execution-denied' as const, reason: outcome.denied };
+  if ('answered' in outcome) return { type: 'text' as const, value: outcome.answered };
+  return { type: 'error-text' as const, value: outcome.error };
+}
+
+/** What the model is told of a call a person did not let run. */
+function refusedOutcome(decision: ToolApprovalDecision): ToolOutcome {
+  if (decision.verdict === 'answered') {
+    return {
+      ok: false,
+      answered: `Not run: ${decision.by} answered instead: ${decision.answer ?? ''}`,
+    };
+  }
+  if (decision.verdict === 'expired') {
+    return { ok: false, denied: 'Not run: nobody approved this call in time.' };
+  }
+  const reason = decision.reason ? `: ${decision.reason}` : '';
+  return {
+    ok: false,
+    denied: decision.repeatOf
+      ? `Not run: the same call was already rejected by ${decision.by}${reason}. Do not ask again.`
+      : `Not run: rejected by ${decision.by}${reason}`,
+  };
+}
+
+/** The decisions journaled so far, and the rejected calls by signature. */
+function approvalsOf(journal: ReadonlyMap<string, string | null>): Approvals {
+  const decisions = new Map<string, ToolApprovalDecision>();
+  const rejected = new Map<string, ToolApprovalDecision>();
+  let asked = 0;
+  for (const [stepKey, output] of journal) {
+    if (!stepKey.startsWith('approval:')) continue;
+    const decision = fromJson<ToolApprovalDecision>(output);
+    if (!decision) continue;
+    decisions.set(stepKey, decision);
+    if (!decision.repeatOf) asked++;
+    if (decision.verdict === 'rejected' && !decision.repeatOf) {
+      rejected.set(callSignature(decision.toolName, decision.requested), decision);
+    }
+  }
+  return { decisions, rejected, asked };
+}
+
+/** Whether the node's `approveTools` gates this call: always, or when the call's input meets its condition. */
+async function isGated(spec: AiNodeSpec, call: RequestedToolCall): Promise<boolean> {
+  const gate = spec.approveTools?.[call.toolName];
+  if (gate === undefined) return false;
+  if (gate === true) return true;
+  try {
+    return await evaluateCondition(gate, (call.input ?? {}));
+  } catch {
+    // A condition that cannot be judged gates the call: asking a person is the safe side.
+    return true;
+  }
+}
+
+function askFor(
+  call: RequestedToolCall,
+  step: number,
+  steps: ReadonlyMap<string, RegisteredStep>,
+  reasoning: string | null,
+  loopKey: string,
+): ToolApprovalAsk {
+  return {
+    toolName: call.toolName,
+    toolCallId: call.toolCallId,
+    input: call.input ?? null,
+    inputSchema: inputJsonSchema(steps.get(call.toolName)?.inputSchema),
+    reasoning,
+    loopKey,
+    stepKey: approvalKey(step, call.toolCallId),
+  };
+}
+
+const MAX_REASONING_CHARS = 4_000;
+
+/** What the model said so far (its text and reasoning), the latest part kept when it is long. */
+function reasoningOf(messages: readonly ModelMessage[]): string | null {
+  const parts: string[] = [];
+  for (const message of messages) {
+    if (message.role !== 'assistant') continue;
+    if (typeof message.content === 'string') {
+      if (message.content.trim() !== '') parts.push(message.content.trim());
+      continue;
+    }
+    for (const part of message.content) {
+      if ((part.type === 'text' || part.type === 'reasoning') && part.text.trim() !== '') {
+        parts.push(part.text.trim());
+      }
+    }
+  }
+  if (parts.length === 0) return null;
+  const text = parts.join('\n\n');
+  return text.length > MAX_REASONING_CHARS ? `…${text.slice(-MAX_REASONING_CHARS)}` : text;
 }
 
 function isZod(schema: unknown): schema is z.ZodType {
@@ -418,6 +641,16 @@ function eventOf(row: NewAiCall): Record<string, unknown> {
   };
   if (row.kind === 'tool_call') {
     return { ...common, tool_name: row.agentId, tool_call_id: row.toolCallId ?? null };
+  }
+  if (row.kind === 'tool_approval') {
+    // Only a repeat of a rejected call is journaled here; people's decisions have their hitl_* events.
+    return {
+      ...common,
+      status: 'rejected',
+      reason: 'repeat of a rejected call',
+      tool_name: row.agentId,
+      tool_call_id: row.toolCallId ?? null,
+    };
   }
   return {
     ...common,

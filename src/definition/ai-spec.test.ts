@@ -49,7 +49,9 @@ describe('AI node config', () => {
         output: { type: 'string' },
         maxSteps: 0,
         temperature: 9,
-        approveTools: true,
+        approveTools: ['search', 'other'],
+        approval: { quorum: { mode: 'most' } },
+        maxToolApprovals: 0,
       }),
     ).toEqual([
       'unknown_tool @ nodes[0].data.tools[1]: no tool "nope" is registered (tools of AI node "a")',
@@ -59,8 +61,31 @@ describe('AI node config', () => {
       'invalid_config @ nodes[0].data.output: a structured answer is an object: the schema\'s type must be "object"',
       'invalid_config @ nodes[0].data.maxSteps: must be a whole number from 1 to 100',
       'invalid_config @ nodes[0].data.temperature: must be a number from 0 to 2',
-      'invalid_config @ nodes[0].data.approveTools: approved tool calls are not supported by this version yet; remove approveTools or the tools it gates',
+      'invalid_config @ nodes[0].data.approveTools[1]: "other" is not among the node\'s tools (search, nope)',
+      'invalid_config @ nodes[0].data.approval.quorum.mode: Invalid option: expected one of "any"|"all"|"count"',
+      'invalid_config @ nodes[0].data.maxToolApprovals: must be a whole number from 1 to 1000',
     ]);
+  });
+
+  it('gates tools by name or by a condition over the call', () => {
+    expect(
+      problemsOf({
+        prompt: 'x',
+        tools: ['search'],
+        approveTools: { search: 'amount >', lookup: true },
+      }),
+    ).toEqual([
+      'invalid_config @ nodes[0].data.approveTools.search: invalid condition: Unexpected end of expression (at character 8)',
+      'invalid_config @ nodes[0].data.approveTools.lookup: "lookup" is not among the node\'s tools (search)',
+    ]);
+    expect(
+      problemsOf({
+        prompt: 'x',
+        tools: ['search'],
+        approveTools: { search: 'query = "secret"' },
+        approval: { approvers: ['alice'], timeout: { after: 'PT1H', outcome: 'reject' } },
+      }),
+    ).toEqual([]);
   });
 
   it('needs a model for an openai-compatible server', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 import { isPlainObject, type PathSegment } from './document-path.js';
+import { expressionProblem } from './expressions.js';
+import { humanConfigProblems } from './human-spec.js';
 import type { NodeDefinition } from './model.js';
 
 /** The model providers an AI node may name (API.md, "AI nodes, usage and the planner"). */
@@ -25,6 +27,10 @@ export const DEFAULT_MODELS: Readonly<Record<AiProvider, string | undefined>> = 
   perplexity: 'sonar',
 };
 
+/** How many tool calls of one node run may wait for a person, when the node sets no `maxToolApprovals`. */
+export const DEFAULT_MAX_TOOL_APPROVALS = 20;
+const MAX_MAX_TOOL_APPROVALS = 1000;
+
 /** The tool loop's cap when a node sets none: model calls per node run, each answer either final or tool calls. */
 export const DEFAULT_AI_MAX_STEPS = 10;
 const MAX_AI_MAX_STEPS = 100;
@@ -47,6 +53,15 @@ export interface AiNodeSpec {
   readonly maxSteps: number;
   readonly temperature?: number;
   readonly maxOutputTokens?: number;
+  /**
+   * The gated tools: a call of one waits for a person, always (`true`) or when its input meets the condition (an
+   * expression over the call's input). Absent: no call waits.
+   */
+  readonly approveTools?: Readonly<Record<string, true | string>>;
+  /** A human node's settings (approvers, quorum, timeout, reminders, channels) for the requests gated calls raise. */
+  readonly approval: Readonly<Record<string, unknown>>;
+  /** Gated calls one run of the node may ask a person about; one more fails the node. */
+  readonly maxToolApprovals: number;
 }
 
 export interface AiSpecProblem {
@@ -61,8 +76,7 @@ export function isPromptAgent(node: Pick<NodeDefinition, 'type' | 'agentId'>): b
 
 /**
  * Reads an AI node's config and reports every problem with its path: the provider among {@link AI_PROVIDERS}, a
- * model, tool names, an output schema that compiles, a sane step cap. `approveTools` is refused until approved
- * tool calls exist: running a call someone asked to gate, ungated, would be worse than not running the node.
+ * model, tool names, an output schema that compiles, a sane step cap, the gated tools and their approvers.
  */
 export function readAiSpec(config: Readonly<Record<string, unknown>>): {
   spec?: AiNodeSpec;
@@ -154,11 +168,25 @@ export function readAiSpec(config: Readonly<Record<string, unknown>>): {
   ) {
     problem(['maxOutputTokens'], 'must be a whole number of tokens, 1 or more');
   }
-  if (config.approveTools !== undefined && config.approveTools !== null) {
-    problem(
-      ['approveTools'],
-      'approved tool calls are not supported by this version yet; remove approveTools or the tools it gates',
-    );
+  const approveTools = readApproveTools(config.approveTools, tools, problem);
+  const approval = config.approval ?? {};
+  if (!isPlainObject(approval)) {
+    problem(['approval'], "must be an object with a human node's settings (approvers, quorum, timeout, ...)");
+  } else {
+    for (const found of humanConfigProblems(approval))
+      problem(['approval', ...found.path], found.message);
+  }
+  let maxToolApprovals = DEFAULT_MAX_TOOL_APPROVALS;
+  const rawCap = config.maxToolApprovals;
+  if (rawCap !== undefined && rawCap !== null) {
+    if (
+      typeof rawCap !== 'number' ||
+      !Number.isInteger(rawCap) ||
+      rawCap < 1 ||
+      rawCap > MAX_MAX_TOOL_APPROVALS
+    ) {
+      problem(['maxToolApprovals'], `must be a whole number from 1 to ${MAX_MAX_TOOL_APPROVALS}`);
+    } else maxToolApprovals = rawCap;
   }
 
   if (problems.length > 0) return { problems };
@@ -174,8 +202,63 @@ export function readAiSpec(config: Readonly<Record<string, unknown>>): {
       maxSteps,
       ...(typeof temperature === 'number' ? { temperature } : {}),
       ...(typeof maxOutputTokens === 'number' ? { maxOutputTokens } : {}),
+      ...(approveTools ? { approveTools } : {}),
+      approval: isPlainObject(approval) ? approval : {},
+      maxToolApprovals,
     },
   };
+}
+
+/**
+ * `approveTools`: `true` (every tool), a list of tool names, or `{tool: true | "condition over the call's input"}`.
+ * Every name must be one of the node's tools: gating a tool the model cannot call is a mistake worth reporting.
+ */
+function readApproveTools(
+  value: unknown,
+  tools: readonly string[],
+  problem: (path: PathSegment[], message: string) => void,
+): Record<string, true | string> | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  if (value === true) return Object.fromEntries(tools.map((name) => [name, true as const]));
+  const gates: Record<string, true | string> = {};
+  const known = (name: string, path: PathSegment[]) => {
+    if (tools.includes(name)) return true;
+    problem(
+      path,
+      tools.length === 0
+        ? `"${name}" is not among the node's tools (it lists none)`
+        : `"${name}" is not among the node's tools (${tools.join(', ')})`,
+    );
+    return false;
+  };
+  if (Array.isArray(value)) {
+    (value as unknown[]).forEach((name, index) => {
+      if (typeof name !== 'string' || name === '') {
+        problem(['approveTools', index], 'must be the name of one of the node\'s tools');
+      } else if (known(name, ['approveTools', index])) gates[name] = true;
+    });
+    return gates;
+  }
+  if (!isPlainObject(value)) {
+    problem(
+      ['approveTools'],
+      'must be true, a list of tool names, or {tool: true | "condition over the call\'s input"}',
+    );
+    return undefined;
+  }
+  for (const [name, gate] of Object.entries(value)) {
+    if (!known(name, ['approveTools', name])) continue;
+    if (gate === false) continue;
+    if (gate === true) gates[name] = true;
+    else if (typeof gate === 'string') {
+      const invalid = expressionProblem(gate);
+      if (invalid !== undefined) problem(['approveTools', name], `invalid condition: ${invalid}`);
+      else gates[name] = gate;
+    } else {
+      problem(['approveTools', name], 'must be true, false or a condition over the call\'s input');
+    }
+  }
+  return gates;
 }
 
 const compiledSchemas = new Map<string, z.ZodType>();

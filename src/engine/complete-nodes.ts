@@ -12,8 +12,10 @@ import {
 import { lockWorkflows, type RunHeader } from '../store/repositories/workflows.js';
 import type { SerializedError } from '../shared/errors.js';
 import { toIso } from '../shared/clock.js';
-import { toJson } from '../shared/json.js';
+import { fromJson, toJson } from '../shared/json.js';
+import { buildToolApprovalRequest } from '../hitl/tool-approval.js';
 import type { Changes } from './changes.js';
+import type { ToolApprovalAsk } from './prompt-agents.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './retry.js';
 import { settleRuns, type EngineEnv } from './transitions.js';
 import { EventType, NodeStatus } from './statuses.js';
@@ -25,7 +27,9 @@ export type AttemptOutcome =
       readonly error: SerializedError;
       readonly retriable: boolean;
       readonly retryAfterMs?: number;
-    };
+    }
+  /** An AI node stopped at gated tool calls: it waits for people, as a human node does, and runs again after. */
+  | { readonly ok: false; readonly waitingFor: readonly ToolApprovalAsk[] };
 
 export interface FinishedAttempt {
   readonly record: ClaimedNode;
@@ -60,12 +64,21 @@ export async function completeAttempts(
   );
   const now = env.clock.now();
   const updates: NodeUpdate[] = [];
-  const verdicts = new Map<number, 'completed' | 'retry' | 'failed'>();
+  const verdicts = new Map<number, 'completed' | 'retry' | 'failed' | 'waiting'>();
   const results = new Map<number, string | null>();
   for (const attempt of attempts) {
     const { record, outcome } = attempt;
     const fence = { statuses: [NodeStatus.running], leaseOwner: owner, attempt: record.attempt };
     const release = { lease_owner: null, lease_expires_at: null };
+    if ('waitingFor' in outcome) {
+      verdicts.set(record.id, 'waiting');
+      updates.push({
+        id: record.id,
+        expect: fence,
+        set: { status: NodeStatus.waitingHitl, error: null, ...release },
+      });
+      continue;
+    }
     if (outcome.ok) {
       verdicts.set(record.id, 'completed');
       const result = toJson(outcome.output ?? null);
@@ -122,6 +135,12 @@ export async function completeAttempts(
     const { record, node, outcome } = attempt;
     if (!won.has(record.id)) continue;
     const verdict = verdicts.get(record.id)!;
+    if ('waitingFor' in outcome) {
+      raiseToolApprovals(env, changes, attempt, runById.get(record.workflowId), outcome.waitingFor);
+      const run = runById.get(record.workflowId);
+      if (run) settle.set(run.workflowId, run);
+      continue;
+    }
     const durationMs = attempt.finishedAt - attempt.startedAt;
     const base = {
       node_id: record.nodeId,
@@ -172,4 +191,37 @@ export async function completeAttempts(
     }
   }
   if (settle.size > 0) await settleRuns(tx, env, changes, [...settle.values()]);
+}
+
+/** One request per gated call, raised with the node's parking in the same transaction. */
+function raiseToolApprovals(
+  env: EngineEnv,
+  changes: Changes,
+  attempt: FinishedAttempt,
+  run: RunHeader | undefined,
+  asks: readonly ToolApprovalAsk[],
+): void {
+  const { record, node } = attempt;
+  for (const ask of asks) {
+    const request = buildToolApprovalRequest({
+      requestId: env.newId(),
+      workflowId: record.workflowId,
+      dagId: attempt.dag.dagId,
+      node,
+      attempt: record.attempt,
+      ask,
+      runInput: fromJson(run?.input ?? null) ?? null,
+      runStartedBy: run?.createdBy ?? null,
+      now: env.clock.now(),
+    });
+    changes.requests.push(request);
+    changes.event(record.workflowId, EventType.hitlRequested, {
+      request_id: request.requestId,
+      node_id: node.id,
+      message: request.message,
+      expires_at: request.expiresAt,
+      tool_name: ask.toolName,
+      tool_call_id: ask.toolCallId,
+    });
+  }
 }

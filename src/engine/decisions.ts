@@ -14,10 +14,13 @@ import {
   type VoteKind,
 } from '../hitl/quorum.js';
 import type { RequestContext } from '../hitl/raise.js';
-import { applyEdits, checkAnswer, type EditRecord } from '../hitl/response.js';
+import { applyEdits, checkAnswer, checkToolInput, type EditRecord } from '../hitl/response.js';
+import type { ToolApprovalDecision, ToolCallContext } from '../hitl/tool-approval.js';
+import { insertAiCall } from '../store/repositories/ai-calls.js';
 import type { Tx } from '../store/port.js';
 import {
   closeHitlRequest,
+  countPendingRequestsOfNode,
   getHitlRequest,
   insertHitlDecision,
   listHitlDecisions,
@@ -110,7 +113,7 @@ export async function decideRequest(
       details: { reason: refusal },
     });
 
-  const context = fromJson<RequestContext>(request.context);
+  const context = fromJson<RequestContext & { toolCall?: ToolCallContext }>(request.context);
   let value: unknown = context?.proposed ?? null;
   let diff: EditRecord[] = [];
   if (input.kind === 'respond') {
@@ -127,6 +130,17 @@ export async function decideRequest(
     value = input.value;
   } else if (input.kind === 'approve' && input.edits && Object.keys(input.edits).length > 0) {
     ({ value, diff } = applyEdits(spec, value, input.edits));
+    // Edited arguments of a tool call must still be arguments the tool takes.
+    const problems = context?.toolCall ? checkToolInput(context.toolCall.inputSchema, value) : [];
+    if (problems.length > 0) {
+      throw new FlowgateError(
+        'VALIDATION_FAILED',
+        `The edited arguments do not fit ${context!.toolCall!.toolName}: ${problems
+          .map((p) => `${p.path}: ${p.message}`)
+          .join('; ')}`,
+        { details: problems },
+      );
+    }
   } else if (input.value !== undefined) {
     value = input.value;
   }
@@ -234,8 +248,15 @@ async function closeRequest(
     by: describeActor(actor),
   });
 
+  const toolCall = fromJson<{ toolCall?: ToolCallContext }>(request.context)?.toolCall;
+  if (toolCall && !options.alwaysFail) {
+    await resumeToolLoop(tx, env, changes, { request, run }, toolCall, status, output);
+    return;
+  }
+
   const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
   const routed =
+    !toolCall &&
     !options.alwaysFail &&
     (spec.onReject === 'continue' ||
       (planOf(dag).successors.get(request.nodeId) ?? []).some(
@@ -275,6 +296,72 @@ async function closeRequest(
     });
   }
   await settleRuns(tx, env, changes, [run]);
+}
+
+/**
+ * A gated tool call was decided: the decision is journaled for the AI node's loop, and when no other call of the
+ * node waits any more, the node is made pending again, so settling hands it to a worker that replays its journal.
+ */
+async function resumeToolLoop(
+  tx: Tx,
+  env: EngineEnv,
+  changes: Changes,
+  { request, run }: { request: HitlRequestRecord; run: RunHeader },
+  toolCall: ToolCallContext,
+  status: string,
+  output: HumanOutput,
+): Promise<void> {
+  const answer =
+    typeof output.value === 'string'
+      ? output.value
+      : output.value === null || output.value === undefined
+        ? output.response
+        : JSON.stringify(output.value);
+  const decision: ToolApprovalDecision = {
+    toolName: toolCall.toolName,
+    verdict:
+      status === HitlStatus.approved
+        ? 'approved'
+        : status === HitlStatus.completed
+          ? 'answered'
+          : status === HitlStatus.expired
+            ? 'expired'
+            : 'rejected',
+    requested: toolCall.input ?? null,
+    input: status === HitlStatus.approved ? (output.value ?? null) : (toolCall.input ?? null),
+    edits: output.edits,
+    by: output.decidedBy,
+    reason: output.response,
+    ...(status === HitlStatus.completed ? { answer } : {}),
+    requestId: request.requestId,
+  };
+  await insertAiCall(tx, {
+    executionId: env.newId(),
+    kind: 'tool_approval',
+    agentId: toolCall.toolName,
+    workflowId: request.workflowId,
+    nodeId: request.nodeId,
+    loopKey: toolCall.loopKey,
+    stepKey: toolCall.stepKey,
+    attempt: request.attempt,
+    status: 'completed',
+    input: toJson(toolCall.input ?? null),
+    output: toJson(decision),
+    error: null,
+    startedAt: request.createdAt,
+    completedAt: changes.now,
+    durationMs: Math.max(0, Date.parse(changes.now) - Date.parse(request.createdAt)),
+    toolCallId: toolCall.toolCallId,
+  });
+  if ((await countPendingRequestsOfNode(tx, request.workflowId, request.nodeId)) > 0) return;
+  const resumed = await updateNodeWhere(
+    tx,
+    request.workflowId,
+    request.nodeId,
+    NodeStatus.waitingHitl,
+    { status: NodeStatus.pending, ready_at: null },
+  );
+  if (resumed) await settleRuns(tx, env, changes, [run]);
 }
 
 /** A request whose timeout passed: closed with the node's chosen outcome. */

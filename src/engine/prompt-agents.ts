@@ -18,3 +18,30 @@ export interface PromptAgentCall {
 export interface PromptAgents {
   run(call: PromptAgentCall): Promise<unknown>;
 }
+
+/** A tool call an AI node may not run before a person decides on it. */
+export interface ToolApprovalAsk {
+  readonly toolName: string;
+  readonly toolCallId: string;
+  /** The arguments as the model wrote them: what the person approves, edits or rejects. */
+  readonly input: unknown;
+  /** The tool's input JSON Schema: edits are checked against it. */
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+  /** What the model said before the call (its text and reasoning so far), for the person to judge it by. */
+  readonly reasoning: string | null;
+  /** Where the decision is journaled in the node's conversation. */
+  readonly loopKey: string;
+  readonly stepKey: string;
+}
+
+/**
+ * Thrown by an AI node whose model asked for gated tool calls nobody has decided yet. The calls it could run are run
+ * and committed first; the worker then parks the node (waiting for people, no lease, no thread) and raises a request
+ * per call. When the last of them closes, the node runs again and its journal takes it to where it stopped.
+ */
+export class ApprovalsNeeded extends Error {
+  constructor(readonly asks: readonly ToolApprovalAsk[]) {
+    super(`Waiting for people to decide on ${asks.length} tool call(s)`);
+    this.name = 'ApprovalsNeeded';
+  }
+}

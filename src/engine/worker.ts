@@ -35,6 +35,7 @@ import { completeAttempts, type AttemptOutcome, type FinishedAttempt } from './c
 import { planOf } from './dag-plan.js';
 import { expireRequest } from './decisions.js';
 import { fireHitlTimers } from './hitl-timers.js';
+import { ApprovalsNeeded } from './prompt-agents.js';
 import type { Registry, RegisteredStep, StepContext } from './registry.js';
 import { buildScope } from './scope.js';
 import { defaultInput, failRun, type EngineEnv } from './transitions.js';
@@ -535,6 +536,7 @@ export class Worker {
       }
       return { ok: true, output: await runStep(step, claimed.input, ctx) };
     } catch (thrown) {
+      if (thrown instanceof ApprovalsNeeded) return { ok: false, waitingFor: thrown.asks };
       const error = serializeError(thrown);
       const retryAfterMs = (thrown as { retryAfterMs?: unknown }).retryAfterMs;
       return {

@@ -59,6 +59,26 @@ export function checkAnswer(spec: HumanNodeSpec, value: unknown): ResponseProble
   return [];
 }
 
+/** Arguments for a tool, checked against its input JSON Schema. */
+export function checkToolInput(
+  schema: Readonly<Record<string, unknown>>,
+  value: unknown,
+): ResponseProblem[] {
+  let validator: z.ZodType;
+  try {
+    validator = formSchema(schema);
+  } catch {
+    // A schema zod cannot read was given to the model as it is; the tool itself is the judge then.
+    return [];
+  }
+  const result = validator.safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => ({
+    path: ['edits', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
 export interface EditRecord {
   readonly path: string;
   readonly before: unknown;

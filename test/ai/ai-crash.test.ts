@@ -99,5 +99,67 @@ for (const dialect of DIALECTS) {
         ['model:1', 'completed'],
       ]);
     });
+
+    it('after an approved tool call is committed: the tool is not run again and the loop goes on', async () => {
+      db = await createTestDatabase(dialect);
+      client = await createFlowgate({ db: db.url, workers: false, tools: { charge: () => null } });
+      const log = join(db.dir, 'charges.log');
+      const charges = () =>
+        existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+
+      server.enqueue(
+        { toolCalls: [{ id: 'call_pay', name: 'charge', args: { amount: 42 } }] },
+        { hang: true },
+        { text: 'Charged 40.' },
+      );
+      const first = await startScript(WORKER, [db.url, log, server.openaiBaseUrl]);
+      const { workflowId } = await client.start(
+        {
+          dag_id: 'pay-approved',
+          nodes: [
+            {
+              id: 'agent',
+              type: 'ai',
+              data: {
+                prompt: 'Charge 42',
+                provider: 'openai',
+                tools: ['charge'],
+                approveTools: ['charge'],
+              },
+            },
+          ],
+          edges: [],
+        },
+        {},
+      );
+      let requestId: string | undefined;
+      await waitUntil(async () => {
+        requestId = (await client!.listHitl({ workflowId })).items[0]?.requestId;
+        return requestId !== undefined;
+      }, 'the tool call to wait for a person');
+      expect(charges()).toEqual([]);
+      // Decided from another process (this one runs no workers): the worker process takes the node up again.
+      await client.approve(requestId!, 'dave', { edits: { amount: 40 } });
+      await waitUntil(async () => {
+        const calls = await client!.aiCalls(workflowId);
+        return calls.some((c) => c.stepKey === 'tool:0:call_pay' && c.status === 'completed');
+      }, 'the approved tool result to be committed');
+      await waitUntil(() => server.received.length === 2, 'the model call after the tool');
+      await killProcess(first, 'SIGKILL');
+      expect(charges()).toHaveLength(1);
+
+      await startScript(WORKER, [db.url, log, server.openaiBaseUrl]);
+      const run = await client.waitFor(workflowId, { timeoutMs: 20_000 });
+      expect(run.status).toBe('completed');
+      expect(run.result).toMatchObject({ text: 'Charged 40.', usage: { toolCalls: 1 } });
+      const ran = charges().map((line) => JSON.parse(line) as { key: string; pid: number });
+      expect(ran).toEqual([{ key: `${workflowId}:agent:call_pay`, pid: first.pid }]);
+      const told = server.received[2]!.body.messages!.at(-1)!;
+      expect(JSON.parse(told.content)).toMatchObject({
+        result: { charged: 40 },
+        arguments: { amount: 40 },
+      });
+      expect((await client.getHitl(requestId!)).status).toBe('approved');
+    });
   });
 }

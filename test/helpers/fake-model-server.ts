@@ -21,6 +21,8 @@ export type ScriptedAnswer =
   | { readonly text: string; readonly usage?: FakeUsage; readonly model?: string }
   | {
       readonly toolCalls: readonly { id?: string; name: string; args: unknown }[];
+      /** What the model says before its calls (its reasoning, as a person reviewing a call reads it). */
+      readonly text?: string;
       readonly usage?: FakeUsage;
       readonly model?: string;
     }
@@ -174,7 +176,7 @@ function openAiMessage(
   if ('toolCalls' in answer) {
     return {
       role: 'assistant',
-      content: null,
+      content: answer.text ?? null,
       tool_calls: answer.toolCalls.map((toolCall, index) => ({
         id: toolCall.id ?? `call_${call}_${index}`,
         type: 'function',
@@ -224,6 +226,7 @@ function streamOpenAi(response: ServerResponse, answer: Answer, requested: strin
           index: 0,
           delta: {
             role: 'assistant',
+            ...(message.content !== null ? { content: message.content } : {}),
             tool_calls: message.tool_calls.map((t, index) => ({ index, ...t })),
           },
         },
@@ -250,9 +253,12 @@ function geminiAnswer(answer: Answer, model: string, call: number) {
   const usage = answer.usage ?? DEFAULT_USAGE;
   const parts =
     'toolCalls' in answer
-      ? answer.toolCalls.map((toolCall) => ({
-          functionCall: { name: toolCall.name, args: toolCall.args },
-        }))
+      ? [
+          ...(answer.text !== undefined ? [{ text: answer.text }] : []),
+          ...answer.toolCalls.map((toolCall) => ({
+            functionCall: { name: toolCall.name, args: toolCall.args },
+          })),
+        ]
       : [{ text: 'json' in answer ? JSON.stringify(answer.json) : answer.text }];
   return {
     candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],

@@ -7,7 +7,8 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 
 import type { Tx } from '../port.js';
 
-export type AiCallKind = 'model_call' | 'tool_call';
+/** `tool_approval`: the decision on a gated tool call, journaled for the loop when its request closes. */
+export type AiCallKind = 'model_call' | 'tool_call' | 'tool_approval';
 
 export interface NewAiCall {
   readonly executionId: string;

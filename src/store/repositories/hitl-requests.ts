@@ -416,3 +416,19 @@ export async function listHitlDecisions(tx: Tx, requestId: string): Promise<Hitl
     createdAt: row.created_at,
   }));
 }
+
+/** How many requests of one node are still open: an AI node waits until every gated call of its step is decided. */
+export async function countPendingRequestsOfNode(
+  tx: Tx,
+  workflowId: string,
+  nodeId: string,
+): Promise<number> {
+  const row = await tx
+    .selectFrom('hitl_requests')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('workflow_id', '=', workflowId)
+    .where('node_id', '=', nodeId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
