@@ -15,7 +15,6 @@
  * is rejected again without asking.
  */
 import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai';
-import { z } from 'zod';
 
 import {
   evaluateCondition,
@@ -33,6 +32,7 @@ import {
 } from '../engine/prompt-agents.js';
 import type { Registry, RegisteredStep, StepContext } from '../engine/registry.js';
 import { runStep } from '../engine/run-step.js';
+import { inputJsonSchema, inputProblem } from '../engine/step-schemas.js';
 import type { Store } from '../store/port.js';
 import {
   countNodeCompletions,
@@ -46,11 +46,8 @@ import { toIso, type Clock } from '../shared/clock.js';
 import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
 import type { ModelAnswer, ModelAttempt, ModelGateway, RequestedToolCall } from './gateway.js';
-import {
-  approvalKey,
-  callSignature,
-  type ToolApprovalDecision,
-} from '../hitl/tool-approval.js';
+import { enforceRunBudget } from './run-budget.js';
+import { approvalKey, callSignature, type ToolApprovalDecision } from '../hitl/tool-approval.js';
 
 export interface AiNodeDeps {
   readonly store: Store;
@@ -234,6 +231,8 @@ export class AiNodeRunner implements PromptAgents {
     key: { workflowId: string; nodeId: string; loopKey: string; stepKey: string },
     ctx: StepContext,
   ): Promise<ModelAnswer> {
+    // The run's AI budget (settings.aiBudget): once spent, no further call is made and the node fails.
+    await enforceRunBudget(this.#deps.store, ctx);
     return this.#deps.gateway.call(
       {
         provider: spec.provider,
@@ -269,7 +268,8 @@ export class AiNodeRunner implements PromptAgents {
     if (decided) return decided;
     // An unknown tool or arguments that do not fit its schema are told to the model; nobody is asked to approve them.
     const registered = steps.get(call.toolName);
-    if (!registered || inputProblem(registered.inputSchema, call.input) !== undefined) return undefined;
+    if (!registered || inputProblem(registered.inputSchema, call.input) !== undefined)
+      return undefined;
     if (!(await isGated(spec, call))) return undefined;
     const repeat = approvals.rejected.get(callSignature(call.toolName, call.input));
     if (!repeat) return 'ask';
@@ -513,7 +513,7 @@ async function isGated(spec: AiNodeSpec, call: RequestedToolCall): Promise<boole
   if (gate === undefined) return false;
   if (gate === true) return true;
   try {
-    return await evaluateCondition(gate, (call.input ?? {}));
+    return await evaluateCondition(gate, call.input ?? {});
   } catch {
     // A condition that cannot be judged gates the call: asking a person is the safe side.
     return true;
@@ -558,38 +558,6 @@ function reasoningOf(messages: readonly ModelMessage[]): string | null {
   if (parts.length === 0) return null;
   const text = parts.join('\n\n');
   return text.length > MAX_REASONING_CHARS ? `…${text.slice(-MAX_REASONING_CHARS)}` : text;
-}
-
-function isZod(schema: unknown): schema is z.ZodType {
-  return typeof schema === 'object' && schema !== null && '_zod' in schema;
-}
-
-/** The JSON Schema the model is given for a tool's input; a tool without one takes any object. */
-function inputJsonSchema(schema: unknown): Record<string, unknown> {
-  if (isZod(schema)) return z.toJSONSchema(schema);
-  if (typeof schema === 'object' && schema !== null) return schema as Record<string, unknown>;
-  return { type: 'object', additionalProperties: true };
-}
-
-const toolValidators = new WeakMap<object, z.ZodType>();
-
-/** Why the input does not match the tool's schema, or undefined when it does (or the tool has none). */
-function inputProblem(schema: unknown, input: unknown): string | undefined {
-  if (typeof schema !== 'object' || schema === null) return undefined;
-  let validator = isZod(schema) ? schema : toolValidators.get(schema);
-  if (!validator) {
-    try {
-      validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-    } catch {
-      return undefined;
-    }
-    toolValidators.set(schema, validator);
-  }
-  const result = validator.safeParse(input);
-  if (result.success) return undefined;
-  return result.error.issues
-    .map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`)
-    .join('; ');
 }
 
 function modelRow(

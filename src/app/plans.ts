@@ -17,6 +17,7 @@ import { readPlannerModel, SETTINGS } from '../config/settings.js';
 import { AI_PROVIDERS, type AiProvider } from '../definition/ai-spec.js';
 import { parseDag, type DagProblem } from '../definition/index.js';
 import type { Registry } from '../engine/registry.js';
+import { declaredInputJsonSchema } from '../engine/step-schemas.js';
 import { judge, Planner, unusableAnswer, type Draft } from '../planner/planner.js';
 import type { PlannerMessage, StepDescription } from '../planner/prompt.js';
 import type { Actor } from '../shared/actor.js';
@@ -545,12 +546,10 @@ function stepsOf(registry: Registry): StepDescription[] {
     name: step.name,
     kind: step.kind,
     ...(step.description !== undefined ? { description: step.description } : {}),
-    ...(isJsonSchema(step.inputSchema) ? { inputSchema: step.inputSchema } : {}),
+    ...(step.inputSchema !== undefined
+      ? { inputSchema: declaredInputJsonSchema(step.inputSchema) }
+      : {}),
   }));
-}
-
-function isJsonSchema(schema: unknown): boolean {
-  return typeof schema === 'object' && schema !== null && !('_zod' in schema);
 }
 
 /** Earlier exchanges as the model sees them: each request, and the plan answered to it. */

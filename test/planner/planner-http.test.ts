@@ -6,6 +6,7 @@
  * rejection keeps its reason; a follow-up in the conversation revises the plan; only the author (or an admin) sees it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { AuthService } from '../../src/auth/auth-service.js';
 import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
@@ -110,6 +111,8 @@ for (const dialect of DIALECTS) {
           },
           place_order: {
             description: 'Buys one share.',
+            // A zod schema: the planner describes it as JSON Schema, as an AI node does.
+            inputSchema: z.object({ symbol: z.string().describe('the ticker') }),
             run: (input: unknown) => {
               orders.push(input);
               return { ok: true };
@@ -170,6 +173,7 @@ for (const dialect of DIALECTS) {
       const asked = model.received[before]!.body.messages!.map((m) => m.content).join('\n');
       expect(asked).toContain('get_stock_price: The last price of a stock.');
       expect(asked).toContain('"required":["symbol"]');
+      expect(asked).toContain('"description":"the ticker"');
       expect(asked).toContain('Buy one share of ACME');
 
       // Nothing runs before a person approves.
