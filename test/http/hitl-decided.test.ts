@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
       who: string,
       method: 'GET' | 'POST',
       url: string,
-      payload?: unknown,
+      payload?: Record<string, unknown>,
     ): Promise<LightMyRequestResponse> =>
       app.inject({
         method,
