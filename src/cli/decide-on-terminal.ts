@@ -25,7 +25,9 @@ export async function decideOnTerminal(
   actor: Actor,
 ): Promise<void> {
   const spec = readRequestSpec(request.spec);
-  prompt.say(describeRequest(request, spec));
+  // Listings leave the context out; a tool call's arguments are in it.
+  const full = request.context === undefined ? await flowgate.getHitl(request.requestId) : request;
+  prompt.say(describeRequest(full, spec));
   for (;;) {
     const decision = await askDecision(prompt, spec);
     try {
@@ -58,11 +60,33 @@ function describeRequest(request: HitlRequestView, spec: RequestSpec): string {
     `Request ${request.requestId} (node ${request.nodeId}) needs a decision:`,
     ...(request.message ?? '(no message)').split('\n').map((line) => `  ${line}`),
   ];
+  const toolCall = (request.context as { toolCall?: ToolCallSummary } | null | undefined)?.toolCall;
+  if (toolCall) {
+    lines.push(
+      `  The agent wants to run ${toolCall.toolName} with:`,
+      ...JSON.stringify(toolCall.input ?? null, null, 2)
+        .split('\n')
+        .map((line) => `    ${line}`),
+      ...(toolCall.reasoning ? ['  Its reasoning:', ...indent(toolCall.reasoning, '    ')] : []),
+      '  (reject with a reason to tell the agent why; edit the arguments with `flowgate hitl approve --edits`)',
+    );
+  }
   if (spec.options.length > 0) {
     lines.push('  Choices:', ...spec.options.map((option, i) => `    ${i + 1}) ${option.label}`));
   }
   if (spec.form) lines.push(`  Answer format (JSON Schema): ${JSON.stringify(spec.form)}`);
   return lines.join('\n');
+}
+
+/** What a tool-call request's context says of the call (src/hitl/tool-approval.ts). */
+interface ToolCallSummary {
+  readonly toolName: string;
+  readonly input?: unknown;
+  readonly reasoning?: string | null;
+}
+
+function indent(text: string, by: string): string[] {
+  return text.split('\n').map((line) => `${by}${line}`);
 }
 
 async function askDecision(prompt: TerminalPrompt, spec: RequestSpec): Promise<Decision> {
