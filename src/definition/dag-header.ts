@@ -1,6 +1,7 @@
 import { formatPath, isPlainObject } from './document-path.js';
 import type { DagPermissions, DagProblem, DagSettings } from './model.js';
 import { readDuration } from './parse-duration.js';
+import { readAiBudget } from './read-ai-budget.js';
 import { readRetention } from './read-retention.js';
 
 /** The document-level parts of a DAG, shared by every format. */
@@ -65,7 +66,16 @@ function nonEmptyString(value: unknown): string | undefined {
 
 function readSettings(value: unknown, problems: DagProblem[]): DagSettings {
   if (!isPlainObject(value)) return {};
-  const { timeout, timeoutMs, maxRetries, concurrency, retention, retentionMs, ...others } = value;
+  const {
+    timeout,
+    timeoutMs,
+    maxRetries,
+    concurrency,
+    retention,
+    retentionMs,
+    aiBudget,
+    ...others
+  } = value;
   const settings: Record<string, unknown> = { ...others };
   const invalid = (key: string, message: string) =>
     problems.push({ code: 'invalid_config', path: formatPath([key], 'settings'), message });
@@ -95,6 +105,19 @@ function readSettings(value: unknown, problems: DagProblem[]): DagSettings {
     const result = readRetention(retentionValue);
     if ('ms' in result) settings.retentionMs = result.ms;
     else invalid(retentionKey, result.problem);
+  }
+  if (aiBudget !== undefined && aiBudget !== null) {
+    const result = readAiBudget(aiBudget);
+    if ('budget' in result) settings.aiBudget = result.budget;
+    else {
+      for (const { key, message } of result.problems) {
+        problems.push({
+          code: 'invalid_config',
+          path: formatPath(key === '' ? ['aiBudget'] : ['aiBudget', key], 'settings'),
+          message,
+        });
+      }
+    }
   }
   return settings;
 }

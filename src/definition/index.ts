@@ -37,3 +37,4 @@ export {
   type ReminderSpec,
 } from './human-timers.js';
 export { approvalGateId } from './import-stages.js';
+export { AI_BUDGET_ON_EXCEED, readAiBudget, type AiBudget } from './read-ai-budget.js';

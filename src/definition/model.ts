@@ -5,6 +5,8 @@
  * maps its shape onto this one, so the engine, the HITL core and validation know a single model.
  */
 
+import type { AiBudget } from './read-ai-budget.js';
+
 export const NODE_TYPES = [
   'agent',
   'tool',
@@ -69,6 +71,8 @@ export interface DagSettings {
   readonly concurrency?: number;
   /** How long this DAG's finished runs are kept, in milliseconds; replaces FLOWGATE_RETENTION for them. */
   readonly retentionMs?: number;
+  /** The run's budget for its AI nodes' model calls. */
+  readonly aiBudget?: AiBudget;
   readonly [key: string]: unknown;
 }
 

@@ -348,6 +348,11 @@ for (const dialect of DIALECTS) {
       const plain = (await call('alice', 'POST', '/api/plans', { request: 'Look up' }))
         .body as PlanBody;
       expect(plain.estimate).toEqual({ nodes: [], costUsd: 0, unpricedNodes: [], budgetUsd: null });
+      // An edit that sets the run's AI budget shows it beside the estimate.
+      const budgeted = await call('alice', 'PUT', `/api/plans/${plain.planId}`, {
+        plan: { nodes: [lookup], settings: { aiBudget: { usd: 0.5 } } },
+      });
+      expect((budgeted.body as PlanBody).estimate!.budgetUsd).toBe(0.5);
       const broken = await call('alice', 'PUT', `/api/plans/${plain.planId}`, {
         plan: {
           nodes: [

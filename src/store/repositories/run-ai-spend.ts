@@ -1,0 +1,41 @@
+/**
+ * What a run's AI nodes have spent so far: the sum over its priced model calls (every try), which a run's AI budget
+ * is checked against before each model call. Unpriced calls have no known cost; they are counted apart.
+ */
+import { sql } from 'kysely';
+
+import type { Tx } from '../port.js';
+
+export interface RunAiSpend {
+  readonly costUsd: number;
+  readonly pricedCalls: number;
+  readonly unpricedCalls: number;
+}
+
+export async function runAiSpend(tx: Tx, workflowId: string): Promise<RunAiSpend> {
+  const row = (await tx
+    .selectFrom('agent_executions as e')
+    .select([
+      sql<unknown>`coalesce(sum(${sql.ref('e.cost_usd')}), 0)`.as('costUsd'),
+      sql<unknown>`sum(case when ${sql.ref('e.cost_usd')} is not null then 1 else 0 end)`.as(
+        'pricedCalls',
+      ),
+      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'completed' and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
+        'unpricedCalls',
+      ),
+    ])
+    .where('e.workflow_id', '=', workflowId)
+    .where('e.kind', '=', 'model_call')
+    .executeTakeFirst()) as Record<string, unknown> | undefined;
+  return {
+    costUsd: num(row?.costUsd),
+    pricedCalls: num(row?.pricedCalls),
+    unpricedCalls: num(row?.unpricedCalls),
+  };
+}
+
+function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
