@@ -28,6 +28,20 @@ const draft = {
   ],
 };
 
+/** The same, with an AI step that writes the summary: the draft shows what it may cost. */
+const draftWithAi = {
+  ...draft,
+  nodes: [
+    ...draft.nodes.slice(0, 2),
+    {
+      node_id: 'summarize',
+      node_type: 'agent',
+      config: { prompt: 'Summarise the report', provider: 'openai', model: 'gpt-4o-mini' },
+      dependencies: ['review'],
+    },
+  ],
+};
+
 describe('web UI: plans', () => {
   let model: FakeModelServer;
   let server: UiServer;
@@ -47,8 +61,8 @@ describe('web UI: plans', () => {
     return page;
   };
 
-  const ask = async (page: Page, request: string) => {
-    model.enqueue({ json: draft });
+  const ask = async (page: Page, request: string, answer: object = draft) => {
+    model.enqueue({ json: answer });
     await page.getByLabel('Ask for a workflow').fill(request);
     await page.getByRole('button', { name: 'Draft a plan' }).click();
     await page.waitForURL('**/plans/*');
@@ -79,12 +93,21 @@ describe('web UI: plans', () => {
 
   it('drafts a plan from words, rejects one only with a reason, approves another and lands on its run', async () => {
     const page = await signIn('alice', '/plans');
-    await ask(page, 'Fetch the report, let a person review it, then publish');
+    await ask(page, 'Fetch the report, let a person review it, then summarise', draftWithAi);
     expect(await page.getByTestId('plan-status').textContent()).toBe('waiting for approval');
+    // What its AI step may cost (priced from the catalogue), and what drafting it cost.
+    const estimate = page.getByTestId('plan-estimate');
+    expect(await estimate.textContent()).toMatch(/Up to about [\d.]+ USD per run/);
+    expect(await estimate.getByRole('row', { name: /summarize/ }).textContent()).toContain(
+      'openai:gpt-4o-mini',
+    );
+    expect(await page.getByTestId('plan-drafting-cost').textContent()).toMatch(
+      /Drafting it took 1 model call/,
+    );
     expect(await page.locator('body').textContent()).toContain(
       'The run will wait for a person at: review.',
     );
-    await page.locator('.run-graph [data-node-id="publish"]').waitFor();
+    await page.locator('.run-graph [data-node-id="summarize"]').waitFor();
     const results = await new AxeBuilder({ page })
       .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
       .analyze();

@@ -281,6 +281,33 @@ export interface Plan {
   readonly decidedBy: string | null;
   readonly workflowId: string | null;
   readonly summary?: string | null;
+  readonly estimate?: PlanCostEstimate | null;
+  readonly plannerUsage?: PlannerUsage | null;
+}
+
+export interface PlanCostEstimate {
+  readonly nodes: readonly {
+    readonly nodeId: string;
+    readonly provider: string;
+    readonly model: string;
+    readonly calls: number;
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly costUsd: number | null;
+    readonly basis: string;
+  }[];
+  readonly costUsd: number | null;
+  readonly unpricedNodes: readonly string[];
+  readonly budgetUsd: number | null;
+}
+
+export interface PlannerUsage {
+  readonly calls: number;
+  readonly failedCalls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number | null;
+  readonly unpricedCalls: number;
 }
 
 export const listPlans = () => api<Page<Plan>>('/api/plans?limit=100');

@@ -1,13 +1,22 @@
 /**
  * Plans: DAGs drafted by the planner from a request in words. Ask for one; read a draft (its steps drawn, the steps
- * that will wait for a person, its problems on the steps); approve it with the run's input (it runs only then) or
- * reject it with a reason.
+ * that will wait for a person, its problems on the steps, what its AI steps may cost and what drafting it cost);
+ * approve it with the run's input (it runs only then) or reject it with a reason.
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 
-import { approvePlan, createPlan, getPlan, listPlans, rejectPlan, type Plan } from '../api/client';
+import {
+  approvePlan,
+  createPlan,
+  getPlan,
+  listPlans,
+  rejectPlan,
+  type Plan,
+  type PlanCostEstimate,
+  type PlannerUsage,
+} from '../api/client';
 import { PageHeading } from '../components/PageHeading';
 import { messageOf } from '../components/pending';
 import { useTimeZone } from '../components/session';
@@ -207,6 +216,8 @@ function PlanDetail({ planId }: { planId: string }) {
           ))}
         </ul>
       ) : null}
+      {plan.estimate ? <CostEstimate estimate={plan.estimate} /> : null}
+      {plan.plannerUsage ? <DraftingCost usage={plan.plannerUsage} /> : null}
       <h2>Steps</h2>
       {nodes.length > 0 ? (
         <Suspense fallback={<p role="status">Loading the graph…</p>}>
@@ -251,5 +262,68 @@ function PlanDetail({ planId }: { planId: string }) {
         </section>
       ) : null}
     </article>
+  );
+}
+
+function usd(value: number): string {
+  return `${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)} USD`;
+}
+
+/** What the plan's AI steps may cost when it runs: a bound from the definition, with its assumptions. */
+function CostEstimate({ estimate }: { estimate: PlanCostEstimate }) {
+  if (estimate.nodes.length === 0) {
+    return <p data-testid="plan-estimate">No AI step: the run pays no model.</p>;
+  }
+  return (
+    <section aria-labelledby="estimate-title" data-testid="plan-estimate">
+      <h2 id="estimate-title">Estimated AI cost</h2>
+      <p>
+        {estimate.costUsd === null
+          ? 'Unknown: no AI step uses a model with a known price.'
+          : `Up to about ${usd(estimate.costUsd)} per run`}
+        {estimate.unpricedNodes.length > 0 && estimate.costUsd !== null
+          ? `, not counting ${estimate.unpricedNodes.join(', ')} (no known price)`
+          : ''}
+        {estimate.budgetUsd !== null ? ` · budget ${usd(estimate.budgetUsd)} per run` : ''}.
+      </p>
+      <table>
+        <caption className="visually-hidden">Estimated cost by AI step</caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Model</th>
+            <th scope="col">Calls</th>
+            <th scope="col">Tokens in / out</th>
+            <th scope="col">Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {estimate.nodes.map((node) => (
+            <tr key={node.nodeId}>
+              <th scope="row">{node.nodeId}</th>
+              <td>
+                {node.provider}:{node.model}
+              </td>
+              <td>{node.calls}</td>
+              <td>
+                {node.inputTokens.toLocaleString()} / {node.outputTokens.toLocaleString()}
+              </td>
+              <td title={node.basis}>{node.costUsd === null ? 'unpriced' : usd(node.costUsd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The planner's own model calls for this plan. */
+function DraftingCost({ usage }: { usage: PlannerUsage }) {
+  return (
+    <p data-testid="plan-drafting-cost">
+      Drafting it took {usage.calls} model call{usage.calls === 1 ? '' : 's'} (
+      {usage.inputTokens.toLocaleString()} tokens in, {usage.outputTokens.toLocaleString()} out)
+      {usage.costUsd === null ? ', unpriced' : `, ${usd(usage.costUsd)}`}.
+    </p>
   );
 }
