@@ -164,6 +164,14 @@ const MATRIX: readonly RouteCase[] = [
     expect: CREATE,
   },
   { method: 'GET', route: '/api/dags', url: () => '/api/dags', expect: LIST },
+  // Reads a document and stores nothing: everyone signed in.
+  {
+    method: 'POST',
+    route: '/api/dags/import',
+    url: () => '/api/dags/import',
+    payload: () => ({ text: JSON.stringify(publicDag(`read_${next()}`)) }),
+    expect: LIST,
+  },
   { method: 'GET', route: '/api/dags/{dagId}', url: (f) => `/api/dags/${f.dagId}`, expect: READ },
   {
     method: 'PUT',

@@ -8,6 +8,7 @@ import {
   canSeeDag,
   effectivePermissions,
 } from '../../app/permissions.js';
+import { importDagText } from '../../app/dag-import.js';
 import type { DagRecord } from '../../app/definitions.js';
 import { FlowgateError } from '../../shared/errors.js';
 import { checkMayStore, demand, visibleDag } from '../access.js';
@@ -17,6 +18,8 @@ import { BEARER, errorResponses, NoContent } from '../schemas/common.js';
 import {
   DagDetail,
   DagDocument,
+  DagImportBody,
+  DagImportResult,
   DagList,
   DagListQuery,
   DagParams,
@@ -61,6 +64,29 @@ export const dagRoutes: FastifyPluginAsyncZod<RouteDeps> = (app, { auth, flowgat
       const stored = await flowgate.putDag(request.body, { createdBy: actor });
       return reply.code(201).send({ dagId: stored.dagId, version: stored.version });
     },
+  );
+
+  app.post(
+    '/api/dags/import',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['dags'],
+        summary:
+          'Read a DAG document (JSON or YAML, any accepted format) and list its problems; stores nothing',
+        description:
+          '400 when the text is not JSON or YAML (with the line and column), or not an object.',
+        security: BEARER,
+        body: DagImportBody,
+        response: { 200: DagImportResult, ...errorResponses(400, 401, 413) },
+      },
+    },
+    (request) =>
+      Promise.resolve(
+        importDagText(request.body.text, request.body.format, (document) =>
+          flowgate.validateDag(document),
+        ),
+      ),
   );
 
   app.get(

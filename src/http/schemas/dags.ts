@@ -52,3 +52,36 @@ export const DagDetail = z.object({
   createdBy: z.string().nullable(),
   createdAt: z.string(),
 });
+
+export const DagImportBody = z.object({
+  text: z
+    .string()
+    .min(1)
+    .max(1_000_000)
+    .describe('The document as JSON or YAML, in any accepted format'),
+  format: z
+    .enum(['json', 'yaml'])
+    .optional()
+    .describe('How to read the text; JSON, then YAML, when omitted'),
+});
+
+export const DagImportResult = z.object({
+  format: z
+    .enum(['plan', 'graph', 'stages'])
+    .nullable()
+    .describe('The format the document was read as'),
+  dagId: z.string().nullable(),
+  document: z
+    .record(z.string(), z.unknown())
+    .describe('The document as an object (what POST/PUT store)'),
+  valid: z.boolean(),
+  problems: z
+    .array(z.object({ code: z.string(), path: z.string(), message: z.string() }))
+    .readonly(),
+  nodes: z
+    .array(
+      z.object({ id: z.string(), type: z.string(), dependencies: z.array(z.string()).readonly() }),
+    )
+    .readonly()
+    .describe('The steps as read, when valid'),
+});
