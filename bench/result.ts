@@ -18,7 +18,7 @@ export interface BenchFailure {
   readonly error: string;
 }
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'H1', 'H1g', 'H2', 'H3', 'N1'] as const;
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'H1', 'H1g', 'H2', 'H3', 'N1', 'N2'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export const STORES = ['sqlite', 'postgres'] as const;

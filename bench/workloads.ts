@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Flowgate } from '../src/app/flowgate.js';
 import { approveGateOnly, approveUnderLoad } from './http/h1-approve.js';
 import { webhookFanOut } from './webhook-fan-out.js';
+import { raiseCost } from './raise-cost.js';
 import { pendingListing } from './http/h2-pending-list.js';
 import { eventFanOut } from './http/h3-event-fan-out.js';
 import {
@@ -34,6 +35,7 @@ export const workloads: Record<WorkloadName, (ctx: WorkloadContext) => Promise<B
   H2: pendingListing,
   H3: eventFanOut,
   N1: webhookFanOut,
+  N2: raiseCost,
 };
 
 /** W1: 1,000 runs of three sequential noop steps, all started in one `startMany`. */

@@ -317,3 +317,15 @@ export const approvePlan = (planId: string, version: number, input: unknown) =>
   post<Plan>(`/api/plans/${id(planId)}/approve`, { version, input });
 export const rejectPlan = (planId: string, reason: string) =>
   post<Plan>(`/api/plans/${id(planId)}/reject`, { reason });
+
+export interface DagImport {
+  readonly format: 'plan' | 'graph' | 'stages' | null;
+  readonly dagId: string | null;
+  readonly document: Record<string, unknown>;
+  readonly valid: boolean;
+  readonly problems: readonly { code: string; path: string; message: string }[];
+  readonly nodes: readonly { id: string; type: string; dependencies: readonly string[] }[];
+}
+
+/** Reads a DAG document's text (JSON or YAML, any seed format) on the server; stores nothing. */
+export const importDagText = (text: string) => post<DagImport>('/api/dags/import', { text });

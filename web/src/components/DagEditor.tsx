@@ -23,6 +23,8 @@ import {
   type StepKind,
 } from '../lib/dag-document';
 import { setStepForm, stepForm } from '../lib/form-builder';
+import type { DagNode } from '../api/types';
+import { DagImportExport } from './DagImportExport';
 import { FormBuilder } from './FormBuilder';
 import { HumanStepForm } from './HumanStepForm';
 import { messageOf } from './pending';
@@ -82,7 +84,13 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
       return { document: undefined, error: messageOf(cause) };
     }
   }, [text]);
-  const nodes = useMemo(() => previewNodes(parsed.document), [parsed.document]);
+  // The steps of the last import as the server read them: drawn while the text is that document, for the formats
+  // the drawing does not read from the text itself (seed 003's stages).
+  const [imported, setImported] = useState<{ text: string; nodes: DagNode[] } | null>(null);
+  const nodes = useMemo(() => {
+    const read = previewNodes(parsed.document);
+    return read.length === 0 && imported !== null && imported.text === text ? imported.nodes : read;
+  }, [parsed.document, imported, text]);
   const placed = useMemo(
     () => placeProblems(parsed.document, problems),
     [parsed.document, problems],
@@ -243,6 +251,20 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
           onApply={(form) => edit((document) => setStepForm(document, configuring, form))}
         />
       ) : null}
+      <DagImportExport
+        dagId={dagId}
+        document={parsed.error === null ? parsed.document : undefined}
+        onImport={(document, read) => {
+          const next = JSON.stringify(document, null, 2);
+          change(next);
+          setProblems([]);
+          setStatus(null);
+          setImported({
+            text: next,
+            nodes: read.nodes.map((n) => ({ ...n, dependencies: [...n.dependencies] })),
+          });
+        }}
+      />
       <button type="button" className="primary" disabled={busy} onClick={() => void save()}>
         Save as a new version
       </button>
