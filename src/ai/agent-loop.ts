@@ -46,8 +46,13 @@ import { toIso, type Clock } from '../shared/clock.js';
 import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
 import type { ModelAnswer, ModelAttempt, ModelGateway, RequestedToolCall } from './gateway.js';
-import { enforceRunBudget } from './run-budget.js';
-import { approvalKey, callSignature, type ToolApprovalDecision } from '../hitl/tool-approval.js';
+import { budgetSpent, spentRunBudget } from './run-budget.js';
+import {
+  approvalKey,
+  budgetKey,
+  callSignature,
+  type ToolApprovalDecision,
+} from '../hitl/tool-approval.js';
 
 export interface AiNodeDeps {
   readonly store: Store;
@@ -85,9 +90,11 @@ type ToolOutcome =
   /** Not run: a person answered in words instead. */
   | { ok: false; answered: string };
 
-/** What a run of the node knows of its gated calls: the decisions in its journal. */
+/** What a run of the node knows of its gated calls and its budget: the decisions in its journal. */
 interface Approvals {
   readonly decisions: ReadonlyMap<string, ToolApprovalDecision>;
+  /** A person let this run of the node spend past the run's budget. */
+  budgetAllowed: boolean;
   /** Rejected calls by signature (tool and arguments), to reject a repeat without asking. */
   readonly rejected: Map<string, ToolApprovalDecision>;
   /** Requests raised so far (repeats rejected without asking are not counted). */
@@ -129,6 +136,7 @@ export class AiNodeRunner implements PromptAgents {
       ctx.signal.throwIfAborted();
       const stepKey = `model:${step}`;
       const recorded = journal.get(stepKey);
+      if (recorded === undefined) await this.#withinBudget(node, step, approvals, loopKey, ctx);
       const answer =
         recorded !== undefined
           ? (fromJson<ModelAnswer>(recorded) as ModelAnswer)
@@ -231,8 +239,6 @@ export class AiNodeRunner implements PromptAgents {
     key: { workflowId: string; nodeId: string; loopKey: string; stepKey: string },
     ctx: StepContext,
   ): Promise<ModelAnswer> {
-    // The run's AI budget (settings.aiBudget): once spent, no further call is made and the node fails.
-    await enforceRunBudget(this.#deps.store, ctx);
     return this.#deps.gateway.call(
       {
         provider: spec.provider,
@@ -246,6 +252,46 @@ export class AiNodeRunner implements PromptAgents {
         signal: ctx.signal,
       },
       (attempt) => this.#record(modelRow(attempt, spec, sent, key, this.#deps.newId())),
+    );
+  }
+
+  /**
+   * The run's AI budget (settings.aiBudget), before a model call: once it is spent the node fails, or with
+   * `onExceed: "ask"` waits for a person. One who lets it go on lets this run of the node go on to its end.
+   */
+  async #withinBudget(
+    node: NodeDefinition,
+    step: number,
+    approvals: Approvals,
+    loopKey: string,
+    ctx: StepContext,
+  ): Promise<void> {
+    if (approvals.budgetAllowed) return;
+    const spent = await spentRunBudget(this.#deps.store, ctx);
+    if (!spent) return;
+    if (spent.budget.onExceed === 'fail') throw budgetSpent(spent);
+    const stepKey = budgetKey(step);
+    const decision = approvals.decisions.get(stepKey);
+    if (!decision) {
+      throw new ApprovalsNeeded([
+        {
+          kind: 'budget',
+          budgetUsd: spent.budget.usd,
+          spentUsd: spent.spend.costUsd,
+          loopKey,
+          stepKey,
+        },
+      ]);
+    }
+    if (decision.verdict === 'approved') {
+      approvals.budgetAllowed = true;
+      return;
+    }
+    throw budgetSpent(
+      spent,
+      decision.verdict === 'expired'
+        ? `nobody allowed ${node.id} to go on in time`
+        : `${decision.by} did not let ${node.id} go on${decision.reason ? `: ${decision.reason}` : ''}`,
     );
   }
 
@@ -494,17 +540,23 @@ function approvalsOf(journal: ReadonlyMap<string, string | null>): Approvals {
   const decisions = new Map<string, ToolApprovalDecision>();
   const rejected = new Map<string, ToolApprovalDecision>();
   let asked = 0;
+  let budgetAllowed = false;
   for (const [stepKey, output] of journal) {
-    if (!stepKey.startsWith('approval:')) continue;
+    const isBudget = stepKey.startsWith('budget:');
+    if (!isBudget && !stepKey.startsWith('approval:')) continue;
     const decision = fromJson<ToolApprovalDecision>(output);
     if (!decision) continue;
     decisions.set(stepKey, decision);
+    if (isBudget) {
+      budgetAllowed ||= decision.verdict === 'approved';
+      continue;
+    }
     if (!decision.repeatOf) asked++;
     if (decision.verdict === 'rejected' && !decision.repeatOf) {
       rejected.set(callSignature(decision.toolName, decision.requested), decision);
     }
   }
-  return { decisions, rejected, asked };
+  return { decisions, rejected, asked, budgetAllowed };
 }
 
 /** Whether the node's `approveTools` gates this call: always, or when the call's input meets its condition. */
@@ -528,6 +580,7 @@ function askFor(
   loopKey: string,
 ): ToolApprovalAsk {
   return {
+    kind: 'tool',
     toolName: call.toolName,
     toolCallId: call.toolCallId,
     input: call.input ?? null,

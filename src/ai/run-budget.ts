@@ -1,9 +1,10 @@
 /**
  * A run's AI budget (a DAG's `settings.aiBudget`), checked before each model call of an AI node: once the run's priced
  * model calls have cost the budget, the call is not made and its node fails, non-retriably (`onExceed: "fail"`), with
- * what was spent. The check comes before a call, and a call's price is known only after it: the call that crosses the
- * budget is made, and the run may end over its budget by that one call (per node running at once). Unpriced calls
- * have no known cost and do not count toward the budget.
+ * what was spent; with `onExceed: "ask"` the agent loop asks a person instead (see agent-loop.ts). The check comes
+ * before a call, and a call's price is known only after it: the call that crosses the budget is made, and the run may
+ * end over its budget by that one call (per node running at once). Unpriced calls have no known cost and do not count
+ * toward the budget.
  */
 import type { AiBudget, DagDefinition } from '../definition/index.js';
 import { FlowgateError } from '../shared/errors.js';
@@ -16,14 +17,21 @@ import { getWorkflow } from '../store/repositories/workflows.js';
 const BUDGET_CACHE_SIZE = 500;
 const budgetsByStore = new WeakMap<Store, Map<string, AiBudget | null>>();
 
-/** Throws, failing the node, when the run's AI spend has reached its DAG's budget; otherwise returns. */
-export async function enforceRunBudget(store: Store, run: { workflowId: string }): Promise<void> {
+export interface SpentBudget {
+  readonly budget: AiBudget;
+  readonly spend: RunAiSpend;
+}
+
+/** The run's budget and spend when the spend has reached the budget of its DAG; otherwise undefined. */
+export async function spentRunBudget(
+  store: Store,
+  run: { workflowId: string },
+): Promise<SpentBudget | undefined> {
   const found = await store.read(async (tx) => {
     const budget = await budgetOf(store, tx, run.workflowId);
     return budget ? { budget, spend: await runAiSpend(tx, run.workflowId) } : undefined;
   });
-  if (!found || found.spend.costUsd < found.budget.usd) return;
-  throw budgetSpent(found.budget, found.spend);
+  return found && found.spend.costUsd >= found.budget.usd ? found : undefined;
 }
 
 async function budgetOf(store: Store, tx: Tx, workflowId: string): Promise<AiBudget | null> {
@@ -48,14 +56,16 @@ async function budgetOf(store: Store, tx: Tx, workflowId: string): Promise<AiBud
   return budget;
 }
 
-function budgetSpent(budget: AiBudget, spend: RunAiSpend): FlowgateError {
+/** The node's failure once the budget is spent (and nobody was asked, or the person said stop). */
+export function budgetSpent({ budget, spend }: SpentBudget, refusal?: string): FlowgateError {
   const unpriced =
     spend.unpricedCalls > 0 ? `; ${spend.unpricedCalls} unpriced calls not counted` : '';
   return Object.assign(
     new FlowgateError(
       'NODE_FAILED',
-      `The run's AI budget of $${budget.usd} (settings.aiBudget) is spent: $${round(spend.costUsd)} over ` +
-        `${spend.pricedCalls} priced model calls${unpriced}. No further model call is made.`,
+      `The run's AI budget of $${budget.usd} (settings.aiBudget) is spent: $${usdText(spend.costUsd)} over ` +
+        `${spend.pricedCalls} priced model calls${unpriced}. No further model call is made` +
+        (refusal ? ` (${refusal}).` : '.'),
       {
         details: {
           budgetUsd: budget.usd,
@@ -71,6 +81,6 @@ function budgetSpent(budget: AiBudget, spend: RunAiSpend): FlowgateError {
   );
 }
 
-function round(usd: number): string {
+function usdText(usd: number): string {
   return usd.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
 }

@@ -1,11 +1,13 @@
 import { isPlainObject } from './document-path.js';
 
 /** What happens to a model call once the run's AI spend has reached its budget. */
-export const AI_BUDGET_ON_EXCEED = ['fail'] as const;
+export const AI_BUDGET_ON_EXCEED = ['fail', 'ask'] as const;
 
 /**
  * A run's budget for its AI nodes' model calls (a DAG's `settings.aiBudget`): once the priced calls of the run have
- * cost `usd`, the next model call fails its node (non-retriably). Unpriced calls have no known cost and do not count.
+ * cost `usd`, the next model call fails its node (non-retriably), or with `onExceed: "ask"` waits for a person (the
+ * node's `approval` settings) who lets that node run on past the budget or stops it. Unpriced calls have no known
+ * cost and do not count.
  */
 export interface AiBudget {
   /** US dollars, more than zero. */
@@ -27,19 +29,17 @@ export function readAiBudget(
   if (typeof usd !== 'number' || !Number.isFinite(usd) || usd <= 0) {
     problems.push({ key: 'usd', message: 'must be an amount in US dollars, more than 0' });
   }
-  if (onExceed === 'ask') {
-    // Asking a person to allow more spending needs a request raised from inside a model call's step.
+  if (!(AI_BUDGET_ON_EXCEED as readonly unknown[]).includes(onExceed)) {
     problems.push({
       key: 'onExceed',
-      message:
-        '"ask" (a person allows more spending) is not available yet; use "fail" (the node fails once the budget is spent)',
+      message: 'must be "fail" (the node fails) or "ask" (a person may let it go on)',
     });
-  } else if (!(AI_BUDGET_ON_EXCEED as readonly unknown[]).includes(onExceed)) {
-    problems.push({ key: 'onExceed', message: 'must be "fail"' });
   }
   for (const key of Object.keys(others)) {
     problems.push({ key, message: 'unknown key (aiBudget takes usd and onExceed)' });
   }
   if (problems.length > 0) return { problems };
-  return { budget: { usd: usd as number, onExceed: 'fail' } };
+  return {
+    budget: { usd: usd as number, onExceed: onExceed as (typeof AI_BUDGET_ON_EXCEED)[number] },
+  };
 }

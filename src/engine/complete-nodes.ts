@@ -15,7 +15,7 @@ import { toIso } from '../shared/clock.js';
 import { fromJson, toJson } from '../shared/json.js';
 import { buildToolApprovalRequest } from '../hitl/tool-approval.js';
 import type { Changes } from './changes.js';
-import type { ToolApprovalAsk } from './prompt-agents.js';
+import type { ApprovalAsk } from './prompt-agents.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './retry.js';
 import { settleRuns, type EngineEnv } from './transitions.js';
 import { EventType, NodeStatus } from './statuses.js';
@@ -29,7 +29,7 @@ export type AttemptOutcome =
       readonly retryAfterMs?: number;
     }
   /** An AI node stopped at gated tool calls: it waits for people, as a human node does, and runs again after. */
-  | { readonly ok: false; readonly waitingFor: readonly ToolApprovalAsk[] };
+  | { readonly ok: false; readonly waitingFor: readonly ApprovalAsk[] };
 
 export interface FinishedAttempt {
   readonly record: ClaimedNode;
@@ -193,13 +193,13 @@ export async function completeAttempts(
   if (settle.size > 0) await settleRuns(tx, env, changes, [...settle.values()]);
 }
 
-/** One request per gated call, raised with the node's parking in the same transaction. */
+/** One request per gated call (or for the spent budget), raised with the node's parking in the same transaction. */
 function raiseToolApprovals(
   env: EngineEnv,
   changes: Changes,
   attempt: FinishedAttempt,
   run: RunHeader | undefined,
-  asks: readonly ToolApprovalAsk[],
+  asks: readonly ApprovalAsk[],
 ): void {
   const { record, node } = attempt;
   for (const ask of asks) {
@@ -220,8 +220,9 @@ function raiseToolApprovals(
       node_id: node.id,
       message: request.message,
       expires_at: request.expiresAt,
-      tool_name: ask.toolName,
-      tool_call_id: ask.toolCallId,
+      ...(ask.kind === 'tool'
+        ? { tool_name: ask.toolName, tool_call_id: ask.toolCallId }
+        : { budget_usd: ask.budgetUsd, spent_usd: ask.spentUsd }),
     });
   }
 }

@@ -15,7 +15,11 @@ import {
 } from '../hitl/quorum.js';
 import type { RequestContext } from '../hitl/raise.js';
 import { applyEdits, checkAnswer, checkToolInput, type EditRecord } from '../hitl/response.js';
-import type { ToolApprovalDecision, ToolCallContext } from '../hitl/tool-approval.js';
+import type {
+  BudgetContext,
+  ToolApprovalDecision,
+  ToolCallContext,
+} from '../hitl/tool-approval.js';
 import { insertAiCall } from '../store/repositories/ai-calls.js';
 import type { Tx } from '../store/port.js';
 import {
@@ -248,15 +252,17 @@ async function closeRequest(
     by: describeActor(actor),
   });
 
-  const toolCall = fromJson<{ toolCall?: ToolCallContext }>(request.context)?.toolCall;
-  if (toolCall && !options.alwaysFail) {
-    await resumeToolLoop(tx, env, changes, { request, run }, toolCall, status, output);
+  const { toolCall, budget } =
+    fromJson<{ toolCall?: ToolCallContext; budget?: BudgetContext }>(request.context) ?? {};
+  const agentAsked = toolCall !== undefined || budget !== undefined;
+  if (agentAsked && !options.alwaysFail) {
+    await resumeToolLoop(tx, env, changes, { request, run }, { toolCall, budget }, status, output);
     return;
   }
 
   const dag = await env.dags.get(tx, run.dagId, run.dagVersion);
   const routed =
-    !toolCall &&
+    !agentAsked &&
     !options.alwaysFail &&
     (spec.onReject === 'continue' ||
       (planOf(dag).successors.get(request.nodeId) ?? []).some(
@@ -299,18 +305,20 @@ async function closeRequest(
 }
 
 /**
- * A gated tool call was decided: the decision is journaled for the AI node's loop, and when no other call of the
- * node waits any more, the node is made pending again, so settling hands it to a worker that replays its journal.
+ * A gated tool call (or a budget request) was decided: the decision is journaled for the AI node's loop, and when no
+ * other request of the node waits any more, the node is made pending again, so settling hands it to a worker that
+ * replays its journal.
  */
 async function resumeToolLoop(
   tx: Tx,
   env: EngineEnv,
   changes: Changes,
   { request, run }: { request: HitlRequestRecord; run: RunHeader },
-  toolCall: ToolCallContext,
+  { toolCall, budget }: { toolCall?: ToolCallContext; budget?: BudgetContext },
   status: string,
   output: HumanOutput,
 ): Promise<void> {
+  const subject = (toolCall ?? budget)!;
   const answer =
     typeof output.value === 'string'
       ? output.value
@@ -318,7 +326,7 @@ async function resumeToolLoop(
         ? output.response
         : JSON.stringify(output.value);
   const decision: ToolApprovalDecision = {
-    toolName: toolCall.toolName,
+    toolName: toolCall?.toolName ?? 'aiBudget',
     verdict:
       status === HitlStatus.approved
         ? 'approved'
@@ -327,8 +335,8 @@ async function resumeToolLoop(
           : status === HitlStatus.expired
             ? 'expired'
             : 'rejected',
-    requested: toolCall.input ?? null,
-    input: status === HitlStatus.approved ? (output.value ?? null) : (toolCall.input ?? null),
+    requested: toolCall?.input ?? null,
+    input: status === HitlStatus.approved ? (output.value ?? null) : (toolCall?.input ?? null),
     edits: output.edits,
     by: output.decidedBy,
     reason: output.response,
@@ -338,20 +346,20 @@ async function resumeToolLoop(
   await insertAiCall(tx, {
     executionId: env.newId(),
     kind: 'tool_approval',
-    agentId: toolCall.toolName,
+    agentId: decision.toolName,
     workflowId: request.workflowId,
     nodeId: request.nodeId,
-    loopKey: toolCall.loopKey,
-    stepKey: toolCall.stepKey,
+    loopKey: subject.loopKey,
+    stepKey: subject.stepKey,
     attempt: request.attempt,
     status: 'completed',
-    input: toJson(toolCall.input ?? null),
+    input: toJson(toolCall?.input ?? budget ?? null),
     output: toJson(decision),
     error: null,
     startedAt: request.createdAt,
     completedAt: changes.now,
     durationMs: Math.max(0, Date.parse(changes.now) - Date.parse(request.createdAt)),
-    toolCallId: toolCall.toolCallId,
+    toolCallId: toolCall?.toolCallId ?? null,
   });
   if ((await countPendingRequestsOfNode(tx, request.workflowId, request.nodeId)) > 0) return;
   const resumed = await updateNodeWhere(

@@ -21,6 +21,7 @@ export interface PromptAgents {
 
 /** A tool call an AI node may not run before a person decides on it. */
 export interface ToolApprovalAsk {
+  readonly kind: 'tool';
   readonly toolName: string;
   readonly toolCallId: string;
   /** The arguments as the model wrote them: what the person approves, edits or rejects. */
@@ -34,14 +35,26 @@ export interface ToolApprovalAsk {
   readonly stepKey: string;
 }
 
+/** A model call past the run's AI budget (`onExceed: "ask"`): a person lets the node go on, or stops it. */
+export interface BudgetApprovalAsk {
+  readonly kind: 'budget';
+  readonly budgetUsd: number;
+  readonly spentUsd: number;
+  readonly loopKey: string;
+  readonly stepKey: string;
+}
+
+export type ApprovalAsk = ToolApprovalAsk | BudgetApprovalAsk;
+
 /**
- * Thrown by an AI node whose model asked for gated tool calls nobody has decided yet. The calls it could run are run
+ * Thrown by an AI node whose model asked for gated tool calls nobody has decided yet (or that would spend past its
+ * run's budget). The calls it could run are run
  * and committed first; the worker then parks the node (waiting for people, no lease, no thread) and raises a request
  * per call. When the last of them closes, the node runs again and its journal takes it to where it stopped.
  */
 export class ApprovalsNeeded extends Error {
-  constructor(readonly asks: readonly ToolApprovalAsk[]) {
-    super(`Waiting for people to decide on ${asks.length} tool call(s)`);
+  constructor(readonly asks: readonly ApprovalAsk[]) {
+    super(`Waiting for people to decide on ${asks.length} request(s)`);
     this.name = 'ApprovalsNeeded';
   }
 }

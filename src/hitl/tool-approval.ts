@@ -2,17 +2,19 @@
  * Approved tool calls: the request an AI node's gated tool call raises, and the decision journaled for the node's
  * tool loop when that request closes. The request is an ordinary HITL request (the node's `approval` settings give it
  * approvers, quorum, timeout, reminders and channels) whose context names the call; the proposed value is the call's
- * arguments, each of them editable, and edits are checked against the tool's input schema.
+ * arguments, each of them editable, and edits are checked against the tool's input schema. A model call past the
+ * run's AI budget (`onExceed: "ask"`) raises the same kind of request, its context naming the budget.
  */
 import { humanNodeSpec, type HumanNodeSpec, type NodeDefinition } from '../definition/index.js';
-import type { ToolApprovalAsk } from '../engine/prompt-agents.js';
+import type { ApprovalAsk, ToolApprovalAsk } from '../engine/prompt-agents.js';
 import type { NewHitlRequest } from '../store/repositories/hitl-requests.js';
 import { toIso } from '../shared/clock.js';
 import type { EditRecord } from './response.js';
 import { initialTimers } from './timers.js';
 
-/** How a gated call was decided, as the tool loop reads it back from its journal. */
+/** How a gated call (or a budget request) was decided, as the tool loop reads it back from its journal. */
 export interface ToolApprovalDecision {
+  /** `aiBudget` for a budget request. */
   readonly toolName: string;
   /** `answered`: the person replied in words instead of letting the tool run. */
   readonly verdict: 'approved' | 'rejected' | 'answered' | 'expired';
@@ -38,6 +40,19 @@ export interface ToolCallContext {
   readonly inputSchema: Readonly<Record<string, unknown>>;
   readonly loopKey: string;
   readonly stepKey: string;
+}
+
+/** What a budget request's context carries: the budget, what the run had spent, and where it is journaled. */
+export interface BudgetContext {
+  readonly budgetUsd: number;
+  readonly spentUsd: number;
+  readonly loopKey: string;
+  readonly stepKey: string;
+}
+
+/** The journal key of a budget request before one model step. */
+export function budgetKey(step: number): string {
+  return `budget:${step}`;
 }
 
 /** The journal key of the decision on one call of one model step. */
@@ -68,14 +83,14 @@ export interface ToolApprovalRaise {
   readonly node: NodeDefinition;
   /** The node's attempt that asked. */
   readonly attempt: number;
-  readonly ask: ToolApprovalAsk;
+  readonly ask: ApprovalAsk;
   /** The run's input, shown beside the call. */
   readonly runInput: unknown;
   readonly runStartedBy: string | null;
   readonly now: number;
 }
 
-/** The request a gated call raises, with the node's approval settings frozen into it. */
+/** The request a gated call (or a spent budget) raises, with the node's approval settings frozen into it. */
 export function buildToolApprovalRequest(raise: ToolApprovalRaise): NewHitlRequest {
   const { node, ask } = raise;
   const approval = node.config.approval;
@@ -84,27 +99,44 @@ export function buildToolApprovalRequest(raise: ToolApprovalRaise): NewHitlReque
       ? (approval as Record<string, unknown>)
       : {};
   const base = humanNodeSpec({ ...node, config: settings });
+  const name = node.name ?? node.id;
   const spec: HumanNodeSpec = {
     ...base,
     message:
-      typeof settings.message === 'string'
-        ? settings.message
-        : `Allow ${node.name ?? node.id} to run ${ask.toolName}?`,
-    // A person decides on this call: approve (as written or edited), reject, or answer in words.
+      ask.kind === 'budget'
+        ? `The run's AI budget of $${ask.budgetUsd} is spent ($${ask.spentUsd.toFixed(4)} so far). Let ${name} go on?`
+        : typeof settings.message === 'string'
+          ? settings.message
+          : `Allow ${name} to run ${ask.toolName}?`,
+    // A person decides: approve (a call as written or edited), reject, or answer in words.
     options: [],
-    editable: editableArguments(ask),
+    editable: ask.kind === 'tool' ? editableArguments(ask) : [],
     // A rejected call is told to the model, which goes on; it never routes the DAG.
     onReject: 'fail',
   };
-  const toolCall: ToolCallContext = {
-    toolName: ask.toolName,
-    toolCallId: ask.toolCallId,
-    input: ask.input,
-    reasoning: ask.reasoning,
-    inputSchema: ask.inputSchema,
-    loopKey: ask.loopKey,
-    stepKey: ask.stepKey,
-  };
+  const subject =
+    ask.kind === 'tool'
+      ? {
+          proposed: ask.input ?? null,
+          toolCall: {
+            toolName: ask.toolName,
+            toolCallId: ask.toolCallId,
+            input: ask.input,
+            reasoning: ask.reasoning,
+            inputSchema: ask.inputSchema,
+            loopKey: ask.loopKey,
+            stepKey: ask.stepKey,
+          } satisfies ToolCallContext,
+        }
+      : {
+          proposed: null,
+          budget: {
+            budgetUsd: ask.budgetUsd,
+            spentUsd: ask.spentUsd,
+            loopKey: ask.loopKey,
+            stepKey: ask.stepKey,
+          } satisfies BudgetContext,
+        };
   const deadline = spec.timeout ? raise.now + spec.timeout.afterMs : undefined;
   const timers = initialTimers(spec, raise.now, deadline);
   return {
@@ -115,12 +147,7 @@ export function buildToolApprovalRequest(raise: ToolApprovalRaise): NewHitlReque
     attempt: raise.attempt,
     message: spec.message,
     spec: JSON.stringify(spec),
-    context: JSON.stringify({
-      input: raise.runInput ?? null,
-      outputs: {},
-      proposed: ask.input ?? null,
-      toolCall,
-    }),
+    context: JSON.stringify({ input: raise.runInput ?? null, outputs: {}, ...subject }),
     runStartedBy: raise.runStartedBy,
     expiresAt: deadline !== undefined ? toIso(deadline) : null,
     now: toIso(raise.now),

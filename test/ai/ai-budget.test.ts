@@ -1,8 +1,9 @@
 /**
  * A run's AI budget (`settings.aiBudget`): before each model call the run's spend so far is checked; once the priced
  * calls have cost the budget, no further call reaches the model and the node fails without retries, saying what was
- * spent. The budget is the run's, across its AI nodes; unpriced calls do not count. `onExceed: "ask"` is refused by
- * validation. Both dialects, the fake OpenAI server, prices by the operator's override (known per call).
+ * spent. The budget is the run's, across its AI nodes; unpriced calls do not count. With `onExceed: "ask"` a person
+ * lets the node go on past the budget, or stops it. Both dialects, the fake OpenAI server, prices by the operator's
+ * override (known per call).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -153,7 +154,64 @@ for (const dialect of DIALECTS) {
       expect(run.result).toMatchObject({ text: 'done', usage: { calls: 3, unpricedCalls: 3 } });
     });
 
-    it('refuses a budget it cannot keep: onExceed "ask" (not available yet), no amount, unknown keys', async () => {
+    it('asks a person once the budget is spent (onExceed "ask"): allowed, the node goes on to its end; stopped, it fails', async () => {
+      const flowgate = (await start()).flowgate;
+      const node = [
+        {
+          id: 'ask',
+          data: {
+            prompt: 'Go',
+            model: 'gpt-4o-mini',
+            tools: ['lookup'],
+            approval: { approvers: ['dave'] },
+          },
+        },
+      ];
+      const dag = budgetDag('asking', node, { usd: 1.5 * CALL_USD, onExceed: 'ask' });
+      const pending = async (workflowId: string) => {
+        await flowgate.waitFor(workflowId, { until: ['paused'], timeoutMs: 15_000 });
+        const { items } = await flowgate.listHitl({ workflowId });
+        expect(items).toHaveLength(1);
+        return flowgate.getHitl(items[0]!.requestId);
+      };
+
+      server.enqueue(
+        { toolCalls: [{ id: 'c1', name: 'lookup', args: {} }], usage: USAGE },
+        { toolCalls: [{ id: 'c2', name: 'lookup', args: {} }], usage: USAGE },
+        // Past the budget: asked once, allowed, then the node goes on without asking again.
+        { toolCalls: [{ id: 'c3', name: 'lookup', args: {} }], usage: USAGE },
+        { text: 'done', usage: USAGE },
+      );
+      const allowed = await flowgate.start(dag, {});
+      const request = await pending(allowed.workflowId);
+      expect(server.received).toHaveLength(2);
+      expect(request.message).toBe(
+        "The run's AI budget of $0.003 is spent ($0.0040 so far). Let ask go on?",
+      );
+      expect(request.context).toMatchObject({ budget: { budgetUsd: 0.003, spentUsd: 0.004 } });
+      await expect(flowgate.approve(request.requestId, 'erin')).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await flowgate.approve(request.requestId, 'dave');
+      const done = await flowgate.waitFor(allowed.workflowId, { timeoutMs: 15_000 });
+      expect(done.status).toBe('completed');
+      expect(done.result).toMatchObject({ text: 'done', usage: { calls: 4 } });
+
+      server.received.length = 0;
+      server.enqueue(
+        { toolCalls: [{ id: 'c1', name: 'lookup', args: {} }], usage: USAGE },
+        { toolCalls: [{ id: 'c2', name: 'lookup', args: {} }], usage: USAGE },
+      );
+      const stopped = await flowgate.start(dag, {});
+      const second = await pending(stopped.workflowId);
+      await flowgate.reject(second.requestId, 'dave', { comment: 'enough' });
+      const failed = await flowgate.waitFor(stopped.workflowId, { timeoutMs: 15_000 });
+      expect(failed.status).toBe('failed');
+      expect(server.received).toHaveLength(2);
+      expect(JSON.stringify(failed.error)).toContain('(dave did not let ask go on: enough)');
+    });
+
+    it('refuses a budget it cannot keep: an unknown onExceed, no amount, unknown keys', async () => {
       const flowgate = (await start()).flowgate;
       const node = [{ id: 'ask', data: { prompt: 'Hi', model: 'gpt-4o-mini' } }];
       const problems = async (aiBudget: unknown) => {
@@ -166,8 +224,8 @@ for (const dialect of DIALECTS) {
         }
         return [];
       };
-      expect(await problems({ usd: 1, onExceed: 'ask' })).toEqual([
-        'settings.aiBudget.onExceed: "ask" (a person allows more spending) is not available yet; use "fail" (the node fails once the budget is spent)',
+      expect(await problems({ usd: 1, onExceed: 'warn' })).toEqual([
+        'settings.aiBudget.onExceed: must be "fail" (the node fails) or "ask" (a person may let it go on)',
       ]);
       expect(await problems({ usd: 0, per: 'day' })).toEqual([
         'settings.aiBudget.usd: must be an amount in US dollars, more than 0',
