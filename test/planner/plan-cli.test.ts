@@ -48,7 +48,16 @@ describe('flowgate plan', () => {
 
   it('drafts a plan over the plugin’s tools and, with --approve, starts its run', async () => {
     const db = `sqlite:${join(dir, 'plan.db')}`;
-    model.enqueue({ json: { summary: 'Fetch it.', nodes: [fetchNode] } });
+    const summarise = {
+      node_id: 'summarise',
+      node_type: 'agent',
+      config: { prompt: 'Summarise the page', model: 'gpt-4o-mini', maxOutputTokens: 100 },
+      dependencies: ['fetch'],
+    };
+    model.enqueue({
+      json: { summary: 'Fetch it.', nodes: [fetchNode, summarise] },
+      usage: { input: 900, output: 100 },
+    });
     const { code, stdout, stderr } = await runCli(
       ['plan', 'Fetch the front page', '--plugin', plugin, '--db', db, '--approve'],
       { env },
@@ -58,6 +67,9 @@ describe('flowgate plan', () => {
     expect(stdout).toMatch(/Plan [0-9a-f-]{36} \(pending_approval\)/);
     expect(stdout).toContain('Fetch it.');
     expect(stdout).toMatch(/fetch\s+tool\s+fetch_page/);
+    // What its AI step may cost a run, and what drafting it cost (gpt-4o-mini is in the price catalogue).
+    expect(stdout).toMatch(/AI steps may cost about \$0\.\d+ a run \(summarise \$0\.\d+;/);
+    expect(stdout).toMatch(/Drafting it took 1 model call, 1000 tokens, \$0\.\d+\./);
     const workflowId = /Approved: run (\S+) started/.exec(stdout)?.[1];
     expect(workflowId).toBeDefined();
     expect(model.received.at(-1)!.body.messages![0]!.content).toContain(

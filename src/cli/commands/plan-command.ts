@@ -86,6 +86,11 @@ export function planCommand(program: Command, ctx: CliContext): void {
     });
 }
 
+/** Dollars to 4 significant digits: model calls often cost a fraction of a cent. */
+function usd(amount: number): string {
+  return `$${Number(amount.toPrecision(4))}`;
+}
+
 function printPlan(plan: {
   planId: string;
   conversationId: string | null;
@@ -95,6 +100,17 @@ function printPlan(plan: {
   problems: readonly { path: string; message: string }[];
   gates: readonly string[];
   fixes: readonly string[];
+  estimate: {
+    nodes: readonly { nodeId: string; costUsd: number | null }[];
+    costUsd: number | null;
+    budgetUsd: number | null;
+  } | null;
+  plannerUsage: {
+    calls: number;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number | null;
+  } | null;
 }): void {
   console.log(`Plan ${plan.planId} (${plan.status}), conversation ${plan.conversationId ?? '-'}`);
   if (plan.summary) console.log(`\n${plan.summary}`);
@@ -115,6 +131,25 @@ function printPlan(plan: {
   }
   if (plan.gates.length > 0) console.log(`\nWaits for a person at: ${plan.gates.join(', ')}`);
   if (plan.fixes.length > 0) console.log(`\nRepaired: ${plan.fixes.join('; ')}`);
+  const estimate = plan.estimate;
+  if (estimate && estimate.nodes.length > 0) {
+    const byNode = estimate.nodes
+      .map((node) => `${node.nodeId} ${node.costUsd === null ? 'unpriced' : usd(node.costUsd)}`)
+      .join(', ');
+    const budget = estimate.budgetUsd === null ? '' : `; budget ${usd(estimate.budgetUsd)} a run`;
+    console.log(
+      `\nAI steps may cost about ${estimate.costUsd === null ? 'an unknown amount' : usd(estimate.costUsd)} a run ` +
+        `(${byNode}${budget}; assumptions in --json's estimate.nodes[].basis)`,
+    );
+  }
+  const spent = plan.plannerUsage;
+  if (spent) {
+    const cost = spent.costUsd === null ? 'unpriced' : usd(spent.costUsd);
+    console.log(
+      `Drafting it took ${spent.calls} model call${spent.calls === 1 ? '' : 's'}, ` +
+        `${spent.inputTokens + spent.outputTokens} tokens, ${cost}.`,
+    );
+  }
   if (plan.problems.length > 0) {
     console.log('\nCannot run:');
     for (const problem of plan.problems)
