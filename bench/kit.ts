@@ -12,6 +12,8 @@ import type { StoreName } from './result.js';
 export interface WorkloadContext {
   readonly flowgate: Flowgate;
   readonly store: StoreName;
+  /** The workload's database URL (N2 makes fresh ones beside it, on the same server). */
+  readonly db: string;
   /** Multiplies the number of runs (all but W3); 1 for the full benchmark. */
   readonly scale: number;
   /** The longest any single wait may take. */

@@ -83,6 +83,7 @@ try {
   const result = await workloads[workload]({
     flowgate,
     store,
+    db: values.db,
     scale,
     timeoutMs,
     concurrency,
