@@ -152,6 +152,8 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
       url: `${receiver.url}/slack`,
     });
     expect(slack.statusCode).toBe(201);
+    // The URL is a credential: even the answer to its creation shows it masked.
+    expect(slack.json<{ url: string }>().url).toBe(`${receiver.url}/…`);
     const teams = await call('POST', '/api/chat-destinations', {
       kind: 'teams',
       name: 'ops-teams',
