@@ -1,9 +1,10 @@
 /**
  * Reads a DAG document's text (JSON or YAML, in any accepted format: seed 000/001 plans, seed 004 graphs, seed 003
- * stages) without storing it, for the editor's Import: the document as an object, the format it was read as, its
- * DAG id, and every problem validation finds. A text that does not parse, or is not an object, is a 400.
+ * stages) without storing it, for the editor's Import and Export: the document as an object, the format it was read
+ * as, its DAG id, every problem validation finds, and (when valid) the DAG written as a plan. A text that does not parse, or is not an object, is a 400.
  */
 import { detectFormat } from '../definition/detect-format.js';
+import { writePlan, type PlanDocument } from '../definition/write-plan.js';
 import {
   parseDagText,
   type DagDefinition,
@@ -18,6 +19,8 @@ export interface DagImport {
   readonly document: Record<string, unknown>;
   readonly valid: boolean;
   readonly problems: readonly DagProblem[];
+  /** The DAG written as a plan (Flowgate's own format), when the document is valid. */
+  readonly plan: PlanDocument | null;
   /** The steps as read (id, type, dependencies), when the document is valid. */
   readonly nodes: readonly { id: string; type: string; dependencies: readonly string[] }[];
 }
@@ -46,6 +49,7 @@ export function importDagText(
       document: record,
       valid: true,
       problems: [],
+      plan: writePlan(dag),
       nodes: dag.nodes.map((node) => ({
         id: node.id,
         type: node.sourceType,
@@ -60,6 +64,7 @@ export function importDagText(
       document: record,
       valid: false,
       problems: (error.details ?? []) as DagProblem[],
+      plan: null,
       nodes: [],
     };
   }

@@ -56,6 +56,7 @@ interface ImportBody {
   document: Record<string, unknown>;
   valid: boolean;
   problems: { code: string; path: string; message: string }[];
+  plan: { document: Record<string, unknown>; lost: string[] } | null;
   nodes: { id: string; type: string; dependencies: string[] }[];
 }
 
@@ -113,6 +114,13 @@ for (const dialect of DIALECTS) {
       // The approval is a step of its own between the two stages, or send waits on gather: either way it follows.
       const send = body.nodes.find((n) => n.id === 'send')!;
       expect(send.dependencies.length).toBe(1);
+      // Written as a plan, it reads back as the same steps.
+      expect(body.plan?.lost).toEqual([]);
+      const again = (await post({ text: JSON.stringify(body.plan!.document) })).json<ImportBody>();
+      expect(again).toMatchObject({ format: 'plan', dagId: 'nightly_digest', valid: true });
+      expect(again.nodes.map((n) => [n.id, n.dependencies])).toEqual(
+        body.nodes.map((n) => [n.id, n.dependencies]),
+      );
       const stored = await app.inject({
         method: 'GET',
         url: '/api/dags/nightly_digest',
@@ -134,7 +142,13 @@ for (const dialect of DIALECTS) {
       const response = await post({ text: CYCLIC_PLAN });
       expect(response.statusCode, response.body).toBe(200);
       const body = response.json<ImportBody>();
-      expect(body).toMatchObject({ format: 'plan', dagId: 'loop', valid: false, nodes: [] });
+      expect(body).toMatchObject({
+        format: 'plan',
+        dagId: 'loop',
+        valid: false,
+        nodes: [],
+        plan: null,
+      });
       expect(body.problems.length).toBeGreaterThan(0);
       expect(body.problems.map((p) => p.message).join(' ')).toMatch(/cycle/);
       expect(body.problems.every((p) => /^nodes\[\d\]/.test(p.path))).toBe(true);

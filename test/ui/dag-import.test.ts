@@ -2,7 +2,7 @@
  * The DAG editor's Import and Export in real Chromium against a real server: seed 003 stages pasted as YAML and a
  * seed 004 graph chosen as a JSON file become the document being edited (its id set to this DAG's) and are drawn; a
  * document with a cycle has its problems listed, text that does not parse says where; the document downloads as JSON
- * and as YAML; an imported document saves as a new version.
+ * and as YAML, and converted to a plan; an imported document saves as a new version.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -40,7 +40,7 @@ const GRAPH = {
     { id: 'draft', type: 'ai', data: { agent_id: 'echo_agent' } },
     { id: 'check', type: 'human', data: { message: 'Fine?', approvers: [{ user: 'bob' }] } },
   ],
-  edges: [{ source: 'draft', target: 'check' }],
+  edges: [{ source: 'draft', target: 'check', condition: 'nodes.draft.output.ok' }],
 };
 
 const CYCLE = {
@@ -133,7 +133,7 @@ describe('web UI: importing and exporting DAG documents', () => {
       page.getByRole('button', { name: 'Download as JSON' }).click(),
     ]);
     expect(jsonDownload.suggestedFilename()).toBe('digest.json');
-    expect(JSON.parse(await readFile((await jsonDownload.path()), 'utf8'))).toEqual({
+    expect(JSON.parse(await readFile(await jsonDownload.path(), 'utf8'))).toEqual({
       ...GRAPH,
       dag_id: 'digest',
     });
@@ -142,9 +142,27 @@ describe('web UI: importing and exporting DAG documents', () => {
       page.getByRole('button', { name: 'Download as YAML' }).click(),
     ]);
     expect(yamlDownload.suggestedFilename()).toBe('digest.yaml');
-    const yamlText = await readFile((await yamlDownload.path()), 'utf8');
+    const yamlText = await readFile(await yamlDownload.path(), 'utf8');
     expect(yamlText).toContain('dag_id: digest');
     expect(parseYaml(yamlText)).toEqual({ ...GRAPH, dag_id: 'digest' });
+    // Converted to a plan, Flowgate's own format, saying what a plan cannot hold.
+    const [planDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Download as a plan/ }).click(),
+    ]);
+    expect(planDownload.suggestedFilename()).toBe('digest.plan.json');
+    const planned = JSON.parse(await readFile((await planDownload.path()), 'utf8')) as {
+      dag_id: string;
+      nodes: { node_id: string; node_type: string; dependencies: string[] }[];
+    };
+    expect(planned.dag_id).toBe('digest');
+    expect(planned.nodes).toMatchObject([
+      { node_id: 'draft', node_type: 'agent', dependencies: [] },
+      { node_id: 'check', node_type: 'human_in_loop', dependencies: ['draft'] },
+    ]);
+    await expect
+      .poll(() => page.locator('#export-status').textContent())
+      .toContain('without the conditions on the edges into check');
 
     // Problems are listed; text that does not parse says where, and the document stays as it was.
     await page.getByLabel(/^Paste a document to import/).fill(JSON.stringify(CYCLE));

@@ -78,6 +78,13 @@ export const DagImportResult = z.object({
   problems: z
     .array(z.object({ code: z.string(), path: z.string(), message: z.string() }))
     .readonly(),
+  plan: z
+    .object({
+      document: z.record(z.string(), z.unknown()),
+      lost: z.array(z.string()).readonly().describe('What the plan format cannot say'),
+    })
+    .nullable()
+    .describe("When valid: the DAG written as a plan (seed 000/001's format, Flowgate's own)"),
   nodes: z
     .array(
       z.object({ id: z.string(), type: z.string(), dependencies: z.array(z.string()).readonly() }),

@@ -324,6 +324,8 @@ export interface DagImport {
   readonly document: Record<string, unknown>;
   readonly valid: boolean;
   readonly problems: readonly { code: string; path: string; message: string }[];
+  /** When valid: the DAG written as a plan (Flowgate's own format) and what that format cannot say. */
+  readonly plan: { readonly document: unknown; readonly lost: readonly string[] } | null;
   readonly nodes: readonly { id: string; type: string; dependencies: readonly string[] }[];
 }
 

@@ -3,7 +3,8 @@
  * server reads (seed 000/001 plans, seed 004 graphs, seed 003 stages): the server reads it (`POST /api/dags/import`,
  * nothing stored), the editor gets the document with its id set to this DAG's (a new version of this DAG is what
  * saving makes), and the problems are listed. Export downloads the document being edited, as JSON or as YAML, in the
- * format it is written in (the definition layer reads every seed format but writes none).
+ * format it is written in, or converted to a plan (seed 000/001's format, Flowgate's own: the one format the server
+ * writes), saying what a plan cannot hold (edge conditions, positions).
  */
 import { useState } from 'react';
 
@@ -49,6 +50,7 @@ export function DagImportExport({ dagId, document, onImport }: Props) {
   const [result, setResult] = useState<{ read: DagImport; renamedFrom: string | null } | null>(
     null,
   );
+  const [exported, setExported] = useState<string | null>(null);
 
   const runImport = async (source: string) => {
     if (source.trim() === '') {
@@ -70,13 +72,36 @@ export function DagImportExport({ dagId, document, onImport }: Props) {
     }
   };
 
-  const exportAs = async (kind: 'json' | 'yaml') => {
+  const exportAs = async (kind: 'json' | 'yaml' | 'plan') => {
     if (document === undefined) {
       setError('Fix the JSON first: only a document that reads can be exported.');
       return;
     }
     setError(null);
-    if (kind === 'json') {
+    setExported(null);
+    if (kind === 'plan') {
+      try {
+        const read = await importDagText(JSON.stringify(document));
+        if (!read.plan) {
+          setError(
+            `Not exported: the document has ${read.problems.length} problem(s); a plan is written from a valid DAG.`,
+          );
+          return;
+        }
+        download(
+          `${dagId}.plan.json`,
+          'application/json',
+          `${JSON.stringify(read.plan.document, null, 2)}\n`,
+        );
+        setExported(
+          read.plan.lost.length > 0
+            ? `Exported as a plan, without ${read.plan.lost.join(', and ')}.`
+            : 'Exported as a plan, with everything the document says.',
+        );
+      } catch (cause) {
+        setError(`Not exported: ${messageOf(cause)}`);
+      }
+    } else if (kind === 'json') {
       download(`${dagId}.json`, 'application/json', `${JSON.stringify(document, null, 2)}\n`);
     } else {
       // YAML is needed only here: its writer loads on the first export.
@@ -155,7 +180,13 @@ export function DagImportExport({ dagId, document, onImport }: Props) {
         <button type="button" onClick={() => void exportAs('yaml')}>
           Download as YAML
         </button>
+        <button type="button" onClick={() => void exportAs('plan')}>
+          Download as a plan (Flowgate&apos;s format, JSON)
+        </button>
       </div>
+      <p role="status" id="export-status">
+        {exported}
+      </p>
     </section>
   );
 }
