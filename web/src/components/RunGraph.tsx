@@ -13,6 +13,14 @@ import { statusText } from '../lib/status';
 
 const WIDTH = 190;
 const HEIGHT = 60;
+/**
+ * Above this many steps the drawing opens on the start of the DAG at a readable zoom and draws only what is in view
+ * (React Flow's `onlyRenderVisibleElements`): fitting 500 steps into the frame would draw every one of them
+ * unreadably small, and doing so in one go held the main thread for over 200 ms (bench U1).
+ */
+const LARGE_GRAPH = 100;
+/** Space left of and above the step a large drawing opens on. */
+const MARGIN = 24;
 
 export const STATUS_ICON: Record<string, string> = {
   completed: '✓',
@@ -113,6 +121,17 @@ export default function RunGraph({
       }),
     [nodes, states, positions, highlight, problems, onConnect],
   );
+  const large = nodes.length > LARGE_GRAPH;
+  // Where a large drawing opens, at zoom 1: on the request's gate when there is one, else on the top left step
+  // (the start). Set as the initial viewport rather than fitted after drawing, so that the steps in view are drawn
+  // once, not once before the fit and again after it.
+  const firstView = useMemo(() => {
+    if (!large || !positions) return undefined;
+    const anchor =
+      (highlight ? positions[highlight] : undefined) ??
+      Object.values(positions).sort((a, b) => a.x - b.x || a.y - b.y)[0];
+    return anchor ? { x: MARGIN - anchor.x, y: MARGIN - anchor.y, zoom: 1 } : undefined;
+  }, [large, positions, highlight]);
   const flowEdges: Edge[] = useMemo(
     () =>
       nodes.flatMap((n) =>
@@ -129,25 +148,37 @@ export default function RunGraph({
   if (error) return <p className="error">The graph could not be drawn: {error}</p>;
   if (!positions) return <p role="status">Drawing the graph…</p>;
   return (
-    <figure
-      className={compact ? 'run-graph compact' : 'run-graph'}
-      aria-label="The run's steps as a graph (the table lists the same states)"
-    >
-      <ReactFlow
-        nodes={flowNodes}
-        edges={flowEdges}
-        fitView
-        nodesDraggable={false}
-        nodesConnectable={onConnect !== undefined}
-        onConnect={(connection) => {
-          if (connection.source && connection.target && connection.source !== connection.target)
-            onConnect?.(connection.source, connection.target);
-        }}
-        proOptions={{ hideAttribution: true }}
+    <>
+      {large ? (
+        <p className="hint" data-testid="large-graph-hint">
+          {nodes.length} steps: the drawing opens on{' '}
+          {highlight && positions[highlight] ? 'this request' : 'the start'}; drag or zoom out to
+          see the rest (the table lists every step).
+        </p>
+      ) : null}
+      <figure
+        className={compact ? 'run-graph compact' : 'run-graph'}
+        aria-label="The run's steps as a graph (the table lists the same states)"
       >
-        <Background />
-        <Controls showInteractive={false} />
-      </ReactFlow>
-    </figure>
+        <ReactFlow
+          nodes={flowNodes}
+          edges={flowEdges}
+          fitView={!firstView}
+          {...(firstView ? { defaultViewport: firstView } : {})}
+          onlyRenderVisibleElements={large}
+          minZoom={large ? 0.05 : 0.5}
+          nodesDraggable={false}
+          nodesConnectable={onConnect !== undefined}
+          onConnect={(connection) => {
+            if (connection.source && connection.target && connection.source !== connection.target)
+              onConnect?.(connection.source, connection.target);
+          }}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </figure>
+    </>
   );
 }

@@ -3,7 +3,7 @@
  * keyboard and screen-reader users), each step's output on demand, the event timeline, and the controls the run's
  * state allows (pause, resume, cancel, retry), each confirmed first. Follows the live stream for this run.
  */
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import {
@@ -26,6 +26,8 @@ import { formatTime } from '../lib/time';
 
 const RunGraph = lazy(() => import('../components/RunGraph'));
 const SETTLE_MS = 100;
+/** The timeline shows the newest this many events until asked for all (a 500-step run has thousands). */
+const TIMELINE_SHOWN = 200;
 
 /** Who did it, read from an event's data where it says. */
 function actorOf(event: RunEvent): string {
@@ -48,6 +50,17 @@ function nodeOf(event: RunEvent): string {
   return typeof node === 'string' ? node : '';
 }
 
+/** A step's output, rendered when opened: a large run's page would otherwise render every output up front. */
+function OutputDetails({ value, nodeId }: { value: unknown; nodeId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Show</summary>
+      {open ? <JsonView value={value} label={`Output of ${nodeId}`} /> : null}
+    </details>
+  );
+}
+
 export default function RunPage() {
   const { workflowId = '' } = useParams();
   const timeZone = useTimeZone();
@@ -59,6 +72,7 @@ export default function RunPage() {
   const [confirming, setConfirming] = useState<RunAction | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [wholeTimeline, setWholeTimeline] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
 
   const load = useCallback(() => {
@@ -119,6 +133,12 @@ export default function RunPage() {
     }
   };
 
+  // One object per loaded run: the graph redraws its steps when this changes, not on every render of the page.
+  const states = useMemo(
+    () => Object.fromEntries((run?.nodes ?? []).map((n) => [n.nodeId, n.status])),
+    [run],
+  );
+
   if (error) {
     return (
       <section>
@@ -132,7 +152,6 @@ export default function RunPage() {
   }
   if (!run) return <p role="status">Loading…</p>;
 
-  const states = Object.fromEntries((run.nodes ?? []).map((n) => [n.nodeId, n.status]));
   const allowed = mayControl(user, run, dag);
   const actions = allowed ? allowedActions(run) : [];
 
@@ -232,10 +251,7 @@ export default function RunPage() {
                 <td>{formatTime(node.completedAt, timeZone)}</td>
                 <td>
                   {node.result !== null ? (
-                    <details>
-                      <summary>Show</summary>
-                      <JsonView value={node.result} label={`Output of ${node.nodeId}`} />
-                    </details>
+                    <OutputDetails value={node.result} nodeId={node.nodeId} />
                   ) : (
                     '—'
                   )}
@@ -248,8 +264,16 @@ export default function RunPage() {
 
       <section aria-labelledby="events-title">
         <h2 id="events-title">Timeline</h2>
+        {events.length > TIMELINE_SHOWN && !wholeTimeline ? (
+          <p>
+            {events.length - TIMELINE_SHOWN} earlier events are not shown.{' '}
+            <button type="button" onClick={() => setWholeTimeline(true)}>
+              Show all {events.length} events
+            </button>
+          </p>
+        ) : null}
         <ol className="timeline">
-          {events.map((event) => (
+          {(wholeTimeline ? events : events.slice(-TIMELINE_SHOWN)).map((event) => (
             <li key={event.id}>
               <time dateTime={event.createdAt}>{formatTime(event.createdAt, timeZone)}</time> —{' '}
               {event.type.replace(/_/g, ' ')}
