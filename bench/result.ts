@@ -18,8 +18,26 @@ export interface BenchFailure {
   readonly error: string;
 }
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'H1', 'H1g', 'H2', 'H3', 'N1', 'N2'] as const;
+export const WORKLOADS = [
+  'W1',
+  'W2',
+  'W3',
+  'W4',
+  'H1',
+  'H1g',
+  'H2',
+  'H3',
+  'N1',
+  'N2',
+  'U1',
+] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
+
+/**
+ * Workloads measured on SQLite only: U1 measures the web UI in a browser, and the API under it is measured on both
+ * stores by H1–H3.
+ */
+export const SQLITE_ONLY: ReadonlySet<WorkloadName> = new Set(['U1']);
 
 export const STORES = ['sqlite', 'postgres'] as const;
 export type StoreName = (typeof STORES)[number];

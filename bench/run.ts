@@ -16,6 +16,7 @@ import { formatSummary, summarize, type CpuProfile } from './profile.js';
 import { formatComparison, formatTable, previousResults, saveResults } from './report.js';
 import {
   RESULT_MARKER,
+  SQLITE_ONLY,
   STORES,
   WORKLOADS,
   ordered,
@@ -31,7 +32,8 @@ const RESULTS_DIR = join(BENCH_DIR, 'results');
 
 const USAGE = `usage: npm run bench -- [flags]
   --store sqlite|postgres|both   stores to measure (default both)
-  --workload W1,…,H3             workloads to run: W1 W2 W3 W4 (engine), H1 H1g H2 H3 (HTTP), N1 (webhooks); default all
+  --workload W1,…,U1             workloads to run: W1 W2 W3 W4 (engine), H1 H1g H2 H3 (HTTP), N1 (webhooks),
+                                 U1 (the web UI in Chromium, SQLite only); default all
   --runs-scale N                 multiply the runs of every workload but W3 (0.1 for a quick check; default 1)
   --concurrency N                worker concurrency (default 200)
   --json                         one JSON object per line instead of the table
@@ -147,6 +149,8 @@ const workloadCommand = values.tsx
 try {
   for (const store of stores) {
     if (interrupted) break;
+    const here = workloads.filter((w) => store === 'sqlite' || !SQLITE_ONLY.has(w));
+    if (here.length === 0) continue;
     if (store === 'postgres') {
       log(
         values['pg-url']
@@ -156,14 +160,14 @@ try {
       try {
         postgres = await startBenchPostgres(values['pg-url']);
       } catch (error) {
-        for (const workload of workloads) {
+        for (const workload of here) {
           failures.push({ workload, store, error: `PostgreSQL did not start: ${String(error)}` });
         }
         log(`PostgreSQL did not start: ${String(error)}`);
         continue;
       }
     }
-    for (const workload of workloads) {
+    for (const workload of here) {
       if (interrupted) break;
       const outcome = await runWorkload(store, workload);
       if (outcome.ok) {

@@ -11,6 +11,7 @@ import { webhookFanOut } from './webhook-fan-out.js';
 import { raiseCost } from './raise-cost.js';
 import { pendingListing } from './http/h2-pending-list.js';
 import { eventFanOut } from './http/h3-event-fan-out.js';
+import { uiMeasurements } from './ui/u1-ui.js';
 import {
   chain,
   inputs,
@@ -36,6 +37,7 @@ export const workloads: Record<WorkloadName, (ctx: WorkloadContext) => Promise<B
   H3: eventFanOut,
   N1: webhookFanOut,
   N2: raiseCost,
+  U1: uiMeasurements,
 };
 
 /** W1: 1,000 runs of three sequential noop steps, all started in one `startMany`. */

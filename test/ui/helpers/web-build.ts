@@ -57,6 +57,8 @@ export async function ensureWebBuilt(): Promise<string> {
       cwd: PACKAGE_ROOT,
       encoding: 'utf8',
       timeout: LOCK_WAIT_MS,
+      // vitest sets NODE_ENV=test, with which Vite bundles React's development build: build what `flowgate serve` ships.
+      env: { ...process.env, NODE_ENV: 'production' },
     });
     if (result.status !== 0) {
       throw new Error(`vite build failed (${result.status}): ${result.stderr}${result.stdout}`);
