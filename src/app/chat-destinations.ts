@@ -248,7 +248,7 @@ export class ChatDestinations {
    * Seals the URLs stored in plain text (rows older than sealing) and re-seals those sealed with the database's own
    * key once FLOWGATE_JWT_SECRET is set; run at start, after the migrations.
    */
-  sealStoredUrls(): Promise<number> {
+  sealStoredUrls(): Promise<{ changed: number; unreadable: number; problem?: string }> {
     return this.#deps.urlKeys.sealStoredUrls();
   }
 

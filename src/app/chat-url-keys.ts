@@ -17,6 +17,7 @@ import {
   seal,
   sealedWith,
   unseal,
+  UnsealError,
   type SealKey,
 } from '../notify/sealed-text.js';
 import type { Store } from '../store/port.js';
@@ -76,11 +77,13 @@ export class ChatUrlKeys {
    * Seals the rows still holding a plain URL, and seals again those sealed with the database's key when a secret is
    * now configured. Each row is replaced only if it still holds what was read, so two processes starting together
    * cannot overwrite a URL an admin changed meanwhile. Values no key here opens are left alone (and fail to send,
-   * saying why). Returns how many rows changed.
+   * saying why). Returns how many rows changed, and why the first unreadable one could not be opened.
    */
-  async sealStoredUrls(): Promise<number> {
+  async sealStoredUrls(): Promise<{ changed: number; unreadable: number; problem?: string }> {
     const rows = await this.#deps.store.read((db) => listChatDestinationUrls(db));
     let changed = 0;
+    let unreadable = 0;
+    let problem: string | undefined;
     for (const row of rows) {
       const current = this.#configured;
       const outdated = current !== undefined && sealedWith(row.url) !== current.id;
@@ -88,7 +91,10 @@ export class ChatUrlKeys {
       let url: string;
       try {
         url = await this.open(row.destinationId, row.url);
-      } catch {
+      } catch (error) {
+        if (!(error instanceof UnsealError)) throw error;
+        unreadable += 1;
+        problem ??= error.message;
         continue;
       }
       const sealed = await this.seal(row.destinationId, url);
@@ -97,7 +103,7 @@ export class ChatUrlKeys {
       );
       if (replaced) changed += 1;
     }
-    return changed;
+    return { changed, unreadable, ...(problem !== undefined ? { problem } : {}) };
   }
 
   #storedKey(): Promise<SealKey> {

@@ -1104,7 +1104,16 @@ export async function createFlowgate(options: FlowgateOptions = {}): Promise<Flo
   // Chat URLs stored in plain text by a version before sealing are sealed by the process that migrates.
   if (options.migrate !== false) {
     try {
-      await flowgate.chat.sealStoredUrls();
+      const { unreadable, problem } = await flowgate.chat.sealStoredUrls();
+      // Said at start, not only when a message fails: the operator most likely changed FLOWGATE_JWT_SECRET.
+      if (unreadable > 0) {
+        options.onError?.(
+          new FlowgateError(
+            'CONFIG_INVALID',
+            `${unreadable} chat destination URL(s) cannot be read here: ${problem ?? 'unknown key'}`,
+          ),
+        );
+      }
     } catch (error) {
       await flowgate.close();
       throw error;

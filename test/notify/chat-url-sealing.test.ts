@@ -113,7 +113,20 @@ describe.each(DIALECTS)('chat destination URLs at rest (%s)', (dialect) => {
     });
     await stop(first);
 
-    const wrong = await start({ chat: { secret: OTHER_SECRET } });
+    const warnings: unknown[] = [];
+    const wrong = await start({
+      chat: { secret: OTHER_SECRET },
+      onError: (error) => warnings.push(error),
+    });
+    // Said at start, before any message fails.
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(
+          /^1 chat destination URL\(s\) cannot be read here: .*FLOWGATE_JWT_SECRET/,
+        ),
+      }),
+    ]);
     const [listed] = await wrong.chat.list();
     expect(listed).toMatchObject({
       url: '…',
