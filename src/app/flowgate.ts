@@ -584,12 +584,22 @@ export class Flowgate {
     filter: {
       status?: string;
       dagId?: string;
+      /** The DAG version the runs used (with `dagId`). */
+      version?: number;
+      /** ISO timestamps: runs started at or after `since`, before `until`. */
+      since?: string;
+      until?: string;
+      /** Only runs paused on a request for a person (or, false, only the others). */
+      waiting?: boolean;
       /** Only runs of these DAGs (the ones a caller may see, say). */
       dagIds?: readonly string[];
       limit?: number;
       cursor?: string;
     } = {},
   ): Promise<Page<WorkflowView>> {
+    if (filter.version !== undefined && !filter.dagId) {
+      throw new FlowgateError('BAD_REQUEST', 'version goes with dagId');
+    }
     const limit = clampLimit(filter.limit);
     const after = filter.cursor === undefined ? undefined : cursorPair(filter.cursor);
     const rows = await this.store.read((db) =>
@@ -597,6 +607,10 @@ export class Flowgate {
         limit: limit + 1,
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.dagId ? { dagId: filter.dagId } : {}),
+        ...(filter.version !== undefined ? { version: filter.version } : {}),
+        ...(filter.since ? { since: toIso(Date.parse(filter.since)) } : {}),
+        ...(filter.until ? { until: toIso(Date.parse(filter.until)) } : {}),
+        ...(filter.waiting !== undefined ? { waitingOnPeople: filter.waiting } : {}),
         ...(filter.dagIds ? { dagIds: filter.dagIds } : {}),
         ...(after ? { after: { createdAt: after[0], workflowId: after[1] } } : {}),
       }),

@@ -93,6 +93,27 @@ describe('web UI: runs', () => {
     await page.waitForURL('**status=paused*');
     await expect.poll(() => rowIds()).toEqual([gated.workflowId]);
     expect(await seriousAxe(page)).toEqual([]);
+
+    // Waiting on a person, a DAG's version, and the day a run started: each filtered by the server, kept in the URL.
+    await page.goto(`${server.url}/runs`);
+    await page.getByLabel('Waiting on a person').check();
+    await page.waitForURL('**waiting=true*');
+    await expect.poll(() => rowIds()).toEqual([gated.workflowId]);
+    await page.goto(`${server.url}/runs?dagId=quick&version=1`);
+    await expect.poll(() => rowIds()).toEqual([quick[2], quick[1], quick[0]]);
+    await page.getByLabel('Version').fill('2');
+    await page.waitForURL('**version=2*');
+    await page.getByText('No runs.').waitFor();
+    const { createdAt } = await server.t.flowgate.getWorkflow(quick[0]!);
+    const day = createdAt.slice(0, 10);
+    const nextDay = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    await page.goto(`${server.url}/runs?dagId=quick&from=${day}&to=${day}`);
+    await expect.poll(() => rowIds()).toEqual([quick[2], quick[1], quick[0]]);
+    await page.getByLabel('Started from').fill(nextDay);
+    await page.waitForURL(`**from=${nextDay}*`);
+    await page.getByText('No runs.').waitFor();
   });
 
   it("draws a run's graph and table, and changes a step's state live", async () => {

@@ -22,6 +22,19 @@ export const StartedWorkflow = z.object({ workflowId: z.string(), status: z.stri
 export const WorkflowQuery = z.object({
   status: z.string().max(50).optional(),
   dagId: z.string().max(200).optional(),
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('The DAG version the runs used (with dagId)'),
+  since: z.iso.datetime({ offset: true }).optional().describe('Runs started at or after this time'),
+  until: z.iso.datetime({ offset: true }).optional().describe('Runs started before this time'),
+  waiting: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe('true: only runs paused on a request for a person; false: only the others'),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(1000).optional(),
 });

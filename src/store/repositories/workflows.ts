@@ -315,6 +315,13 @@ export async function updateWorkflow(
 export interface WorkflowListFilter {
   readonly status?: string;
   readonly dagId?: string;
+  /** The DAG version the runs used (with `dagId`). */
+  readonly version?: number;
+  /** ISO timestamps: runs started at or after `since`, before `until`. */
+  readonly since?: string;
+  readonly until?: string;
+  /** Only runs paused on a request for a person (true), or only the others (false). */
+  readonly waitingOnPeople?: boolean;
   /** Only runs of these DAGs (an empty list matches nothing). */
   readonly dagIds?: readonly string[];
   readonly limit: number;
@@ -333,7 +340,21 @@ export async function listWorkflows(tx: Tx, filter: WorkflowListFilter): Promise
     .limit(filter.limit);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.dagId) query = query.where('dag_id', '=', filter.dagId);
+  if (filter.version !== undefined) query = query.where('dag_version', '=', filter.version);
   if (filter.dagIds) query = query.where('dag_id', 'in', [...filter.dagIds]);
+  if (filter.since) query = query.where('created_at', '>=', filter.since);
+  if (filter.until) query = query.where('created_at', '<', filter.until);
+  if (filter.waitingOnPeople === true) {
+    query = query.where('status', '=', 'paused').where('pause_reason', '=', 'hitl');
+  } else if (filter.waitingOnPeople === false) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('status', '!=', 'paused'),
+        eb('pause_reason', 'is', null),
+        eb('pause_reason', '!=', 'hitl'),
+      ]),
+    );
+  }
   if (filter.after) {
     const { createdAt: time, workflowId: id } = filter.after;
     query = query.where(

@@ -148,6 +148,10 @@ export { clearSession };
 export function listRuns(query: {
   status?: string;
   dagId?: string;
+  version?: string;
+  since?: string;
+  until?: string;
+  waiting?: string;
   cursor?: string;
   limit?: number;
 }): Promise<Page<Workflow>> {

@@ -1,5 +1,6 @@
 /**
- * Runs, newest first, paged on the server (a page at a time, the cursor in the URL), filtered by status and DAG.
+ * Runs, newest first, paged on the server (a page at a time, the cursor in the URL), filtered on the server by status,
+ * DAG and version, start day (in the reader's time zone) and "waiting on a person"; the filters live in the URL.
  * The first page follows the live stream; a later page says when there is news instead of moving under the reader.
  */
 import { useEffect, useState } from 'react';
@@ -13,6 +14,7 @@ import { messageOf } from '../components/pending';
 import { useTimeZone } from '../components/session';
 import { statusText } from '../lib/status';
 import { formatTime } from '../lib/time';
+import { startOfDay } from '../lib/zoned-date';
 
 const STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 const PAGE_SIZE = 50;
@@ -23,6 +25,10 @@ export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const dagId = params.get('dagId') ?? '';
+  const dagVersion = params.get('version') ?? '';
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const waiting = params.get('waiting') === 'true';
   const cursor = params.get('cursor') ?? '';
   const limit = Number(params.get('limit')) || PAGE_SIZE;
   const [page, setPage] = useState<Page<Workflow> | null>(null);
@@ -32,7 +38,19 @@ export function RunsPage() {
 
   useEffect(() => {
     let current = true;
-    listRuns({ status, dagId, cursor, limit }).then(
+    // A day "to" is included: the list ends before the next day starts.
+    const since = startOfDay(from, timeZone) ?? '';
+    const until = startOfDay(to, timeZone, 1) ?? '';
+    listRuns({
+      status,
+      dagId,
+      ...(dagId !== '' ? { version: dagVersion } : {}),
+      since,
+      until,
+      ...(waiting ? { waiting: 'true' } : {}),
+      cursor,
+      limit,
+    }).then(
       (loaded) => {
         if (!current) return;
         setPage(loaded);
@@ -44,7 +62,7 @@ export function RunsPage() {
     return () => {
       current = false;
     };
-  }, [status, dagId, cursor, limit, version]);
+  }, [status, dagId, dagVersion, from, to, waiting, timeZone, cursor, limit, version]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,6 +116,40 @@ export function RunsPage() {
           placeholder="DAG id"
           onChange={(event) => update({ dagId: event.target.value.trim(), cursor: '' })}
         />
+        <label htmlFor="runs-version">Version</label>
+        <input
+          id="runs-version"
+          type="number"
+          min={1}
+          value={dagVersion}
+          disabled={dagId === ''}
+          title={dagId === '' ? 'Choose a DAG first' : undefined}
+          onChange={(event) => update({ version: event.target.value, cursor: '' })}
+        />
+        <label htmlFor="runs-from">Started from</label>
+        <input
+          id="runs-from"
+          type="date"
+          value={from}
+          onChange={(event) => update({ from: event.target.value, cursor: '' })}
+        />
+        <label htmlFor="runs-to">to</label>
+        <input
+          id="runs-to"
+          type="date"
+          value={to}
+          onChange={(event) => update({ to: event.target.value, cursor: '' })}
+        />
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={waiting}
+            onChange={(event) =>
+              update({ waiting: event.target.checked ? 'true' : '', cursor: '' })
+            }
+          />
+          Waiting on a person
+        </label>
       </form>
       {news ? (
         <p role="status" className="notice">

@@ -1,0 +1,139 @@
+/**
+ * `GET /api/workflows` filters: status, DAG and version, start time (since/until) and "waiting on a person"
+ * (`waiting=true`: paused on a request; `false`: every other run). Filters combine with paging and with the caller's
+ * visibility. Both dialects.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AuthService } from '../../src/auth/auth-service.js';
+import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { DIALECTS } from '../helpers/dialects.js';
+import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
+
+const SECRET = 'a-test-secret-of-at-least-32-characters!';
+const ADMIN_PASSWORD = 'admin-password-long-enough';
+
+const first = { id: 'first', agent: 'echo_agent', config: { input: { ok: true } } };
+const gate = { id: 'gate', type: 'human_in_loop', deps: ['first'] };
+
+interface Run {
+  workflowId: string;
+  dagId: string;
+  version: number;
+  status: string;
+  createdAt: string;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: filtering the runs list`, () => {
+    let t: TestFlowgate;
+    let app: FlowgateServer;
+    let token = '';
+    /** Runs in the order they started: v1 completed, v2 waiting, v2 completed, then one of another DAG. */
+    const started: Run[] = [];
+
+    const list = async (query: string): Promise<LightMyRequestResponse> =>
+      app.inject({
+        method: 'GET',
+        url: `/api/workflows?${query}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const ids = async (query: string): Promise<string[]> => {
+      const response = await list(query);
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<{ items: Run[] }>().items.map((run) => run.workflowId);
+    };
+    const idsOf = (...indexes: number[]) => indexes.map((i) => started[i]!.workflowId);
+
+    beforeAll(async () => {
+      t = await startTestFlowgate(dialect);
+      const auth = new AuthService({
+        store: t.flowgate.store,
+        clock: systemClock,
+        jwtSecret: SECRET,
+      });
+      await auth.ensureAdmin({ password: ADMIN_PASSWORD });
+      app = buildServer({ flowgate: t.flowgate, auth });
+      await app.ready();
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      token = login.json<{ accessToken: string }>().accessToken;
+
+      await t.flowgate.putDag(plan('report', [first]));
+      const startAndSettle = async (dagId: string, until: string[]) => {
+        const { workflowId } = await t.flowgate.start(dagId, {});
+        const run = await t.flowgate.waitFor(workflowId, { until, timeoutMs: 10_000 });
+        started.push(run);
+        // Distinct start times, so that since/until have one right answer.
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      };
+      await startAndSettle('report', ['completed']);
+      await t.flowgate.putDag(plan('report', [first, gate]));
+      await startAndSettle('report', ['paused']);
+      await t.flowgate.putDag(plan('report', [first]));
+      await startAndSettle('report', ['completed']);
+      await t.flowgate.putDag(plan('other', [first, gate]));
+      await startAndSettle('other', ['paused']);
+    }, 60_000);
+
+    afterAll(async () => {
+      await app?.close();
+      await t?.close();
+    });
+
+    it('filters by DAG and version, by start time, and by waiting on a person', async () => {
+      expect(started.map((r) => [r.dagId, r.version, r.status])).toEqual([
+        ['report', 1, 'completed'],
+        ['report', 2, 'paused'],
+        ['report', 3, 'completed'],
+        ['other', 1, 'paused'],
+      ]);
+      expect(await ids('dagId=report&version=2')).toEqual(idsOf(1));
+      expect(await ids('dagId=report')).toEqual(idsOf(2, 1, 0));
+      expect(await ids('waiting=true')).toEqual(idsOf(3, 1));
+      expect(await ids('waiting=false')).toEqual(idsOf(2, 0));
+      expect(await ids('waiting=true&dagId=report')).toEqual(idsOf(1));
+
+      const since = encodeURIComponent(started[1]!.createdAt);
+      const until = encodeURIComponent(started[3]!.createdAt);
+      expect(await ids(`since=${since}`)).toEqual(idsOf(3, 2, 1));
+      expect(await ids(`since=${since}&until=${until}`)).toEqual(idsOf(2, 1));
+      expect(await ids(`until=${until}&status=completed`)).toEqual(idsOf(2, 0));
+    });
+
+    it('pages a filtered list without losing or repeating a run', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 5; pages++) {
+        const response = await list(
+          `dagId=report&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        const body = response.json<{ items: Run[]; nextCursor: string | null }>();
+        seen.push(...body.items.map((run) => run.workflowId));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(idsOf(2, 1, 0));
+    });
+
+    it('refuses filters it cannot apply, with a JSON error', async () => {
+      for (const query of [
+        'version=2',
+        'since=yesterday',
+        'waiting=maybe',
+        'version=0&dagId=report',
+      ]) {
+        const response = await list(query);
+        expect(response.statusCode, query).toBe(400);
+        expect(response.json<{ error: { code: string } }>().error.code).toMatch(
+          /BAD_REQUEST|VALIDATION_FAILED/,
+        );
+      }
+    });
+  });
+}
