@@ -108,15 +108,21 @@ describe('web UI: the answer-form builder', () => {
     };
     await expect.poll(schema).toEqual(built);
 
-    // The JSON leads too: a yes/no property typed there becomes field 4.
+    // The JSON leads too: a yes/no property typed there becomes field 4, and an email field 5 whose format the
+    // builder has no input for but keeps.
     const withUrgent = {
       ...built,
-      properties: { ...built.properties, urgent: { type: 'boolean', title: 'Urgent' } },
+      properties: {
+        ...built.properties,
+        urgent: { type: 'boolean', title: 'Urgent' },
+        contact: { type: 'string', format: 'email', title: 'Contact' },
+      },
     };
     await json.fill(JSON.stringify(withUrgent, null, 2));
     await expect.poll(() => field(4).getByLabel('Name').inputValue()).toBe('urgent');
     expect(await field(4).getByLabel('Type').inputValue()).toBe('boolean');
     expect(await field(4).getByLabel('Label').inputValue()).toBe('Urgent');
+    expect(await field(5).textContent()).toContain('Also keeps format');
 
     // A bad field is shown on it, and nothing is applied.
     await field(3).getByLabel('Name').fill('rating');
@@ -180,17 +186,22 @@ describe('web UI: the answer-form builder', () => {
     );
     await bob.getByLabel('Rating').fill('7');
     await bob.getByLabel('Notes').fill('x'.repeat(25));
+    await bob.getByLabel('Contact').fill('not-an-address');
     await bob.getByRole('button', { name: 'Send answer' }).click();
     await expect
       .poll(() => bob.locator('#form-field-rating-error').textContent())
       .toBe('Rating must be at most 5.');
     expect(await bob.locator('#form-field-notes-error').textContent()).toMatch(/at most 20/);
+    expect(await bob.locator('#form-field-contact-error').textContent()).toBe(
+      'Contact must be an email address.',
+    );
     expect(posts).toEqual([]);
 
     await bob.getByLabel('Rating').fill('4');
     await bob.getByLabel('Channel').selectOption('phone');
     await bob.getByLabel('Notes').fill('fast delivery');
     await bob.getByLabel('Urgent').check();
+    await bob.getByLabel('Contact').fill('buyer@example.com');
     await bob.getByRole('button', { name: 'Send answer' }).click();
     await expect
       .poll(async () => (await server.t.flowgate.getHitl(request!.requestId)).status, {
@@ -198,7 +209,13 @@ describe('web UI: the answer-form builder', () => {
       })
       .toBe('completed');
     expect((await server.t.flowgate.getHitl(request!.requestId)).decision).toMatchObject({
-      value: { rating: 4, channel: 'phone', notes: 'fast delivery', urgent: true },
+      value: {
+        rating: 4,
+        channel: 'phone',
+        notes: 'fast delivery',
+        urgent: true,
+        contact: 'buyer@example.com',
+      },
     });
     expect(posts).toHaveLength(1);
   });

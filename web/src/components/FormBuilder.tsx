@@ -33,6 +33,8 @@ const asText = (form: unknown) => (form === undefined ? '' : JSON.stringify(form
 export function FormBuilder({ stepId, initial, onApply }: Props) {
   const start = fieldsOfSchema(initial);
   const [fields, setFields] = useState<FieldDraft[]>(start.fields ?? []);
+  // The form's own keywords the builder has no input for (its title, additionalProperties, ...), kept as they are.
+  const [formKept, setFormKept] = useState<Record<string, unknown>>(start.kept ?? {});
   const [unsupported, setUnsupported] = useState<string | null>(start.unsupported ?? null);
   const [json, setJson] = useState(() => asText(initial));
   const [error, setError] = useState<string | null>(null);
@@ -59,7 +61,7 @@ export function FormBuilder({ stepId, initial, onApply }: Props) {
   const changeFields = (next: FieldDraft[]) => {
     setFields(next);
     setTried(null);
-    if (Object.keys(fieldProblems(next)).length === 0) setJson(asText(formSchema(next)));
+    if (Object.keys(fieldProblems(next)).length === 0) setJson(asText(formSchema(next, formKept)));
   };
   const changeField = (index: number, change: Partial<FieldDraft>) =>
     changeFields(fields.map((f, i) => (i === index ? { ...f, ...change } : f)));
@@ -83,6 +85,7 @@ export function FormBuilder({ stepId, initial, onApply }: Props) {
     const read = fieldsOfSchema(form);
     if (read.fields) {
       setFields(read.fields);
+      setFormKept(read.kept);
       setUnsupported(null);
     } else {
       setUnsupported(read.unsupported);
@@ -228,7 +231,10 @@ function FieldEditor({ index, count, field, problem, onChange, onMove, onRemove 
           <select
             id={id('type')}
             value={field.type}
-            onChange={(e) => onChange({ type: e.target.value as FieldType, min: '', max: '' })}
+            onChange={(e) =>
+              // Bounds and kept keywords belong to the old type.
+              onChange({ type: e.target.value as FieldType, min: '', max: '', kept: {} })
+            }
           >
             {FIELD_TYPES.map((t) => (
               <option key={t.id} value={t.id}>
@@ -287,6 +293,12 @@ function FieldEditor({ index, count, field, problem, onChange, onMove, onRemove 
           onChange={(e) => onChange({ description: e.target.value })}
         />
       </div>
+      {field.kept && Object.keys(field.kept).length > 0 ? (
+        <p className="hint">
+          Also keeps {Object.keys(field.kept).join(', ')} (edit{' '}
+          {Object.keys(field.kept).length > 1 ? 'them' : 'it'} in the JSON).
+        </p>
+      ) : null}
       <div className="actions">
         <button type="button" disabled={index === 0} onClick={() => onMove(-1)}>
           Move up

@@ -2,7 +2,9 @@
  * A person step's answer form as the editor builds it: a list of fields (name, label, type, required, bounds,
  * description) turned into the JSON Schema the node stores as `config.form`, and back. The schema is the one
  * lib/schema-form.ts renders on the request page: an object whose properties are strings, numbers, integers,
- * booleans or string enums. A schema outside that shape is kept in the JSON view, not flattened into fields.
+ * booleans or string enums. Keywords the builder has no input for (`format`, `pattern`, `default`, a form's
+ * `additionalProperties`, ...) are kept as they are; a schema outside that shape (nested objects, arrays, choices of
+ * numbers) is edited in the JSON view only, never flattened into fields.
  */
 import type { JsonSchema } from '../api/types';
 
@@ -28,6 +30,8 @@ export interface FieldDraft {
   readonly description: string;
   /** The choices of an enum, one per line. */
   readonly options: string;
+  /** The property's keywords the builder has no input for, written back as they were. */
+  readonly kept?: Readonly<Record<string, unknown>>;
 }
 
 export const emptyField = (name: string): FieldDraft => ({
@@ -108,14 +112,21 @@ function optionList(text: string): string[] {
 const numberOr = (text: string): number | undefined =>
   text.trim() === '' ? undefined : Number(text);
 
-/** The JSON Schema of the fields (assumes `fieldProblems` found none), or undefined when there are no fields. */
-export function formSchema(fields: readonly FieldDraft[]): JsonSchema | undefined {
+/**
+ * The JSON Schema of the fields (assumes `fieldProblems` found none), with the form's own kept keywords, or
+ * undefined when there are no fields.
+ */
+export function formSchema(
+  fields: readonly FieldDraft[],
+  kept: Readonly<Record<string, unknown>> = {},
+): JsonSchema | undefined {
   if (fields.length === 0) return undefined;
   const properties: Record<string, JsonSchema> = {};
   for (const field of fields) {
     const min = numberOr(field.min);
     const max = numberOr(field.max);
     const common = {
+      ...field.kept,
       ...(field.title.trim() ? { title: field.title.trim() } : {}),
       ...(field.description.trim() ? { description: field.description.trim() } : {}),
     };
@@ -146,7 +157,7 @@ export function formSchema(fields: readonly FieldDraft[]): JsonSchema | undefine
     }
   }
   const required = fields.filter((f) => f.required).map((f) => f.name);
-  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
+  return { ...kept, type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
 }
 
 const KNOWN_KEYS = new Set([
@@ -160,22 +171,28 @@ const KNOWN_KEYS = new Set([
   'maxLength',
 ]);
 
+/** Of an object, the keys not in `known`. */
+function others(value: Record<string, unknown>, known: ReadonlySet<string>) {
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !known.has(key)));
+}
+
+const FORM_KEYS = new Set(['type', 'properties', 'required']);
+
 /**
- * The fields of a stored form, or why the builder cannot show it as fields (a nested object, an array, a pattern,
- * ...: the JSON view still edits it). No form is no fields.
+ * The fields of a stored form and the form's keywords kept as they are, or why the builder cannot show it as
+ * fields (a nested object, an array, ...: the JSON view still edits it). No form is no fields.
  */
 export function fieldsOfSchema(
   form: unknown,
-): { fields: FieldDraft[]; unsupported?: undefined } | { fields?: undefined; unsupported: string } {
-  if (form === undefined || form === null) return { fields: [] };
+):
+  | { fields: FieldDraft[]; kept: Record<string, unknown>; unsupported?: undefined }
+  | { fields?: undefined; kept?: undefined; unsupported: string } {
+  if (form === undefined || form === null) return { fields: [], kept: {} };
   if (typeof form !== 'object' || Array.isArray(form)) {
     return { unsupported: 'The form is not a JSON Schema object.' };
   }
   const schema = form as Record<string, unknown>;
-  const extra = Object.keys(schema).filter(
-    (k) => !['type', 'properties', 'required', 'title', 'description'].includes(k),
-  );
-  if (schema.type !== 'object' || extra.length > 0) {
+  if (schema.type !== 'object') {
     return { unsupported: 'Only an object of simple fields can be built here.' };
   }
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
@@ -186,15 +203,11 @@ export function fieldsOfSchema(
       return { unsupported: `The field ${name} is not a schema object.` };
     }
     const property = value as Record<string, unknown>;
-    const unknownKey = Object.keys(property).find((k) => !KNOWN_KEYS.has(k));
-    if (unknownKey !== undefined) {
-      return {
-        unsupported: `The field ${name} uses ${unknownKey}, which the builder does not edit.`,
-      };
-    }
+    const kept = others(property, KNOWN_KEYS);
     const text = (v: unknown) => (typeof v === 'number' ? String(v) : '');
     const base = {
       ...emptyField(name),
+      ...(Object.keys(kept).length > 0 ? { kept } : {}),
       title: typeof property.title === 'string' ? property.title : '',
       description: typeof property.description === 'string' ? property.description : '',
       required: required.has(name),
@@ -224,7 +237,7 @@ export function fieldsOfSchema(
       return { unsupported: `The field ${name} has a type the builder does not edit.` };
     }
   }
-  return { fields };
+  return { fields, kept: others(schema, FORM_KEYS) };
 }
 
 /** The `form` of a step's config (seed 000's `config`, seed 004's `data`). */
@@ -244,7 +257,7 @@ export function setStepForm(document: unknown, stepId: string, form: unknown): u
     const key = node.config === undefined && node.data !== undefined ? 'data' : 'config';
     const current = node[key];
     const config: Record<string, unknown> =
-      current !== null && typeof current === 'object' ? { ...(current) } : {};
+      current !== null && typeof current === 'object' ? { ...current } : {};
     if (form === undefined) delete config.form;
     else config.form = form;
     return { ...node, [key]: config };
