@@ -10,8 +10,7 @@ import type { AiBudget, DagDefinition } from '../definition/index.js';
 import { FlowgateError } from '../shared/errors.js';
 import type { Store, Tx } from '../store/port.js';
 import { getDagVersion } from '../store/repositories/dags.js';
-import { runAiSpend, type RunAiSpend } from '../store/repositories/run-ai-spend.js';
-import { getWorkflow } from '../store/repositories/workflows.js';
+import { runAiSpend, runDagVersion, type RunAiSpend } from '../store/repositories/run-ai-spend.js';
 
 /** DAG versions are immutable, so a budget read once holds for every run of that version; bounded per store. */
 const BUDGET_CACHE_SIZE = 500;
@@ -35,7 +34,7 @@ export async function spentRunBudget(
 }
 
 async function budgetOf(store: Store, tx: Tx, workflowId: string): Promise<AiBudget | null> {
-  const workflow = await getWorkflow(tx, workflowId);
+  const workflow = await runDagVersion(tx, workflowId);
   if (!workflow) return null;
   let cache = budgetsByStore.get(store);
   if (!cache) {
@@ -63,7 +62,7 @@ export function budgetSpent({ budget, spend }: SpentBudget, refusal?: string): F
   return Object.assign(
     new FlowgateError(
       'NODE_FAILED',
-      `The run's AI budget of $${budget.usd} (settings.aiBudget) is spent: $${usdText(spend.costUsd)} over ` +
+      `The run's AI budget of $${usdText(budget.usd)} (settings.aiBudget) is spent: $${usdText(spend.costUsd)} over ` +
         `${spend.pricedCalls} priced model calls${unpriced}. No further model call is made` +
         (refusal ? ` (${refusal}).` : '.'),
       {

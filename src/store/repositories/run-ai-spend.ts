@@ -12,6 +12,19 @@ export interface RunAiSpend {
   readonly unpricedCalls: number;
 }
 
+/** The DAG version a run is pinned to (what its budget is read from), without the run's input or result. */
+export async function runDagVersion(
+  tx: Tx,
+  workflowId: string,
+): Promise<{ dagId: string; dagVersion: number } | undefined> {
+  const row = await tx
+    .selectFrom('workflows')
+    .select(['dag_id', 'dag_version'])
+    .where('workflow_id', '=', workflowId)
+    .executeTakeFirst();
+  return row && { dagId: row.dag_id, dagVersion: Number(row.dag_version) };
+}
+
 export async function runAiSpend(tx: Tx, workflowId: string): Promise<RunAiSpend> {
   const row = (await tx
     .selectFrom('agent_executions as e')
