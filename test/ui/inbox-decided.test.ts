@@ -108,6 +108,12 @@ describe('web UI: the Decided tab', () => {
     await expect.poll(() => shownIds(page)).toEqual(all.slice(6));
     await page.getByRole('button', { name: 'Newest' }).click();
     await expect.poll(() => shownIds(page)).toEqual(all.slice(0, 3));
+    // The text filter narrows the page shown, and says so.
+    await page.getByLabel('Filter').fill('no such request');
+    await page.getByText('Here the filter narrows the page shown').waitFor();
+    await expect.poll(() => shownIds(page)).toEqual([]);
+    await page.getByLabel('Filter').fill('');
+    await expect.poll(() => shownIds(page)).toEqual(all.slice(0, 3));
 
     // Only mine: a server filter, paged the same way.
     // Clicked, not check(): the URL update is a transition, so the box settles a moment after the click.

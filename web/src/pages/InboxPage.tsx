@@ -191,6 +191,9 @@ export function InboxPage() {
             Only decided by me
           </label>
         ) : null}
+        {tab === 'decided' && text !== '' ? (
+          <p className="hint">Here the filter narrows the page shown, not every decided request.</p>
+        ) : null}
         <p className="hint" id="inbox-keys">
           Keys: <kbd>j</kbd> next, <kbd>k</kbd> previous, <kbd>Enter</kbd> open.
         </p>
