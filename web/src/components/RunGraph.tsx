@@ -44,6 +44,8 @@ interface Props {
   readonly onConnect?: (source: string, target: string) => void;
   /** A smaller drawing (beside a request). */
   readonly compact?: boolean;
+  /** Called with a step's id when it is clicked (the run page shows that step's row). */
+  readonly onSelect?: (nodeId: string) => void;
 }
 
 export default function RunGraph({
@@ -53,6 +55,7 @@ export default function RunGraph({
   problems,
   onConnect,
   compact = false,
+  onSelect,
 }: Props) {
   const [positions, setPositions] = useState<Positions | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -173,6 +176,7 @@ export default function RunGraph({
             if (connection.source && connection.target && connection.source !== connection.target)
               onConnect?.(connection.source, connection.target);
           }}
+          {...(onSelect ? { onNodeClick: (_: unknown, node: Node) => onSelect(node.id) } : {})}
           proOptions={{ hideAttribution: true }}
         >
           <Background />

@@ -20,6 +20,8 @@ import { JsonView } from '../components/JsonView';
 import { PageHeading } from '../components/PageHeading';
 import { messageOf } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
+import { RetryFromDialog } from '../components/RetryFromDialog';
+import { retryFromRefusal } from '../lib/retry-from';
 import { ACTION_TEXT, allowedActions, mayControl } from '../lib/run-controls';
 import { statusText } from '../lib/status';
 import { formatTime } from '../lib/time';
@@ -73,6 +75,8 @@ export default function RunPage() {
   const [outcome, setOutcome] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [wholeTimeline, setWholeTimeline] = useState(false);
+  /** The step the "Retry from…" dialog opened on; null while it is closed. */
+  const [retryFrom, setRetryFrom] = useState<string | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
 
   const load = useCallback(() => {
@@ -154,6 +158,22 @@ export default function RunPage() {
 
   const allowed = mayControl(user, run, dag);
   const actions = allowed ? allowedActions(run) : [];
+  const retryRefusal = retryFromRefusal(run);
+  const mayRetryFrom = allowed && retryRefusal === null;
+  const openRetryFrom = (nodeId: string) => {
+    setConfirming(null);
+    setRetryFrom(nodeId);
+  };
+  // The step a "Retry from…" opened from the controls starts on: where the run stopped, else its first step.
+  const stoppedAt =
+    run.nodes?.find((n) => n.status === 'failed' || n.status === 'cancelled')?.nodeId ??
+    run.nodes?.[0]?.nodeId;
+  /** A step clicked in the drawing: its row in the table (its details, output and "Retry from here"). */
+  const showStep = (nodeId: string) => {
+    const row = document.getElementById(`step-${nodeId}`);
+    row?.scrollIntoView({ block: 'center' });
+    row?.focus();
+  };
 
   return (
     <article className="run" aria-labelledby="page-title">
@@ -196,7 +216,27 @@ export default function RunPage() {
               {ACTION_TEXT[action].label}
             </button>
           ))}
+          <button
+            type="button"
+            disabled={!mayRetryFrom || busy || stoppedAt === undefined}
+            title={allowed && retryRefusal ? retryRefusal : undefined}
+            onClick={() => stoppedAt !== undefined && openRetryFrom(stoppedAt)}
+          >
+            Retry from…
+          </button>
         </div>
+        {retryFrom !== null ? (
+          <RetryFromDialog
+            run={run}
+            initialNode={retryFrom}
+            onClose={() => setRetryFrom(null)}
+            onDone={(text) => {
+              setOutcome(text);
+              setRetryFrom(null);
+              load();
+            }}
+          />
+        ) : null}
         {confirming ? (
           <div role="alertdialog" aria-labelledby="confirm-text" className="confirm">
             <p id="confirm-text">{ACTION_TEXT[confirming].confirm}</p>
@@ -223,7 +263,7 @@ export default function RunPage() {
         <h2 id="graph-title">Steps</h2>
         {dag ? (
           <Suspense fallback={<p role="status">Loading the graph…</p>}>
-            <RunGraph nodes={dag.definition.nodes} states={states} />
+            <RunGraph nodes={dag.definition.nodes} states={states} onSelect={showStep} />
           </Suspense>
         ) : null}
         <table className="steps-table">
@@ -236,12 +276,15 @@ export default function RunPage() {
               <th scope="col">Attempt</th>
               <th scope="col">Finished</th>
               <th scope="col">Output</th>
+              {mayRetryFrom ? <th scope="col">Retry</th> : null}
             </tr>
           </thead>
           <tbody>
             {(run.nodes ?? []).map((node) => (
               <tr key={node.nodeId} data-node-id={node.nodeId}>
-                <th scope="row">{node.nodeId}</th>
+                <th scope="row" id={`step-${node.nodeId}`} tabIndex={-1}>
+                  {node.nodeId}
+                </th>
                 <td>{node.nodeType ?? '—'}</td>
                 <td>
                   <span className={`status status-${node.status}`}>{statusText(node.status)}</span>
@@ -256,6 +299,18 @@ export default function RunPage() {
                     '—'
                   )}
                 </td>
+                {mayRetryFrom ? (
+                  <td>
+                    <button
+                      type="button"
+                      aria-label={`Retry from ${node.nodeId}`}
+                      disabled={busy}
+                      onClick={() => openRetryFrom(node.nodeId)}
+                    >
+                      Retry from here
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
