@@ -51,6 +51,24 @@ describe('estimateDagCost', () => {
     expect(estimate.costUsd).toBeCloseTo((6004 + 4000 * 4) / 1e6, 15);
   });
 
+  it('counts what every call carries besides the prompt: the tool definitions and the output schema', () => {
+    const output = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    const estimate = estimateDagCost(
+      dag([
+        {
+          id: 'ask',
+          type: 'ai',
+          data: { prompt: 'abcd', model: 'gpt-4o-mini', tools: ['a', 'b'], maxSteps: 1, output },
+        },
+      ]),
+      book,
+      { toolDefinitionChars: (name) => (name === 'a' ? 100 : 20) },
+    );
+    const chars = 4 + 100 + 20 + JSON.stringify(output).length;
+    expect(estimate.nodes[0]).toMatchObject({ calls: 1, inputTokens: Math.ceil(chars / 4) });
+    expect(estimate.nodes[0]!.basis).toContain('tool definitions and output schema');
+  });
+
   it('lists a model nobody prices apart, null and never 0; null in total when no node is priced', () => {
     const one = estimateDagCost(
       dag([

@@ -6,8 +6,9 @@
  * - calls: 1 for a node without tools (one answer); `maxSteps` for a node with tools (the loop's cap, so an upper
  *   bound: a loop usually ends sooner).
  * - input tokens of a call: the prompt's and system prompt's text at {@link CHARS_PER_TOKEN} characters a token, as
- *   written (templates are not rendered, so a large input read through a template is not counted), plus every earlier
- *   answer of the node's conversation, which each later call sends again.
+ *   written (templates are not rendered, so a large input read through a template is not counted), with what every
+ *   call also carries (the tools' names, descriptions and input schemas, and the output schema), plus every earlier
+ *   answer of the node's conversation, which each later call sends again (tool results are not counted: unknown).
  * - output tokens of a call: the node's `maxOutputTokens`, else {@link DEFAULT_OUTPUT_TOKENS}.
  *
  * A model nobody prices is "unpriced": its node's cost is null and the node is listed apart, never counted as free.
@@ -45,13 +46,22 @@ export interface CostEstimate {
   readonly budgetUsd: number | null;
 }
 
-export function estimateDagCost(dag: DagDefinition, prices: PriceBook): CostEstimate {
+export interface EstimateOptions {
+  /** The characters of a tool's definition as the model is given it (name, description, input schema); 0 if unknown. */
+  readonly toolDefinitionChars?: (toolName: string) => number;
+}
+
+export function estimateDagCost(
+  dag: DagDefinition,
+  prices: PriceBook,
+  options: EstimateOptions = {},
+): CostEstimate {
   const nodes: NodeCostEstimate[] = [];
   for (const node of dag.nodes) {
     if (!isPromptAgent(node)) continue;
     const { spec } = readAiSpec(node.config);
     if (!spec) continue;
-    nodes.push(estimateNode(node.id, spec, prices));
+    nodes.push(estimateNode(node.id, spec, prices, options));
   }
   const priced = nodes.filter((n) => n.costUsd !== null);
   const budget = (dag.settings.aiBudget as { usd?: unknown } | undefined)?.usd;
@@ -66,10 +76,20 @@ export function estimateDagCost(dag: DagDefinition, prices: PriceBook): CostEsti
   };
 }
 
-function estimateNode(nodeId: string, spec: AiNodeSpec, prices: PriceBook): NodeCostEstimate {
+function estimateNode(
+  nodeId: string,
+  spec: AiNodeSpec,
+  prices: PriceBook,
+  options: EstimateOptions,
+): NodeCostEstimate {
   const calls = spec.tools.length > 0 ? spec.maxSteps : 1;
+  const toolChars = spec.tools.reduce(
+    (sum, name) => sum + (options.toolDefinitionChars?.(name) ?? 0),
+    0,
+  );
+  const schemaChars = spec.output ? JSON.stringify(spec.output).length : 0;
   const promptTokens = Math.ceil(
-    (spec.prompt.length + (spec.system?.length ?? 0)) / CHARS_PER_TOKEN,
+    (spec.prompt.length + (spec.system?.length ?? 0) + toolChars + schemaChars) / CHARS_PER_TOKEN,
   );
   const outputPerCall = spec.maxOutputTokens ?? DEFAULT_OUTPUT_TOKENS;
   // Call k (from 0) sends the prompt and the k answers before it.
@@ -96,6 +116,8 @@ function estimateNode(nodeId: string, spec: AiNodeSpec, prices: PriceBook): Node
     inputTokens,
     outputTokens,
     costUsd,
-    basis: `${callsBasis}; ${promptTokens} prompt tokens (text as written, ${CHARS_PER_TOKEN} characters a token); ${outputBasis}`,
+    basis:
+      `${callsBasis}; ${promptTokens} input tokens a call before earlier answers (prompt and system as written, ` +
+      `tool definitions and output schema; ${CHARS_PER_TOKEN} characters a token); ${outputBasis}`,
   };
 }

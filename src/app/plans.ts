@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { estimateDagCost, type CostEstimate } from '../ai/cost-estimate.js';
+import { estimateDagCost, type CostEstimate, type EstimateOptions } from '../ai/cost-estimate.js';
 import type { ModelAttempt, ModelGateway } from '../ai/gateway.js';
 import type { PriceBook } from '../ai/pricing.js';
 import { readPlannerModel, SETTINGS } from '../config/settings.js';
@@ -425,7 +425,11 @@ export class Plans {
         plans.map((p) => p.planId),
       ),
     );
-    return plans.map((plan) => view(plan, prices, usage.get(plan.planId) ?? null));
+    const estimating = {
+      prices,
+      toolDefinitionChars: (name: string) => toolChars(this.#deps.registry, name),
+    };
+    return plans.map((plan) => view(plan, estimating, usage.get(plan.planId) ?? null));
   }
 
   async #load(planId: string, actor: Actor): Promise<PlanRecord> {
@@ -577,7 +581,23 @@ function asObject(value: unknown): Record<string, unknown> {
     : {};
 }
 
-function view(plan: PlanRecord, prices: PriceBook, usage: PlanCallTotals | null): PlanView {
+/** What the model is told of a tool with every call: its name, description and input schema. */
+function toolChars(registry: Registry, name: string): number {
+  const step = registry.tool(name);
+  if (!step) return 0;
+  const schema = declaredInputJsonSchema(step.inputSchema);
+  return (
+    name.length +
+    (step.description?.length ?? 0) +
+    (schema === undefined ? 0 : JSON.stringify(schema).length)
+  );
+}
+
+interface Estimating extends EstimateOptions {
+  readonly prices: PriceBook;
+}
+
+function view(plan: PlanRecord, estimating: Estimating, usage: PlanCallTotals | null): PlanView {
   const document = fromJson<Record<string, unknown>>(plan.planJson) ?? null;
   return {
     planId: plan.planId,
@@ -600,7 +620,7 @@ function view(plan: PlanRecord, prices: PriceBook, usage: PlanCallTotals | null)
     dagId: plan.dagId,
     dagVersion: plan.dagVersion,
     workflowId: plan.workflowId,
-    estimate: estimateOf(document, prices),
+    estimate: estimateOf(document, estimating),
     plannerUsage: usage,
   };
 }
@@ -608,11 +628,11 @@ function view(plan: PlanRecord, prices: PriceBook, usage: PlanCallTotals | null)
 /** The plan's AI cost estimate, when it parses as a DAG (unknown tools or agents do not stop an estimate). */
 function estimateOf(
   document: Record<string, unknown> | null,
-  prices: PriceBook,
+  { prices, ...options }: Estimating,
 ): CostEstimate | null {
   if (document === null) return null;
   const parsed = parseDag(document);
-  return parsed.ok ? estimateDagCost(parsed.dag, prices) : null;
+  return parsed.ok ? estimateDagCost(parsed.dag, prices, options) : null;
 }
 
 /** The nodes that will ask a person: human nodes, and AI nodes that gate their tool calls. */

@@ -327,7 +327,13 @@ for (const dialect of DIALECTS) {
             model: 'llama3.2',
             // maxSteps calls, each resending the earlier answers (1,000 output tokens assumed a call).
             calls: 3,
-            inputTokens: 3 * Math.ceil('Research ACME'.length / 4) + (0 + 1000 + 2000),
+            // The prompt and the tool's definition (name and description) each call, and the earlier answers.
+            inputTokens:
+              3 *
+                Math.ceil(
+                  ('Research ACME' + 'get_stock_price' + 'The last price of a stock.').length / 4,
+                ) +
+              (0 + 1000 + 2000),
             outputTokens: 3000,
             costUsd: null,
             basis: expect.stringContaining('upper bound') as string,
