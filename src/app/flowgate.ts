@@ -91,6 +91,7 @@ import { ChatDestinations } from './chat-destinations.js';
 import { ChatUrlKeys, serverSecretFromEnv } from './chat-url-keys.js';
 import {
   getAgentMetrics,
+  getRunTimeline,
   getExecutionMetrics,
   getGaugeCounts,
   getHitlMetrics,
@@ -99,6 +100,7 @@ import {
   type GaugeCounts,
   type HitlMetrics,
   type MetricsScope,
+  type RunDay,
 } from './metrics.js';
 import { getNotificationMetrics, type NotificationMetrics } from './notification-metrics.js';
 import {
@@ -955,6 +957,11 @@ export class Flowgate {
     scope: MetricsScope & { readonly workflowId?: string } = {},
   ): Promise<ExecutionMetrics> {
     return getExecutionMetrics(this.store, scope);
+  }
+
+  /** Runs started per day over the last `days` days, by their status now. */
+  runTimeline(scope: MetricsScope & { readonly days: number }): Promise<{ days: RunDay[] }> {
+    return getRunTimeline(this.store, this.#env.clock.now(), scope);
   }
 
   /** Runs per status and pending requests over everything: aggregate numbers for Prometheus. */

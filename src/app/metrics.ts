@@ -11,8 +11,10 @@ import {
   executionTotals,
   gaugeCounts,
   hitlStatusCounts,
+  runsPerDay,
   type HitlStatusRow,
 } from '../store/repositories/metrics.js';
+import { toIso } from '../shared/clock.js';
 
 export interface MetricsScope {
   /** Only figures of these DAGs; undefined for all (an admin). */
@@ -153,6 +155,43 @@ export async function getExecutionMetrics(
     costUsd: aiRows.reduce((sum, row) => sum + row.costUsd, 0),
     unpricedCalls: aiRows.reduce((sum, row) => sum + row.unpricedCalls, 0),
   };
+}
+
+export interface RunDay {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  /** Runs started that day. */
+  readonly total: number;
+  /** Those runs by their status now. */
+  readonly byStatus: Readonly<Record<string, number>>;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Runs started per day over the last `days` days (today included, UTC days), each day with the runs' statuses now;
+ * days without runs are listed with zeros, so that a chart shows the gaps.
+ */
+export async function getRunTimeline(
+  store: Store,
+  now: number,
+  scope: MetricsScope & { readonly days: number },
+): Promise<{ days: RunDay[] }> {
+  const first = Math.floor(now / DAY_MS) * DAY_MS - (scope.days - 1) * DAY_MS;
+  const rows = await store.read((db) =>
+    runsPerDay(db, { since: toIso(first), ...(scope.dagIds ? { dagIds: scope.dagIds } : {}) }),
+  );
+  const days = new Map<string, { total: number; byStatus: Record<string, number> }>();
+  for (let i = 0; i < scope.days; i++) {
+    days.set(toIso(first + i * DAY_MS).slice(0, 10), { total: 0, byStatus: {} });
+  }
+  for (const row of rows) {
+    const day = days.get(row.day);
+    if (!day) continue;
+    day.total += row.count;
+    day.byStatus[row.status] = (day.byStatus[row.status] ?? 0) + row.count;
+  }
+  return { days: [...days].map(([day, figures]) => ({ day, ...figures })) };
 }
 
 export interface GaugeCounts {

@@ -38,6 +38,7 @@ export type FlowgateApi = Pick<
   | 'agentMetrics'
   | 'aiUsage'
   | 'executionMetrics'
+  | 'runTimeline'
   | 'gaugeCounts'
   | 'notificationMetrics'
   | 'schedules'

@@ -1,7 +1,7 @@
 /**
  * `GET /api/workflows` filters: status, DAG and version, start time (since/until) and "waiting on a person"
  * (`waiting=true`: paused on a request; `false`: every other run). Filters combine with paging and with the caller's
- * visibility. Both dialects.
+ * visibility. And `GET /api/metrics/run-timeline`: the same runs counted per day. Both dialects.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,38 @@ for (const dialect of DIALECTS) {
         if (!cursor) break;
       }
       expect(seen).toEqual(idsOf(2, 1, 0));
+    });
+
+    it('counts runs per day, by status, with empty days as zeros', async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/metrics/run-timeline?days=3',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const { days } = response.json<{
+        days: { day: string; total: number; byStatus: Record<string, number> }[];
+      }>();
+      const today = started[3]!.createdAt.slice(0, 10);
+      expect(days.map((d) => d.day)).toHaveLength(3);
+      expect(days.at(-1)!.day).toBe(today);
+      // Runs of the test started today (UTC), unless the test ran across midnight.
+      const sameDay = started.every((run) => run.createdAt.slice(0, 10) === today);
+      if (sameDay) {
+        expect(days.at(-1)).toEqual({
+          day: today,
+          total: 4,
+          byStatus: { completed: 2, paused: 2 },
+        });
+        expect(days.slice(0, 2).map((d) => d.total)).toEqual([0, 0]);
+      }
+      expect(days.reduce((sum, d) => sum + d.total, 0)).toBe(4);
+      const bad = await app.inject({
+        method: 'GET',
+        url: '/api/metrics/run-timeline?days=0',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(bad.statusCode).toBe(400);
     });
 
     it('refuses filters it cannot apply, with a JSON error', async () => {

@@ -243,6 +243,15 @@ describe('web UI: runs', () => {
     expect(
       await page.getByRole('table', { name: 'Executions per agent and tool' }).textContent(),
     ).toContain('echo_agent');
+    // Runs per day: today's row counts the runs started today, the 13 days before are there with zeros.
+    const timeline = page.getByRole('table', { name: /Runs started per day/ });
+    expect(await timeline.locator('tbody tr').count()).toBe(14);
+    const today = new Date().toISOString().slice(0, 10);
+    const { items } = await server.t.flowgate.listWorkflows({ limit: 500 });
+    const startedToday = items.filter((run) => run.createdAt.startsWith(today)).length;
+    expect(await timeline.locator(`tr[data-day="${today}"] td`).first().textContent()).toBe(
+      String(startedToday),
+    );
     expect(await seriousAxe(page)).toEqual([]);
 
     // A decision elsewhere moves the figures without a reload.

@@ -1,5 +1,5 @@
 /**
- * `GET /api/metrics/{hitl,agents,executions,ai-usage}`: monitoring figures over the DAGs the caller may see (everything for an
+ * `GET /api/metrics/{hitl,agents,executions,run-timeline,ai-usage}`: monitoring figures over the DAGs the caller may see (everything for an
  * admin). `GET /metrics`: the Prometheus exposition, unauthenticated as scrapers expect, with aggregate numbers only.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -16,6 +16,8 @@ import {
   ExecutionMetrics,
   ExecutionMetricsQuery,
   HitlMetrics,
+  RunTimeline,
+  RunTimelineQuery,
 } from '../schemas/metrics.js';
 
 export type MetricsRouteDeps = RouteDeps & { readonly metrics: MetricsCollector };
@@ -78,6 +80,22 @@ export const metricsRoutes: FastifyPluginAsyncZod<MetricsRouteDeps> = (
       }
       return flowgate.executionMetrics(await scopeOf(request));
     },
+  );
+
+  app.get(
+    '/api/metrics/run-timeline',
+    {
+      onRequest: signedIn,
+      schema: {
+        tags: ['metrics'],
+        summary: 'Runs started per day over the last days, by their status now',
+        security: BEARER,
+        querystring: RunTimelineQuery,
+        response: { 200: RunTimeline, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      flowgate.runTimeline({ ...(await scopeOf(request)), days: request.query.days }),
   );
 
   app.get(

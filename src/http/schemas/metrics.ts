@@ -118,3 +118,29 @@ export const AiUsage = z
     bySource: z.object({ runs: z.object(AiUsageFigures), planner: z.object(AiUsageFigures) }),
   })
   .describe('AI model calls, tokens and cost over the DAGs the caller may see');
+
+export const RunTimelineQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(366)
+    .default(14)
+    .describe('How many days back, today included (UTC days); default 14'),
+});
+
+export const RunTimeline = z
+  .object({
+    days: z
+      .array(
+        z.object({
+          day: z.string().describe('YYYY-MM-DD (UTC)'),
+          total: z.number().int().describe('Runs started that day'),
+          byStatus: z
+            .record(z.string(), z.number().int())
+            .describe('Those runs by their status now'),
+        }),
+      )
+      .describe('Oldest first; a day without runs has zeros'),
+  })
+  .describe('Runs started per day');

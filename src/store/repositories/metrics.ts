@@ -242,3 +242,31 @@ export async function gaugeCounts(
     pendingHitl: num(pending?.count),
   };
 }
+
+export interface RunDayRow {
+  /** `YYYY-MM-DD`, in UTC (the day part of the stored timestamp). */
+  readonly day: string;
+  readonly status: string;
+  readonly count: number;
+}
+
+/** Runs started on or after `since`, counted per UTC day and current status (the created_at index bounds the scan). */
+export async function runsPerDay(
+  tx: Tx,
+  filter: MetricsFilter & { readonly since: string },
+): Promise<RunDayRow[]> {
+  if (filter.dagIds?.length === 0) return [];
+  const day = sql<string>`substr(${sql.ref('created_at')}, 1, 10)`;
+  let query = tx
+    .selectFrom('workflows')
+    .select((eb) => [day.as('day'), 'status', eb.fn.countAll().as('count')])
+    .where('created_at', '>=', filter.since)
+    .groupBy([day, 'status'])
+    .orderBy(day);
+  if (filter.dagIds) query = query.where('dag_id', 'in', [...filter.dagIds]);
+  return (await query.execute()).map((row) => ({
+    day: row.day,
+    status: row.status,
+    count: num(row.count),
+  }));
+}

@@ -203,6 +203,14 @@ export const getHitlMetrics = () => api<HitlMetrics>('/api/metrics/hitl');
 export const getExecutionMetrics = () => api<ExecutionMetrics>('/api/metrics/executions');
 export const getAgentMetrics = () => api<AgentMetrics>('/api/metrics/agents');
 
+export interface RunDay {
+  readonly day: string;
+  readonly total: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+}
+export const getRunTimeline = (days: number) =>
+  api<{ days: RunDay[] }>(`/api/metrics/run-timeline?days=${days}`);
+
 export interface ApiKey {
   readonly id: string;
   readonly name: string;

@@ -1,6 +1,6 @@
 /**
- * The start page: what waits for the caller and for how long, time to decision and approval rate, runs by status,
- * and how agents and tools fare (seed 001's statistics), as charts with their numbers. Reloads on request and run
+ * The start page: what waits for the caller and for how long, time to decision and approval rate, runs by status
+ * and per day over the last two weeks, and how agents and tools fare (seed 001's statistics), as charts with their numbers. Reloads on request and run
  * events, at most once a second.
  */
 import { useEffect, useState } from 'react';
@@ -10,13 +10,16 @@ import {
   getAgentMetrics,
   getExecutionMetrics,
   getHitlMetrics,
+  getRunTimeline,
   type AgentMetrics,
   type ExecutionMetrics,
   type HitlMetrics,
+  type RunDay,
 } from '../api/client';
 import { onLiveEvent, onLiveResync } from '../api/live';
 import { BarTable } from '../components/BarTable';
 import { PageHeading } from '../components/PageHeading';
+import { RunTimeline } from '../components/RunTimeline';
 import { messageOf, usePending } from '../components/pending';
 import { useUser } from '../components/session';
 import { waitsForMe } from '../lib/inbox';
@@ -25,11 +28,13 @@ import { summary } from '../lib/text';
 import { formatDuration, relativeTime } from '../lib/time';
 
 const SETTLE_MS = 1000;
+const TIMELINE_DAYS = 14;
 
 interface Figures {
   readonly hitl: HitlMetrics;
   readonly runs: ExecutionMetrics;
   readonly agents: AgentMetrics;
+  readonly timeline: readonly RunDay[];
 }
 
 export function DashboardPage() {
@@ -41,8 +46,14 @@ export function DashboardPage() {
 
   useEffect(() => {
     let current = true;
-    Promise.all([getHitlMetrics(), getExecutionMetrics(), getAgentMetrics()]).then(
-      ([hitl, runs, agents]) => current && setFigures({ hitl, runs, agents }),
+    Promise.all([
+      getHitlMetrics(),
+      getExecutionMetrics(),
+      getAgentMetrics(),
+      getRunTimeline(TIMELINE_DAYS),
+    ]).then(
+      ([hitl, runs, agents, timeline]) =>
+        current && setFigures({ hitl, runs, agents, timeline: timeline.days }),
       (cause: unknown) => current && setError(messageOf(cause)),
     );
     return () => {
@@ -160,6 +171,10 @@ export function DashboardPage() {
                   ? ` · model cost ${figures.runs.costUsd.toFixed(2)} USD`
                   : ''}
               </p>
+            </section>
+            <section aria-labelledby="timeline-title">
+              <h2 id="timeline-title">Runs over the last {TIMELINE_DAYS} days</h2>
+              <RunTimeline days={figures.timeline} />
             </section>
             <section aria-labelledby="agents-title">
               <h2 id="agents-title">Agents and tools</h2>
