@@ -76,6 +76,8 @@ export interface HitlRequestView {
   /** The node's output once decided. */
   readonly decision: unknown;
   readonly votes?: readonly VoteView[];
+  /** Set when an AI agent asks to run a tool (`context.toolCall`): lists show it without the whole context. */
+  readonly toolCall?: { readonly toolName: string; readonly toolCallId: string };
 }
 
 export function nodeView(node: NodeRecord): NodeView {
@@ -142,6 +144,7 @@ export function hitlView(
     spec: fromJson(request.spec) ?? null,
     decision: fromJson(request.decision) ?? null,
     ...(extra.withContext ? { context: fromJson(request.context) ?? null } : {}),
+    ...toolCallSummary(request.context),
     ...(extra.votes
       ? {
           votes: extra.votes.map((vote) => ({
@@ -168,4 +171,25 @@ export function decodeCursor(cursor: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tool an AI agent asks to run, read from a request's context (src/hitl/tool-approval.ts writes it there). Most
+ * requests are not tool calls: the text is searched before it is parsed.
+ */
+function toolCallSummary(
+  context: string | null,
+): { toolCall: { toolName: string; toolCallId: string } } | Record<string, never> {
+  if (context === null || !context.includes('"toolCall"')) return {};
+  const call = fromJson<{ toolCall?: { toolName?: unknown; toolCallId?: unknown } }>(
+    context,
+  )?.toolCall;
+  return typeof call?.toolName === 'string'
+    ? {
+        toolCall: {
+          toolName: call.toolName,
+          toolCallId: typeof call.toolCallId === 'string' ? call.toolCallId : '',
+        },
+      }
+    : {};
 }

@@ -47,6 +47,12 @@ export const HitlRequest = z
     context: z.unknown().optional(),
     decision: z.unknown(),
     votes: z.array(Vote).readonly().optional(),
+    toolCall: z
+      .object({ toolName: z.string(), toolCallId: z.string() })
+      .optional()
+      .describe(
+        'Set when an AI agent asks to run a tool (approveTools); the request context carries its input and reasoning',
+      ),
   })
   .describe('A HITL request');
 

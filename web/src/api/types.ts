@@ -56,6 +56,17 @@ export interface RequestContext {
   readonly input?: unknown;
   readonly outputs?: Record<string, unknown>;
   readonly proposed?: unknown;
+  /** An AI agent asking to run a tool (approveTools): `proposed` is the same input, editable. */
+  readonly toolCall?: ToolCall;
+}
+
+export interface ToolCall {
+  readonly toolName: string;
+  readonly toolCallId: string;
+  /** The arguments the model wrote. */
+  readonly input?: unknown;
+  /** What the model said before the call (markdown, possibly empty). */
+  readonly reasoning?: string | null;
 }
 
 export interface HitlRequest {
@@ -74,6 +85,8 @@ export interface HitlRequest {
   readonly context?: RequestContext | null;
   readonly decision: unknown;
   readonly votes?: readonly Vote[];
+  /** In lists too: the tool an AI agent asks to run (the context has the rest). */
+  readonly toolCall?: Pick<ToolCall, 'toolName' | 'toolCallId'>;
 }
 
 export interface Page<T> {

@@ -216,7 +216,11 @@ export function DecisionPanel({ request, timeZone, onDecided, onConflict }: Prop
 
         {!answers && editable.length > 0 ? (
           <fieldset className="edits" disabled={closed || busy}>
-            <legend>Values you may change before approving</legend>
+            <legend>
+              {request.context?.toolCall
+                ? `Arguments of ${request.context.toolCall.toolName} you may change before approving`
+                : 'Values you may change before approving'}
+            </legend>
             {editable.map((path) => (
               <div className="field" key={path}>
                 <label htmlFor={`edit-${path}`}>{path}</label>

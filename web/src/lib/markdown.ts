@@ -15,6 +15,9 @@ export function renderMarkdown(text: string): string {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer');
       }
+      // An image without a text alternative (an agent's reasoning may carry one) is marked as decoration rather
+      // than left for a screen reader to spell out its address.
+      if (node.tagName === 'IMG' && !node.hasAttribute('alt')) node.setAttribute('alt', '');
     });
     hooked = true;
   }

@@ -14,7 +14,7 @@ import { messageOf, usePending } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
 import { TABS, inTab, isTab, sortForTab, type TabId } from '../lib/inbox';
 import { statusText } from '../lib/status';
-import { summary } from '../lib/text';
+import { requestSummary } from '../lib/tool-call';
 import { formatTime, relativeTime } from '../lib/time';
 
 /** A page of the Decided tab. */
@@ -28,9 +28,13 @@ export interface InboxState {
 function matches(request: HitlRequest, text: string): boolean {
   if (text === '') return true;
   const needle = text.toLowerCase();
-  return [request.message, request.dagId, request.nodeId, request.workflowId].some((field) =>
-    field?.toLowerCase().includes(needle),
-  );
+  return [
+    request.message,
+    request.dagId,
+    request.nodeId,
+    request.workflowId,
+    request.toolCall?.toolName,
+  ].some((field) => field?.toLowerCase().includes(needle));
 }
 
 /** The requests of a tab as the inbox shows them (also used by the request page to find the next one). */
@@ -235,7 +239,7 @@ export function InboxPage() {
                       to={`/requests/${encodeURIComponent(request.requestId)}`}
                       state={{ inbox: `?${params.toString()}` } satisfies InboxState}
                     >
-                      {summary(request.message)}
+                      {requestSummary(request)}
                     </Link>
                   </td>
                   <td>

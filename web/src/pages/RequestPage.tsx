@@ -20,6 +20,7 @@ import { renderMarkdown } from '../lib/markdown';
 import { statusText } from '../lib/status';
 import { approverList, quorumText, refusalOf } from '../lib/refusal';
 import { formatDuration, formatTime } from '../lib/time';
+import { toolCallOf, toolCallTitle } from '../lib/tool-call';
 import { inboxRows, type InboxState } from './InboxPage';
 
 // React Flow and elkjs: loaded when a request page first shows its run.
@@ -104,6 +105,9 @@ export default function RequestPage() {
   }, [mayDecide]);
 
   const html = useMemo(() => renderMarkdown(request?.message ?? ''), [request?.message]);
+  // An agent's reasoning is model output: rendered and sanitized like a message.
+  const reasoning = request?.context?.toolCall?.reasoning ?? '';
+  const reasoningHtml = useMemo(() => renderMarkdown(reasoning), [reasoning]);
 
   const next = (decision: Decision) => {
     const params = new URLSearchParams(inbox);
@@ -151,6 +155,7 @@ export default function RequestPage() {
   const context = request.context ?? {};
   const notice = (location.state as { notice?: string } | null)?.notice;
   const votes = request.votes ?? [];
+  const call = toolCallOf(request);
 
   return (
     <article className="request" aria-labelledby="page-title">
@@ -174,6 +179,33 @@ export default function RequestPage() {
           </span>
         ) : null}
       </p>
+
+      {call ? (
+        <section aria-labelledby="tool-call-title" className="tool-call" data-testid="tool-call">
+          <h2 id="tool-call-title">{toolCallTitle(call)}</h2>
+          <p>
+            An AI agent in step {request.nodeId} asks to run the tool <code>{call.toolName}</code>{' '}
+            with the arguments below. Approve to let it run, with your changes to the arguments if
+            you make any; reject to stop this call, with a reason the agent is told. Either way the
+            agent goes on.
+          </p>
+          <h3>Arguments</h3>
+          <JsonView
+            value={call.input ?? context.proposed}
+            label={`Arguments for ${call.toolName}`}
+          />
+          <h3>The agent&apos;s reasoning</h3>
+          {reasoning.trim() !== '' ? (
+            <div
+              className="markdown"
+              data-testid="tool-call-reasoning"
+              dangerouslySetInnerHTML={{ __html: reasoningHtml }}
+            />
+          ) : (
+            <p>The agent gave no reasoning with this call.</p>
+          )}
+        </section>
+      ) : null}
 
       <section aria-labelledby="message-title" className="message">
         <h2 id="message-title">What is asked</h2>
@@ -266,7 +298,7 @@ export default function RequestPage() {
 
         <section aria-labelledby="context-title" className="context">
           <h2 id="context-title">Context</h2>
-          <h3>Proposed values</h3>
+          <h3>{call ? "Proposed values (the tool's arguments)" : 'Proposed values'}</h3>
           <JsonView value={context.proposed} label="Proposed values" />
           <h3>Run input</h3>
           <JsonView value={context.input} label="Run input" />
