@@ -1,7 +1,7 @@
 /**
  * The admin pages in real Chromium against a real server (SQLite only, as in approver.test.ts): users (add one, who
- * can then sign in; change a role; bar one from signing in) and webhooks (the secret shown once; removal); others
- * are told the pages are not theirs, and the API refuses them.
+ * can then sign in; change a role; bar one from signing in), webhooks (the secret shown once; removal), and a DAG's
+ * permissions set by its owner; others are told the pages are not theirs, and the API refuses them.
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -109,6 +109,37 @@ describe('web UI: administration', () => {
     await page.getByText('No webhooks.').waitFor();
     const left = await server.call('admin', 'GET', '/api/webhooks');
     expect((left.body as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it("lets a DAG's owner say who may use it; an editor gets no such form and the API refuses them", async () => {
+    const document = {
+      dag_id: 'payroll',
+      permissions: { owners: ['alice'], editors: ['bob'], viewers: [], isPublic: false },
+      nodes: [{ node_id: 'pay', node_type: 'agent', agent_id: 'echo_agent', dependencies: [] }],
+    };
+    await server.t.flowgate.putDag(document, { createdBy: 'alice' });
+    expect((await server.call('vera', 'GET', '/api/dags/payroll')).status).toBe(404);
+
+    const page = await signIn('alice', PASSWORD, '/dags/payroll');
+    await page.getByRole('heading', { name: 'Who may use it' }).waitFor();
+    await page.getByLabel('Viewers (see it, its runs and requests)').fill('vera, carol');
+    await page.getByRole('button', { name: 'Save who may use it' }).click();
+    await page.getByText('Saved as version 2.').waitFor();
+    expect(await seriousAxe(page)).toEqual([]);
+    const stored = await server.t.flowgate.getDag('payroll');
+    expect(stored.version).toBe(2);
+    expect(stored.definition.permissions).toMatchObject({ viewers: ['vera', 'carol'] });
+    expect((await server.call('vera', 'GET', '/api/dags/payroll')).status).toBe(200);
+
+    // bob edits the DAG but may not change who uses it: no form, and the API says no.
+    const bobs = await signIn('bob', PASSWORD, '/dags/payroll');
+    await bobs.getByRole('heading', { name: 'Steps' }).waitFor();
+    expect(await bobs.getByRole('heading', { name: 'Who may use it' }).count()).toBe(0);
+    const refused = await server.call('bob', 'PUT', '/api/dags/payroll', {
+      ...document,
+      permissions: { ...document.permissions, editors: ['bob', 'mallory'] },
+    });
+    expect(refused.status).toBe(403);
   });
 
   it('tells others the admin pages are not theirs, and the API refuses them', async () => {

@@ -32,7 +32,7 @@ export interface UiServer {
   /** Calls the API as a user (a fresh login each time: tests call it rarely). */
   call(
     username: string,
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT',
     url: string,
     payload?: unknown,
   ): Promise<{ status: number; body: unknown }>;

@@ -55,3 +55,10 @@ export function mayEdit(user: User, permissions: DagDetail['permissions']): bool
   const me = (name: string) => name === user.username || name === user.userId;
   return [...permissions.owners, ...permissions.editors].some(me);
 }
+
+/** Whether the caller may change who may use the DAG (canManageDag): admins; owners who are not viewers. */
+export function mayManage(user: User, permissions: DagDetail['permissions']): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role === 'viewer') return false;
+  return permissions.owners.some((name) => name === user.username || name === user.userId);
+}

@@ -1,6 +1,7 @@
 /**
- * One DAG: its versions (immutable; pick one to see it), its steps drawn and listed, its document as JSON, and a
- * form to start a run of the version shown (the input is checked to be JSON before it is sent).
+ * One DAG: its versions (immutable; pick one to see it), its steps drawn and listed, its document as JSON, a form to
+ * start a run of the version shown (the input is checked to be JSON before it is sent), the editor, and (for its
+ * owners) who may use it.
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
@@ -9,11 +10,12 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, getDag, getLatestDag, startRun } from '../api/client';
 import type { DagDetail } from '../api/types';
 import { DagEditor } from '../components/DagEditor';
+import { DagPermissions } from '../components/DagPermissions';
 import { JsonView } from '../components/JsonView';
 import { PageHeading } from '../components/PageHeading';
 import { messageOf } from '../components/pending';
 import { useTimeZone, useUser } from '../components/session';
-import { mayEdit, mayStart } from '../lib/run-controls';
+import { mayEdit, mayManage, mayStart } from '../lib/run-controls';
 import { formatTime } from '../lib/time';
 
 const RunGraph = lazy(() => import('../components/RunGraph'));
@@ -175,6 +177,14 @@ export default function DagPage() {
           key={`${dag.dagId}@${dag.version}`}
           dagId={dag.dagId}
           initial={dag.source}
+          onSaved={(saved) => setParams({ version: String(saved) })}
+        />
+      ) : null}
+
+      {mayManage(user, dag.permissions) && dag.version === dag.latestVersion ? (
+        <DagPermissions
+          key={`${dag.dagId}@${dag.version}`}
+          dag={dag}
           onSaved={(saved) => setParams({ version: String(saved) })}
         />
       ) : null}
