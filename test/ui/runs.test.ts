@@ -356,6 +356,33 @@ describe('web UI: runs', () => {
     expect(run.nodes?.map((node) => node.nodeId).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('adds an AI step and a wait from the palette, each valid as it starts', async () => {
+    await server.t.flowgate.putDag(
+      plan('palette', [{ id: 'start', agent: 'echo_agent', config: { input: { go: true } } }]),
+      { createdBy: 'alice' },
+    );
+    const page = await signIn('alice', '/dags/palette');
+    const editor = page.getByLabel('Document (JSON)');
+    await editor.waitFor();
+    await page.getByRole('button', { name: 'Add an AI step' }).click();
+    await page.getByRole('button', { name: 'Add a wait' }).click();
+    await page.locator('.dag-editor .run-graph [data-node-id="timer_1"]').waitFor();
+    const { nodes } = JSON.parse(await editor.inputValue()) as {
+      nodes: { node_id: string; node_type: string; config?: Record<string, unknown> }[];
+    };
+    expect(nodes.slice(1)).toEqual([
+      {
+        node_id: 'ai_1',
+        node_type: 'agent',
+        config: { prompt: 'Summarise: {{ input }}', provider: 'openai', model: 'gpt-4o-mini' },
+        dependencies: [],
+      },
+      { node_id: 'timer_1', node_type: 'timer', config: { duration: 'PT1H' }, dependencies: [] },
+    ]);
+    // What the palette writes, the server takes.
+    expect(() => server.t.flowgate.validateDag({ dag_id: 'palette', nodes })).not.toThrow();
+  });
+
   it('builds a DAG with the palette, connects steps by dragging and by keyboard, undoes and redoes, and runs it', async () => {
     await server.t.flowgate.putDag(
       plan('built', [{ id: 'start', agent: 'echo_agent', config: { input: { go: true } } }]),
@@ -388,6 +415,7 @@ describe('web UI: runs', () => {
       const box = (await locator.boundingBox())!;
       return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
     };
+    await preview.scrollIntoViewIfNeeded();
     const from = await centre(handle('start', 'source'));
     const to = await centre(handle('human_1', 'target'));
     await page.mouse.move(from.x, from.y);

@@ -174,6 +174,12 @@ export function DagEditor({ dagId, initial, onSaved }: Props) {
         <button type="button" onClick={() => add('human')}>
           Add a person step
         </button>
+        <button type="button" onClick={() => add('ai')}>
+          Add an AI step
+        </button>
+        <button type="button" onClick={() => add('timer')}>
+          Add a wait
+        </button>
         <button
           type="button"
           disabled={history.at === 0 && text === history.texts[0]}

@@ -75,7 +75,30 @@ export function placeProblems(
   return { byNode, general };
 }
 
-export type StepKind = 'agent' | 'tool' | 'human';
+export type StepKind = 'agent' | 'tool' | 'human' | 'ai' | 'timer';
+
+/** What a new step of each kind starts with: enough to be valid, and to show what to fill in. */
+const STARTING_CONFIG: Partial<Record<StepKind, Record<string, unknown>>> = {
+  human: { message: 'Approve?' },
+  ai: { prompt: 'Summarise: {{ input }}', provider: 'openai', model: 'gpt-4o-mini' },
+  timer: { duration: 'PT1H' },
+};
+
+/** The type a new step is written with: seed 004's spelling in a graph document, else the plan's. */
+const GRAPH_TYPES: Record<StepKind, string> = {
+  agent: 'ai',
+  tool: 'action',
+  human: 'human',
+  ai: 'ai',
+  timer: 'timer',
+};
+const PLAN_TYPES: Record<StepKind, string> = {
+  agent: 'agent',
+  tool: 'tool',
+  human: 'human_in_loop',
+  ai: 'agent',
+  timer: 'timer',
+};
 
 /** The document with one more step (seed 000's plan keys; a graph document gets seed 004's), named uniquely. */
 export function addStep(document: unknown, kind: StepKind): { document: unknown; id: string } {
@@ -86,14 +109,15 @@ export function addStep(document: unknown, kind: StepKind): { document: unknown;
   while (taken.has(`${kind}_${n}`)) n++;
   const id = `${kind}_${n}`;
   const graph = Array.isArray(doc.edges);
+  const config = STARTING_CONFIG[kind];
   const node: Record<string, unknown> = graph
-    ? { id, type: kind === 'human' ? 'human' : kind === 'tool' ? 'action' : 'ai' }
+    ? { id, type: GRAPH_TYPES[kind], ...(config && kind !== 'human' ? { data: config } : {}) }
     : {
         node_id: id,
-        node_type: kind === 'human' ? 'human_in_loop' : kind,
+        node_type: PLAN_TYPES[kind],
         ...(kind === 'agent' ? { agent_id: 'echo_agent' } : {}),
         ...(kind === 'tool' ? { tool_name: 'TOOL_NAME' } : {}),
-        ...(kind === 'human' ? { config: { message: 'Approve?' } } : {}),
+        ...(config ? { config } : {}),
         dependencies: [],
       };
   doc.nodes = [...nodes, node];
