@@ -75,6 +75,8 @@ describe('web UI: a large run', () => {
 
     const timeline = page.locator('.timeline li');
     expect(await timeline.count()).toBe(200);
+    // Numbered as events of the whole run: the newest is the last number.
+    expect(await page.locator('.timeline').getAttribute('start')).toBe(String(events - 199));
     await page.getByRole('button', { name: `Show all ${events} events` }).click();
     await expect.poll(() => timeline.count()).toBe(events);
   });

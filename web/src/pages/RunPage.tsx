@@ -327,7 +327,10 @@ export default function RunPage() {
             </button>
           </p>
         ) : null}
-        <ol className="timeline">
+        <ol
+          className="timeline"
+          start={wholeTimeline ? 1 : Math.max(1, events.length - TIMELINE_SHOWN + 1)}
+        >
           {(wholeTimeline ? events : events.slice(-TIMELINE_SHOWN)).map((event) => (
             <li key={event.id}>
               <time dateTime={event.createdAt}>{formatTime(event.createdAt, timeZone)}</time> —{' '}
