@@ -46,6 +46,7 @@ import { toIso, type Clock } from '../shared/clock.js';
 import { coerceError, FlowgateError, serializeError } from '../shared/errors.js';
 import { fromJson } from '../shared/json.js';
 import type { ModelAnswer, ModelAttempt, ModelGateway, RequestedToolCall } from './gateway.js';
+import { attemptColumns } from './attempt-row.js';
 import { budgetSpent, spentRunBudget } from './run-budget.js';
 import {
   approvalKey,
@@ -625,25 +626,9 @@ function modelRow(
     kind: 'model_call',
     agentId: `${spec.provider}:${spec.model}`,
     ...key,
-    attempt: attempt.attempt,
-    status: attempt.ok ? 'completed' : 'failed',
     // What this call added to the conversation (the prompt, or the tool results): the rows together are the transcript.
     input: JSON.stringify(sent),
-    output: attempt.answer ? JSON.stringify(attempt.answer) : null,
-    error: attempt.error ?? null,
-    startedAt: toIso(attempt.startedAt),
-    completedAt: toIso(attempt.finishedAt),
-    durationMs: attempt.finishedAt - attempt.startedAt,
-    provider: spec.provider,
-    model: spec.model,
-    responseModel: attempt.responseModel ?? null,
-    inputTokens: attempt.usage.inputTokens ?? null,
-    outputTokens: attempt.usage.outputTokens ?? null,
-    cachedInputTokens: attempt.usage.cachedInputTokens ?? null,
-    reasoningTokens: attempt.usage.reasoningTokens ?? null,
-    costUsd: attempt.cost.costUsd,
-    costSource: attempt.cost.source,
-    httpStatus: attempt.httpStatus ?? null,
+    ...attemptColumns(attempt, spec),
   };
 }
 

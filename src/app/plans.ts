@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { attemptColumns } from '../ai/attempt-row.js';
 import { estimateDagCost, type CostEstimate, type EstimateOptions } from '../ai/cost-estimate.js';
 import type { ModelAttempt, ModelGateway } from '../ai/gateway.js';
 import type { PriceBook } from '../ai/pricing.js';
@@ -510,24 +511,8 @@ export class Plans {
         planId: call.planId,
         conversationId: call.conversationId,
         round: call.round,
-        attempt: attempt.attempt,
-        status: attempt.ok ? 'completed' : 'failed',
         input: JSON.stringify(call.added),
-        output: attempt.answer ? JSON.stringify(attempt.answer) : null,
-        error: attempt.error ?? null,
-        startedAt: toIso(attempt.startedAt),
-        completedAt: toIso(attempt.finishedAt),
-        durationMs: attempt.finishedAt - attempt.startedAt,
-        provider: model.provider,
-        model: model.model,
-        responseModel: attempt.responseModel ?? null,
-        inputTokens: attempt.usage.inputTokens ?? null,
-        outputTokens: attempt.usage.outputTokens ?? null,
-        cachedInputTokens: attempt.usage.cachedInputTokens ?? null,
-        reasoningTokens: attempt.usage.reasoningTokens ?? null,
-        costUsd: attempt.cost.costUsd,
-        costSource: attempt.cost.source,
-        httpStatus: attempt.httpStatus ?? null,
+        ...attemptColumns(attempt, model),
       }),
     );
   }
