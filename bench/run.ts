@@ -150,6 +150,8 @@ try {
   for (const store of stores) {
     if (interrupted) break;
     const here = workloads.filter((w) => store === 'sqlite' || !SQLITE_ONLY.has(w));
+    const skipped = workloads.filter((w) => !here.includes(w));
+    if (skipped.length > 0) log(`${skipped.join(', ')}: measured on SQLite only, not on ${store}`);
     if (here.length === 0) continue;
     if (store === 'postgres') {
       log(
