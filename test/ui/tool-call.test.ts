@@ -116,7 +116,12 @@ describe('web UI: an agent asks to run a tool', () => {
     });
     expect((listed.body as { items: { context?: unknown }[] }).items[0]!.context).toBeUndefined();
 
-    const page = await signIn('bob', '/inbox');
+    // The dashboard's oldest pending requests name it the same way.
+    const page = await signIn('bob', '/');
+    await expect
+      .poll(() => page.locator('section[aria-labelledby="oldest-title"]').textContent())
+      .toContain('The agent wants to run transfer');
+    await page.getByRole('link', { name: /^Inbox/ }).click();
     const row = page.locator(`tr[data-request-id="${requestId}"]`);
     await row.waitFor();
     expect(await row.getByRole('link').textContent()).toBe('The agent wants to run transfer');

@@ -25,6 +25,7 @@ import { useUser } from '../components/session';
 import { waitsForMe } from '../lib/inbox';
 import { statusText } from '../lib/status';
 import { summary } from '../lib/text';
+import { toolCallTitle } from '../lib/tool-call';
 import { formatDuration, relativeTime } from '../lib/time';
 
 const SETTLE_MS = 1000;
@@ -133,7 +134,9 @@ export function DashboardPage() {
               {oldest.map((request) => (
                 <li key={request.requestId}>
                   <Link to={`/requests/${encodeURIComponent(request.requestId)}`}>
-                    {summary(request.message, 60)}
+                    {request.toolCall
+                      ? toolCallTitle(request.toolCall)
+                      : summary(request.message, 60)}
                   </Link>{' '}
                   — raised {relativeTime(request.createdAt)}
                 </li>
