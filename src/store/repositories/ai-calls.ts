@@ -3,9 +3,11 @@
  * `tool_call`, migration 0007). Each row is written in its own transaction the moment its call ends, so a node that
  * restarts reads back what it already has (its journal) instead of asking or running again.
  */
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 
 import type { Tx } from '../port.js';
+import type { Database } from '../schema.js';
+import { num, numOrNull } from './numbers.js';
 
 /** `tool_approval`: the decision on a gated tool call, journaled for the loop when its request closes. */
 export type AiCallKind = 'model_call' | 'tool_call' | 'tool_approval';
@@ -213,30 +215,10 @@ export interface AiUsageRow {
 export async function aiUsageRows(tx: Tx, filter: AiUsageFilter = {}): Promise<AiUsageRow[]> {
   if (filter.dagIds?.length === 0) return [];
   const by = filter.by ?? 'model';
-  const completed = sql<SqlBool>`${sql.ref('e.status')} = 'completed'`;
-  const sumOf = (column: string, when?: Expression<SqlBool>) =>
-    when
-      ? sql<unknown>`sum(case when ${when} then ${sql.ref(column)} end)`
-      : sql<unknown>`sum(${sql.ref(column)})`;
   let query = tx
     .selectFrom('agent_executions as e')
     .innerJoin('workflows as w', 'w.workflow_id', 'e.workflow_id')
-    .select((eb) => [
-      sql<string>`coalesce(${sql.ref('e.provider')}, '')`.as('provider'),
-      sql<string>`coalesce(${sql.ref('e.model')}, '')`.as('model'),
-      eb.fn.countAll().as('calls'),
-      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
-        'failedCalls',
-      ),
-      sumOf('e.input_tokens').as('inputTokens'),
-      sumOf('e.output_tokens').as('outputTokens'),
-      sumOf('e.cached_input_tokens').as('cachedInputTokens'),
-      sumOf('e.reasoning_tokens').as('reasoningTokens'),
-      sumOf('e.cost_usd').as('costUsd'),
-      sql<unknown>`sum(case when ${completed} and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
-        'unpricedCalls',
-      ),
-    ])
+    .select((eb) => [...providerAndModel, ...usageSums(eb)])
     .where('e.kind', '=', 'model_call')
     .groupBy(['e.provider', 'e.model'])
     .orderBy('e.provider')
@@ -264,6 +246,41 @@ export async function aiUsageRows(tx: Tx, filter: AiUsageFilter = {}): Promise<A
     dagId: typeof row.dagId === 'string' ? row.dagId : null,
     workflowId: typeof row.workflowId === 'string' ? row.workflowId : null,
     nodeId: typeof row.nodeId === 'string' ? row.nodeId : null,
+    ...usageFigures(row),
+  }));
+}
+
+/** A usage roll-up's group: provider and model (`e` is agent_executions). */
+export const providerAndModel = [
+  sql<string>`coalesce(${sql.ref('e.provider')}, '')`.as('provider'),
+  sql<string>`coalesce(${sql.ref('e.model')}, '')`.as('model'),
+] as const;
+
+/** The figures every usage roll-up sums over its calls (`e` is agent_executions). */
+export function usageSums(
+  eb: ExpressionBuilder<Database & { e: Database['agent_executions'] }, 'e'>,
+) {
+  const completed = sql<SqlBool>`${sql.ref('e.status')} = 'completed'`;
+  const sumOf = (column: string) => sql<unknown>`sum(${sql.ref(column)})`;
+  return [
+    eb.fn.countAll().as('calls'),
+    sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
+      'failedCalls',
+    ),
+    sumOf('e.input_tokens').as('inputTokens'),
+    sumOf('e.output_tokens').as('outputTokens'),
+    sumOf('e.cached_input_tokens').as('cachedInputTokens'),
+    sumOf('e.reasoning_tokens').as('reasoningTokens'),
+    sumOf('e.cost_usd').as('costUsd'),
+    sql<unknown>`sum(case when ${completed} and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
+      'unpricedCalls',
+    ),
+  ] as const;
+}
+
+/** A row of {@link usageSums} as numbers. */
+export function usageFigures(row: Record<string, unknown>) {
+  return {
     calls: num(row.calls),
     failedCalls: num(row.failedCalls),
     inputTokens: num(row.inputTokens),
@@ -272,17 +289,5 @@ export async function aiUsageRows(tx: Tx, filter: AiUsageFilter = {}): Promise<A
     reasoningTokens: num(row.reasoningTokens),
     costUsd: num(row.costUsd),
     unpricedCalls: num(row.unpricedCalls),
-  }));
-}
-
-function num(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function numOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
+  };
 }

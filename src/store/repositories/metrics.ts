@@ -9,6 +9,7 @@ import { sql, type RawBuilder } from 'kysely';
 
 import type { Tx } from '../port.js';
 import { isPostgres } from './sql-dialect.js';
+import { num, numOrNull } from './numbers.js';
 
 export interface MetricsFilter {
   /** Only figures of runs of these DAGs (an empty list matches nothing). */
@@ -23,18 +24,6 @@ function secondsBetween(tx: Tx, from: string, to: string): RawBuilder<number | n
     >`extract(epoch from (${sql.ref(to)}::timestamptz - ${sql.ref(from)}::timestamptz))::float8`;
   }
   return sql<number | null>`((julianday(${sql.ref(to)}) - julianday(${sql.ref(from)})) * 86400.0)`;
-}
-
-function num(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function numOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
 }
 
 /** HITL statuses whose time from creation to response counts towards the average approval time. */

@@ -9,6 +9,7 @@ import { sql, type RawBuilder } from 'kysely';
 
 import type { Tx } from '../port.js';
 import { isPostgres } from './sql-dialect.js';
+import { num, numOrNull } from './numbers.js';
 
 export interface NotificationFilter {
   readonly dagIds?: readonly string[];
@@ -36,17 +37,6 @@ export interface SlaBreachRow {
   readonly timedOut: number;
   /** Requests that were escalated, timed out, or both. */
   readonly total: number;
-}
-
-function num(value: unknown): number {
-  const n = Number(value ?? 0);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function numOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
 }
 
 /** Seconds from a text timestamp column to the bound `now`. */

@@ -3,9 +3,9 @@
  * the plan they drafted (`plan_id`), its conversation (`loop_key`) and the round (`step_key`, `round:N`). Each try is
  * written the moment it ends, like an AI node's, so a draft that fails half-way still shows what it spent.
  */
-import { sql, type SqlBool } from 'kysely';
-
 import type { Tx } from '../port.js';
+import { providerAndModel, usageFigures, usageSums } from './ai-calls.js';
+import { num, numOrNull } from './numbers.js';
 
 export const PLANNER_CALL_KIND = 'planner_call';
 
@@ -100,26 +100,9 @@ export async function plannerUsageRows(
   tx: Tx,
   filter: PlannerUsageFilter = {},
 ): Promise<PlannerUsageRow[]> {
-  const completed = sql<SqlBool>`${sql.ref('e.status')} = 'completed'`;
-  const sumOf = (column: string) => sql<unknown>`sum(${sql.ref(column)})`;
   let query = tx
     .selectFrom('agent_executions as e')
-    .select((eb) => [
-      sql<string>`coalesce(${sql.ref('e.provider')}, '')`.as('provider'),
-      sql<string>`coalesce(${sql.ref('e.model')}, '')`.as('model'),
-      eb.fn.countAll().as('calls'),
-      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
-        'failedCalls',
-      ),
-      sumOf('e.input_tokens').as('inputTokens'),
-      sumOf('e.output_tokens').as('outputTokens'),
-      sumOf('e.cached_input_tokens').as('cachedInputTokens'),
-      sumOf('e.reasoning_tokens').as('reasoningTokens'),
-      sumOf('e.cost_usd').as('costUsd'),
-      sql<unknown>`sum(case when ${completed} and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
-        'unpricedCalls',
-      ),
-    ])
+    .select((eb) => [...providerAndModel, ...usageSums(eb)])
     .where('e.kind', '=', PLANNER_CALL_KIND)
     .groupBy(['e.provider', 'e.model'])
     .orderBy('e.provider')
@@ -137,21 +120,8 @@ export async function plannerUsageRows(
   return rows.map((row) => ({
     provider: String(row.provider),
     model: String(row.model),
-    calls: num(row.calls),
-    failedCalls: num(row.failedCalls),
-    inputTokens: num(row.inputTokens),
-    outputTokens: num(row.outputTokens),
-    cachedInputTokens: num(row.cachedInputTokens),
-    reasoningTokens: num(row.reasoningTokens),
-    costUsd: num(row.costUsd),
-    unpricedCalls: num(row.unpricedCalls),
+    ...usageFigures(row),
   }));
-}
-
-function num(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
 }
 
 export interface PlanCallTotals {
@@ -172,19 +142,7 @@ export async function plannerCallsByPlan(
   if (planIds.length === 0) return new Map();
   const rows = (await tx
     .selectFrom('agent_executions as e')
-    .select((eb) => [
-      'e.plan_id as planId',
-      eb.fn.countAll().as('calls'),
-      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'failed' then 1 else 0 end)`.as(
-        'failedCalls',
-      ),
-      sql<unknown>`sum(${sql.ref('e.input_tokens')})`.as('inputTokens'),
-      sql<unknown>`sum(${sql.ref('e.output_tokens')})`.as('outputTokens'),
-      sql<unknown>`sum(${sql.ref('e.cost_usd')})`.as('costUsd'),
-      sql<unknown>`sum(case when ${sql.ref('e.status')} = 'completed' and ${sql.ref('e.cost_usd')} is null then 1 else 0 end)`.as(
-        'unpricedCalls',
-      ),
-    ])
+    .select((eb) => ['e.plan_id as planId', ...usageSums(eb)])
     .where('e.kind', '=', PLANNER_CALL_KIND)
     .where('e.plan_id', 'in', [...planIds])
     .groupBy('e.plan_id')
@@ -198,7 +156,7 @@ export async function plannerCallsByPlan(
         inputTokens: num(row.inputTokens),
         outputTokens: num(row.outputTokens),
         // sum() over nothing but nulls is null: no priced call.
-        costUsd: row.costUsd === null || row.costUsd === undefined ? null : num(row.costUsd),
+        costUsd: numOrNull(row.costUsd),
         unpricedCalls: num(row.unpricedCalls),
       },
     ]),

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 
 import type { Tx } from '../port.js';
+import { num } from './numbers.js';
 
 export interface RunAiSpend {
   readonly costUsd: number;
@@ -45,10 +46,4 @@ export async function runAiSpend(tx: Tx, workflowId: string): Promise<RunAiSpend
     pricedCalls: num(row?.pricedCalls),
     unpricedCalls: num(row?.unpricedCalls),
   };
-}
-
-function num(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
 }
