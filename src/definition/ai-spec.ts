@@ -171,7 +171,10 @@ export function readAiSpec(config: Readonly<Record<string, unknown>>): {
   const approveTools = readApproveTools(config.approveTools, tools, problem);
   const approval = config.approval ?? {};
   if (!isPlainObject(approval)) {
-    problem(['approval'], "must be an object with a human node's settings (approvers, quorum, timeout, ...)");
+    problem(
+      ['approval'],
+      "must be an object with a human node's settings (approvers, quorum, timeout, ...)",
+    );
   } else {
     for (const found of humanConfigProblems(approval))
       problem(['approval', ...found.path], found.message);
@@ -234,7 +237,7 @@ function readApproveTools(
   if (Array.isArray(value)) {
     (value as unknown[]).forEach((name, index) => {
       if (typeof name !== 'string' || name === '') {
-        problem(['approveTools', index], 'must be the name of one of the node\'s tools');
+        problem(['approveTools', index], "must be the name of one of the node's tools");
       } else if (known(name, ['approveTools', index])) gates[name] = true;
     });
     return gates;
@@ -255,7 +258,7 @@ function readApproveTools(
       if (invalid !== undefined) problem(['approveTools', name], `invalid condition: ${invalid}`);
       else gates[name] = gate;
     } else {
-      problem(['approveTools', name], 'must be true, false or a condition over the call\'s input');
+      problem(['approveTools', name], "must be true, false or a condition over the call's input");
     }
   }
   return gates;

@@ -151,7 +151,7 @@ describe('web UI: importing and exporting DAG documents', () => {
       page.getByRole('button', { name: /Download as a plan/ }).click(),
     ]);
     expect(planDownload.suggestedFilename()).toBe('digest.plan.json');
-    const planned = JSON.parse(await readFile((await planDownload.path()), 'utf8')) as {
+    const planned = JSON.parse(await readFile(await planDownload.path(), 'utf8')) as {
       dag_id: string;
       nodes: { node_id: string; node_type: string; dependencies: string[] }[];
     };
