@@ -3,39 +3,22 @@
  * can then sign in; change a role; bar one from signing in), webhooks (the secret shown once; removal), and a DAG's
  * permissions set by its owner; others are told the pages are not theirs, and the API refuses them.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchChromium } from './helpers/browser.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
 import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
-
-const WAIT_MS = 10_000;
 
 describe('web UI: administration', () => {
   let server: UiServer;
   let browser: Browser;
   const contexts = new Set<BrowserContext>();
 
-  const signIn = async (username: string, password = PASSWORD, next = '/inbox'): Promise<Page> => {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next}`);
-    return page;
-  };
+  const signIn = (username: string, password = PASSWORD, next = '/inbox') =>
+    signInAs(browser, server.url, contexts, username, next, password);
 
-  const seriousAxe = async (page: Page) =>
-    (
-      await new AxeBuilder({ page })
-        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-        .analyze()
-    ).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const seriousAxe = seriousViolations;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([

@@ -4,13 +4,13 @@
  * following the JSON, bad fields refused, a preview that checks like the request page; then saved, run, and the
  * request page shows the form and checks an answer before sending it.
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { plan } from '../helpers/flowgate.js';
 import { launchChromium } from './helpers/browser.js';
-import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
+import { startUiServer, type UiServer } from './helpers/ui-server.js';
 
 const WAIT_MS = 10_000;
 
@@ -19,18 +19,8 @@ describe('web UI: the answer-form builder', () => {
   let browser: Browser;
   const contexts = new Set<BrowserContext>();
 
-  const signIn = async (username: string, next: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next.split('?')[0]}*`);
-    return page;
-  };
+  const signIn = (username: string, next: string) =>
+    signInAs(browser, server.url, contexts, username, next);
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
@@ -146,14 +136,7 @@ describe('web UI: the answer-form builder', () => {
       'email',
       'phone',
     ]);
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      results.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    ).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await builder.getByRole('button', { name: 'Apply the form to review' }).click();
     await expect

@@ -3,13 +3,13 @@
  * OpenAI server of test/helpers: ask for a workflow in words, read the draft (its steps, the one that waits for a
  * person), reject one with a required reason, approve another with the run's input, and land on its run.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { launchChromium } from './helpers/browser.js';
-import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
+import { startUiServer, type UiServer } from './helpers/ui-server.js';
 
 const WAIT_MS = 10_000;
 
@@ -48,18 +48,8 @@ describe('web UI: plans', () => {
   let browser: Browser;
   const contexts = new Set<BrowserContext>();
 
-  const signIn = async (username: string, next: string): Promise<Page> => {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next}`);
-    return page;
-  };
+  const signIn = (username: string, next: string) =>
+    signInAs(browser, server.url, contexts, username, next);
 
   const ask = async (page: Page, request: string, answer: object = draft) => {
     model.enqueue({ json: answer });
@@ -108,12 +98,7 @@ describe('web UI: plans', () => {
       'The run will wait for a person at: review.',
     );
     await page.locator('.run-graph [data-node-id="summarize"]').waitFor();
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    ).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Reject' }).click();
     await expect

@@ -5,13 +5,13 @@
  * controls, from a step's row and from its node in the graph; refused for a step nothing earlier is kept for, and for
  * a viewer (by the page and by the API).
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { plan } from '../helpers/flowgate.js';
 import { launchChromium } from './helpers/browser.js';
-import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
+import { startUiServer, type UiServer } from './helpers/ui-server.js';
 
 const WAIT_MS = 10_000;
 
@@ -23,18 +23,8 @@ describe('web UI: retry a run from a chosen step', () => {
   let browser: Browser;
   const contexts = new Set<BrowserContext>();
 
-  const signIn = async (username: string, next: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next}*`);
-    return page;
-  };
+  const signIn = (username: string, next: string) =>
+    signInAs(browser, server.url, contexts, username, next);
 
   const completedRun = async (dagId: string) => {
     const { workflowId } = await server.t.flowgate.start(dagId, { startedBy: 'alice' });
@@ -100,14 +90,7 @@ describe('web UI: retry a run from a chosen step', () => {
     await chooser.selectOption('fetch');
     await expect.poll(() => planText.textContent()).toMatch(/start a new run instead/);
     expect(await yes('fetch').isDisabled()).toBe(true);
-    const axe = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      axe.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    ).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await chooser.selectOption('transform');
     await expect.poll(() => planText.textContent()).toMatch(/before transform completed/);

@@ -5,13 +5,13 @@
  */
 import { join } from 'node:path';
 
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { plan } from '../helpers/flowgate.js';
 import { ARTIFACTS, launchChromium } from './helpers/browser.js';
-import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
+import { startUiServer, type UiServer } from './helpers/ui-server.js';
 
 const WAIT_MS = 10_000;
 
@@ -28,31 +28,14 @@ describe('web UI: runs', () => {
   let browser: Browser;
   const contexts = new Set<BrowserContext>();
 
-  const signIn = async (username: string, next: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next.split('?')[0]}*`);
-    return page;
-  };
+  const signIn = (username: string, next: string) =>
+    signInAs(browser, server.url, contexts, username, next);
 
   /** The state a step shows in the graph (its node's `data-status`). */
   const graphState = (page: Page, nodeId: string) =>
     page.locator(`.run-graph [data-node-id="${nodeId}"]`).getAttribute('data-status');
 
-  const seriousAxe = async (page: Page) => {
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  };
+  const seriousAxe = seriousViolations;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startUiServer(), launchChromium()]);

@@ -4,13 +4,13 @@
  * its arguments (editable, with the diff) and the agent's reasoning as sanitized markdown; the approved call runs
  * with the approver's edits. The list API names the tool without the whole context.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { launchChromium } from './helpers/browser.js';
-import { PASSWORD, startUiServer, type UiServer } from './helpers/ui-server.js';
+import { seriousViolations, signIn as signInAs } from './helpers/pages.js';
+import { startUiServer, type UiServer } from './helpers/ui-server.js';
 
 const WAIT_MS = 10_000;
 
@@ -27,18 +27,8 @@ describe('web UI: an agent asks to run a tool', () => {
   const contexts = new Set<BrowserContext>();
   const ran: unknown[] = [];
 
-  const signIn = async (username: string, next: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(WAIT_MS);
-    contexts.add(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**${next}*`);
-    return page;
-  };
+  const signIn = (username: string, next: string) =>
+    signInAs(browser, server.url, contexts, username, next);
 
   beforeAll(async () => {
     models = await startFakeModelServer();
@@ -154,14 +144,7 @@ describe('web UI: an agent asks to run a tool', () => {
     expect(await diff.locator('del').textContent()).toBe('50');
     expect(await diff.locator('ins').textContent()).toBe('40');
 
-    const axe = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    expect(
-      axe.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    ).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Approve with changes' }).click();
     const run = await server.t.flowgate.waitFor(workflowId, { timeoutMs: WAIT_MS });

@@ -183,7 +183,9 @@ export default function DagPage() {
 
       {mayManage(user, dag.permissions) && dag.version === dag.latestVersion ? (
         <DagPermissions
-          key={`${dag.dagId}@${dag.version}`}
+          // Kept across the new version it saves, so that its "Saved as version N" stays; a key of its own, as
+          // siblings' keys must differ from the editor's.
+          key={`permissions:${dag.dagId}`}
           dag={dag}
           onSaved={(saved) => setParams({ version: String(saved) })}
         />
