@@ -29,6 +29,9 @@ export function RunsPage() {
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const waiting = params.get('waiting') === 'true';
+  // The box shows the click at once; the URL (and so the list) follows a render later.
+  const [waitingBox, setWaitingBox] = useState(waiting);
+  useEffect(() => setWaitingBox(waiting), [waiting]);
   const cursor = params.get('cursor') ?? '';
   const limit = Number(params.get('limit')) || PAGE_SIZE;
   const [page, setPage] = useState<Page<Workflow> | null>(null);
@@ -143,10 +146,11 @@ export function RunsPage() {
         <label className="checkbox">
           <input
             type="checkbox"
-            checked={waiting}
-            onChange={(event) =>
-              update({ waiting: event.target.checked ? 'true' : '', cursor: '' })
-            }
+            checked={waitingBox}
+            onChange={(event) => {
+              setWaitingBox(event.target.checked);
+              update({ waiting: event.target.checked ? 'true' : '', cursor: '' });
+            }}
           />
           Waiting on a person
         </label>
