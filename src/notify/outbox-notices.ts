@@ -70,6 +70,20 @@ const WEBHOOK_TYPES: Readonly<Record<string, WebhookEventType>> = {
   workflow_cancelled: 'workflow.cancelled',
 };
 
+/** A raised request with its rules read once for every channel. */
+interface RaisedRequest {
+  readonly request: NewHitlRequest;
+  readonly spec: HumanNodeSpec;
+}
+
+/** What a webhook event says, and the run, request and node it is about. */
+interface WebhookEvent {
+  readonly data: unknown;
+  readonly workflowId: string | null;
+  readonly requestId: string | null;
+  readonly nodeId: string | null;
+}
+
 /** A webhook message's payload. The body is kept as a string so that jsonb cannot reorder the signed bytes. */
 export interface WebhookPayload {
   readonly type: string;
@@ -93,15 +107,18 @@ export class OutboxNotices implements Notices {
   }
 
   async requestsRaised(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
+    const specs = requests.map((request) => ({
+      request,
+      spec: JSON.parse(request.spec) as HumanNodeSpec,
+    }));
     // Chat and custom events need no mail: their rows are written whether or not mail is configured.
-    await this.#chatMessages(tx, requests, now);
-    await this.#customEvents(tx, requests, now);
+    await this.#chatMessages(tx, specs, now);
+    await this.#customEvents(tx, specs, now);
     if (!this.#options.attachments) return;
-    const raised: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
+    const raised: RaisedRequest[] = [];
     const names = new Set<string>();
     const roles = new Set<string>();
-    for (const request of requests) {
-      const spec = JSON.parse(request.spec) as HumanNodeSpec;
+    for (const { request, spec } of specs) {
       const copies = spec.args && (spec.outputTypes ?? ['email']).includes('email');
       if (spec.approvers.length === 0 && !copies) continue;
       raised.push({ request, spec });
@@ -138,12 +155,8 @@ export class OutboxNotices implements Notices {
    * One `chat` row per request whose node lists `chat` in its outputTypes and per active destination (or per one
    * named in `args.destinations`). Nodes without chat, the common case, cost no read.
    */
-  async #chatMessages(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
-    const chatty: { request: NewHitlRequest; spec: HumanNodeSpec }[] = [];
-    for (const request of requests) {
-      const spec = JSON.parse(request.spec) as HumanNodeSpec;
-      if (spec.outputTypes?.includes('chat')) chatty.push({ request, spec });
-    }
+  async #chatMessages(tx: Tx, raised: readonly RaisedRequest[], now: string): Promise<void> {
+    const chatty = raised.filter(({ spec }) => spec.outputTypes?.includes('chat'));
     if (chatty.length === 0) return;
     const destinations = await listChatDestinations(tx, { activeOnly: true });
     if (destinations.length === 0) return;
@@ -189,20 +202,19 @@ export class OutboxNotices implements Notices {
    * `hitl.custom` webhook event, for a system of the operator's own to deliver however it likes. Nodes without it
    * cost no read.
    */
-  async #customEvents(tx: Tx, requests: readonly NewHitlRequest[], now: string): Promise<void> {
-    const custom = requests.flatMap((request) => {
-      const spec = JSON.parse(request.spec) as HumanNodeSpec;
-      return spec.outputTypes?.includes('custom') ? [{ request, spec }] : [];
-    });
+  async #customEvents(tx: Tx, raised: readonly RaisedRequest[], now: string): Promise<void> {
+    const custom = raised.filter(({ spec }) => spec.outputTypes?.includes('custom'));
     if (custom.length === 0) return;
     await this.#webhookEvents(
       tx,
       custom.map(({ request, spec }) => ({
         type: 'hitl.custom' as const,
-        data: customEventData(request, spec),
-        workflowId: request.workflowId,
-        requestId: request.requestId,
-        nodeId: request.nodeId,
+        describe: () => ({
+          data: customEventData(request, spec),
+          workflowId: request.workflowId,
+          requestId: request.requestId,
+          nodeId: request.nodeId,
+        }),
       })),
       now,
     );
@@ -248,18 +260,21 @@ export class OutboxNotices implements Notices {
     const heard = events.filter((event) => WEBHOOK_TYPES[event.type] !== undefined);
     // Most transactions record nothing other systems hear of, and then cost no read.
     if (heard.length === 0) return;
+    // An event's data is parsed only when a subscription wants its type (most runs' events go nowhere).
     await this.#webhookEvents(
       tx,
-      heard.map((event) => {
-        const recorded = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
-        return {
-          type: WEBHOOK_TYPES[event.type]!,
-          data: { ...recorded, workflowId: event.workflowId },
-          workflowId: event.workflowId,
-          requestId: typeof recorded.requestId === 'string' ? recorded.requestId : null,
-          nodeId: typeof recorded.nodeId === 'string' ? recorded.nodeId : null,
-        };
-      }),
+      heard.map((event) => ({
+        type: WEBHOOK_TYPES[event.type]!,
+        describe: () => {
+          const recorded = event.data ? (JSON.parse(event.data) as Record<string, unknown>) : {};
+          return {
+            data: { ...recorded, workflowId: event.workflowId },
+            workflowId: event.workflowId,
+            requestId: typeof recorded.requestId === 'string' ? recorded.requestId : null,
+            nodeId: typeof recorded.nodeId === 'string' ? recorded.nodeId : null,
+          };
+        },
+      })),
       now,
     );
   }
@@ -273,31 +288,42 @@ export class OutboxNotices implements Notices {
   ): Promise<void> {
     await this.#webhookEvents(
       tx,
-      [{ type, data, workflowId: data.workflowId ?? null, requestId: null, nodeId: null }],
+      [
+        {
+          type,
+          describe: () => ({
+            data,
+            workflowId: data.workflowId ?? null,
+            requestId: null,
+            nodeId: null,
+          }),
+        },
+      ],
       now,
     );
   }
 
-  /** One outbox message per event and subscription whose filter takes it; one read of the subscriptions. */
+  /**
+   * One outbox message per event and subscription whose filter takes it; one read of the subscriptions. An event is
+   * described (its data read, its body written) only when some subscription takes it.
+   */
   async #webhookEvents(
     tx: Tx,
-    events: readonly {
-      type: WebhookEventType;
-      data: unknown;
-      workflowId: string | null;
-      requestId: string | null;
-      nodeId: string | null;
-    }[],
+    events: readonly { type: WebhookEventType; describe: () => WebhookEvent }[],
     now: string,
   ): Promise<void> {
     const subscriptions = await listWebhookSubscriptions(tx, { activeOnly: true });
     if (subscriptions.length === 0) return;
     const rows: NewOutboxMessage[] = [];
-    for (const event of events) {
-      const body = webhookBody(event.type, now, event.data);
+    for (const { type, describe } of events) {
+      let event: (WebhookEvent & { body: string }) | undefined;
       for (const subscription of subscriptions) {
-        if (!matchesEventFilter(subscription.events, event.type)) continue;
-        const payload: WebhookPayload = { type: event.type, body };
+        if (!matchesEventFilter(subscription.events, type)) continue;
+        if (!event) {
+          const described = describe();
+          event = { ...described, body: webhookBody(type, now, described.data) };
+        }
+        const payload: WebhookPayload = { type, body: event.body };
         rows.push({
           messageId: `msg_${this.#options.newId().replaceAll('-', '')}`,
           channel: 'webhook',
