@@ -192,12 +192,8 @@ export interface AiUsageFilter {
   readonly by?: AiUsageGrouping;
 }
 
-export interface AiUsageRow {
-  readonly provider: string;
-  readonly model: string;
-  readonly dagId: string | null;
-  readonly workflowId: string | null;
-  readonly nodeId: string | null;
+/** What a usage roll-up sums over a group of model calls. */
+export interface UsageFigures {
   /** Model calls tried, retries included. */
   readonly calls: number;
   readonly failedCalls: number;
@@ -209,6 +205,14 @@ export interface AiUsageRow {
   readonly costUsd: number;
   /** Completed calls without a price. */
   readonly unpricedCalls: number;
+}
+
+export interface AiUsageRow extends UsageFigures {
+  readonly provider: string;
+  readonly model: string;
+  readonly dagId: string | null;
+  readonly workflowId: string | null;
+  readonly nodeId: string | null;
 }
 
 /** Model calls summed per provider and model (and per DAG, run or node when asked). */
@@ -279,7 +283,7 @@ export function usageSums(
 }
 
 /** A row of {@link usageSums} as numbers. */
-export function usageFigures(row: Record<string, unknown>) {
+export function usageFigures(row: Record<string, unknown>): UsageFigures {
   return {
     calls: num(row.calls),
     failedCalls: num(row.failedCalls),

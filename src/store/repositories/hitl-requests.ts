@@ -1,7 +1,7 @@
 import type { Tx } from '../port.js';
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 
-import type { HitlDecisionsTable, HitlRequestsTable } from '../schema.js';
+import type { Database, HitlDecisionsTable, HitlRequestsTable } from '../schema.js';
 import { revokeRequestTokens } from './action-tokens.js';
 import { prepareQuery } from './prepared-query.js';
 import { insertRows, type ColumnSpec } from './sql-dialect.js';
@@ -210,6 +210,22 @@ export interface HitlListFilter {
   readonly after?: { readonly createdAt: string; readonly requestId: string };
 }
 
+/**
+ * Requests of runs of these DAGs. Correlated, so that a page is read in index order and each row's run looked up by
+ * key until the page is full: `workflow_id IN (SELECT …)` made SQLite collect every run of those DAGs first (120 ms
+ * at 100,000 pending).
+ */
+function ofDags(dagIds: readonly string[]) {
+  return (eb: ExpressionBuilder<Database, 'hitl_requests'>) =>
+    eb.exists(
+      eb
+        .selectFrom('workflows as w')
+        .select('w.workflow_id')
+        .whereRef('w.workflow_id', '=', 'hitl_requests.workflow_id')
+        .where('w.dag_id', 'in', [...dagIds]),
+    );
+}
+
 /** Oldest first (the longest waiting on top), keyset-paginated on (created_at, request_id). */
 export async function listHitlRequests(
   tx: Tx,
@@ -224,20 +240,7 @@ export async function listHitlRequests(
     .limit(filter.limit);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
-  if (filter.dagIds) {
-    const dagIds = [...filter.dagIds];
-    // Correlated, so the page is read in index order and each row's run looked up by key until the page is full.
-    // `workflow_id IN (SELECT …)` made SQLite collect every run of those DAGs first (120 ms at 100,000 pending).
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('workflows as w')
-          .select('w.workflow_id')
-          .whereRef('w.workflow_id', '=', 'hitl_requests.workflow_id')
-          .where('w.dag_id', 'in', dagIds),
-      ),
-    );
-  }
+  if (filter.dagIds) query = query.where(ofDags(filter.dagIds));
   if (filter.after) {
     const { createdAt: time, requestId: id } = filter.after;
     query = query.where(afterKeyset({ time: 'created_at', id: 'request_id' }, { time, id }));
@@ -283,19 +286,7 @@ export function decidedHitlQuery(tx: Tx, filter: DecidedHitlFilter) {
     query = query.where('responded_by', '=', filter.respondedBy);
   }
   if (filter.workflowId) query = query.where('workflow_id', '=', filter.workflowId);
-  if (filter.dagIds) {
-    const dagIds = [...filter.dagIds];
-    // Correlated, as in listHitlRequests: the page is read in index order, each row's run looked up by key.
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('workflows as w')
-          .select('w.workflow_id')
-          .whereRef('w.workflow_id', '=', 'hitl_requests.workflow_id')
-          .where('w.dag_id', 'in', dagIds),
-      ),
-    );
-  }
+  if (filter.dagIds) query = query.where(ofDags(filter.dagIds));
   if (filter.after) {
     const { respondedAt: time, requestId: id } = filter.after;
     // The redundant `responded_at <= t` bounds the index range: without it SQLite read the OR as two index

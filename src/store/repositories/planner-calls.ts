@@ -4,7 +4,7 @@
  * written the moment it ends, like an AI node's, so a draft that fails half-way still shows what it spent.
  */
 import type { Tx } from '../port.js';
-import { providerAndModel, usageFigures, usageSums } from './ai-calls.js';
+import { providerAndModel, usageFigures, usageSums, type UsageFigures } from './ai-calls.js';
 import { num, numOrNull } from './numbers.js';
 
 export const PLANNER_CALL_KIND = 'planner_call';
@@ -79,20 +79,9 @@ export interface PlannerUsageFilter {
   readonly until?: string;
 }
 
-export interface PlannerUsageRow {
+export interface PlannerUsageRow extends UsageFigures {
   readonly provider: string;
   readonly model: string;
-  /** Tries, retries included. */
-  readonly calls: number;
-  readonly failedCalls: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cachedInputTokens: number;
-  readonly reasoningTokens: number;
-  /** Over the priced calls. */
-  readonly costUsd: number;
-  /** Completed calls without a price. */
-  readonly unpricedCalls: number;
 }
 
 /** The planner's calls summed per provider and model. */
