@@ -6,14 +6,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
-
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
-const PASSWORD = 'p4ssword-long-enough';
 
 /** Seed 003's stages, in YAML: two stages one after the other, the second behind an approval. */
 const STAGES_YAML = [
@@ -63,41 +58,23 @@ interface ImportBody {
 for (const dialect of DIALECTS) {
   describe(`${dialect}: POST /api/dags/import`, () => {
     let t: TestFlowgate;
-    let app: FlowgateServer;
-    let token = '';
+    let api: ApiApp;
 
-    const post = (payload: Record<string, unknown>, auth = true): Promise<LightMyRequestResponse> =>
-      app.inject({
-        method: 'POST',
-        url: '/api/dags/import',
-        headers: auth ? { authorization: `Bearer ${token}` } : {},
-        payload,
-      });
+    const post = (
+      payload: Record<string, unknown>,
+      auth = true,
+    ): Promise<LightMyRequestResponse> =>
+      auth
+        ? api.call('alice', 'POST', '/api/dags/import', payload)
+        : api.app.inject({ method: 'POST', url: '/api/dags/import', payload });
 
     beforeAll(async () => {
       t = await startTestFlowgate(dialect, { workers: false });
-      const auth = new AuthService({
-        store: t.flowgate.store,
-        clock: systemClock,
-        jwtSecret: SECRET,
-      });
-      await auth.createUser({ username: 'alice', password: PASSWORD, role: 'user' });
-      app = buildServer({
-        flowgate: t.flowgate,
-        auth,
-        loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
-      });
-      await app.ready();
-      const login = await app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username: 'alice', password: PASSWORD },
-      });
-      token = login.json<{ accessToken: string }>().accessToken;
+      api = await startApiApp(t.flowgate, { alice: 'user' });
     });
 
     afterAll(async () => {
-      await app?.close();
+      await api?.close();
       await t?.close();
     });
 
@@ -121,11 +98,7 @@ for (const dialect of DIALECTS) {
       expect(again.nodes.map((n) => [n.id, n.dependencies])).toEqual(
         body.nodes.map((n) => [n.id, n.dependencies]),
       );
-      const stored = await app.inject({
-        method: 'GET',
-        url: '/api/dags/nightly_digest',
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const stored = await api.call('alice', 'GET', '/api/dags/nightly_digest');
       expect(stored.statusCode).toBe(404);
     });
 

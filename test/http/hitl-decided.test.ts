@@ -5,15 +5,10 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
-const ADMIN_PASSWORD = 'admin-password-long-enough';
-const PASSWORD = 'p4ssword-long-enough';
 const USERS = { alice: 'user', olly: 'user', appr: 'user' } as const;
 
 const gate = (approvers: { user: string }[]) => ({
@@ -46,8 +41,7 @@ interface List {
 for (const dialect of DIALECTS) {
   describe(`${dialect}: the Decided listing of HITL requests`, () => {
     let t: TestFlowgate;
-    let app: FlowgateServer;
-    const tokens = new Map<string, string>();
+    let api: ApiApp;
     /** Decided request ids in the order they were decided. */
     const decidedInOrder: { requestId: string; dagId: string; by: string }[] = [];
     let pendingId = '';
@@ -57,13 +51,7 @@ for (const dialect of DIALECTS) {
       method: 'GET' | 'POST',
       url: string,
       payload?: Record<string, unknown>,
-    ): Promise<LightMyRequestResponse> =>
-      app.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${tokens.get(who)!}` },
-        ...(payload === undefined ? {} : { payload }),
-      });
+    ): Promise<LightMyRequestResponse> => api.call(who, method, url, payload);
 
     const gated = async (dagId: string) => {
       const { workflowId } = await t.flowgate.start(dagId, { startedBy: 'alice' });
@@ -92,33 +80,7 @@ for (const dialect of DIALECTS) {
 
     beforeAll(async () => {
       t = await startTestFlowgate(dialect);
-      const auth = new AuthService({
-        store: t.flowgate.store,
-        clock: systemClock,
-        jwtSecret: SECRET,
-      });
-      await auth.ensureAdmin({ password: ADMIN_PASSWORD });
-      for (const [username, role] of Object.entries(USERS)) {
-        await auth.createUser({ username, password: PASSWORD, role });
-      }
-      app = buildServer({
-        flowgate: t.flowgate,
-        auth,
-        loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
-      });
-      await app.ready();
-      for (const [username, password] of [
-        ['admin', ADMIN_PASSWORD],
-        ...Object.keys(USERS).map((u) => [u, PASSWORD]),
-      ] as const) {
-        const response = await app.inject({
-          method: 'POST',
-          url: '/api/auth/login',
-          payload: { username, password },
-        });
-        expect(response.statusCode, response.body).toBe(200);
-        tokens.set(username, response.json<{ accessToken: string }>().accessToken);
-      }
+      api = await startApiApp(t.flowgate, USERS);
       await t.flowgate.putDag(secretDag, { createdBy: 'alice' });
       await t.flowgate.putDag(openDag, { createdBy: 'alice' });
 
@@ -144,7 +106,7 @@ for (const dialect of DIALECTS) {
     }, 60_000);
 
     afterAll(async () => {
-      await app?.close();
+      await api?.close();
       await t?.close();
     });
 

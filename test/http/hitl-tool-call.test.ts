@@ -5,15 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
-
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
-const ADMIN_PASSWORD = 'admin-password-long-enough';
 
 interface Item {
   requestId: string;
@@ -33,8 +28,7 @@ afterAll(async () => {
 for (const dialect of DIALECTS) {
   describe(`${dialect}: the tool a tool-call request is about, in the listing`, () => {
     let t: TestFlowgate;
-    let app: FlowgateServer;
-    let token = '';
+    let api: ApiApp;
 
     beforeAll(async () => {
       t = await startTestFlowgate(dialect, {
@@ -54,33 +48,16 @@ for (const dialect of DIALECTS) {
           },
         },
       });
-      const auth = new AuthService({
-        store: t.flowgate.store,
-        clock: systemClock,
-        jwtSecret: SECRET,
-      });
-      await auth.ensureAdmin({ password: ADMIN_PASSWORD });
-      app = buildServer({ flowgate: t.flowgate, auth });
-      await app.ready();
-      const login = await app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username: 'admin', password: ADMIN_PASSWORD },
-      });
-      token = login.json<{ accessToken: string }>().accessToken;
+      api = await startApiApp(t.flowgate);
     });
 
     afterAll(async () => {
-      await app?.close();
+      await api?.close();
       await t?.close();
     });
 
     const get = async <T>(url: string): Promise<T> => {
-      const response = await app.inject({
-        method: 'GET',
-        url,
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const response = await api.call('admin', 'GET', url);
       expect(response.statusCode, response.body).toBe(200);
       return response.json<T>();
     };

@@ -6,14 +6,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
-
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
-const ADMIN_PASSWORD = 'admin-password-long-enough';
 
 const first = { id: 'first', agent: 'echo_agent', config: { input: { ok: true } } };
 const gate = { id: 'gate', type: 'human_in_loop', deps: ['first'] };
@@ -29,17 +24,12 @@ interface Run {
 for (const dialect of DIALECTS) {
   describe(`${dialect}: filtering the runs list`, () => {
     let t: TestFlowgate;
-    let app: FlowgateServer;
-    let token = '';
+    let api: ApiApp;
     /** Runs in the order they started: v1 completed, v2 waiting, v2 completed, then one of another DAG. */
     const started: Run[] = [];
 
-    const list = async (query: string): Promise<LightMyRequestResponse> =>
-      app.inject({
-        method: 'GET',
-        url: `/api/workflows?${query}`,
-        headers: { authorization: `Bearer ${token}` },
-      });
+    const list = (query: string): Promise<LightMyRequestResponse> =>
+      api.call('admin', 'GET', `/api/workflows?${query}`);
     const ids = async (query: string): Promise<string[]> => {
       const response = await list(query);
       expect(response.statusCode, response.body).toBe(200);
@@ -49,20 +39,7 @@ for (const dialect of DIALECTS) {
 
     beforeAll(async () => {
       t = await startTestFlowgate(dialect);
-      const auth = new AuthService({
-        store: t.flowgate.store,
-        clock: systemClock,
-        jwtSecret: SECRET,
-      });
-      await auth.ensureAdmin({ password: ADMIN_PASSWORD });
-      app = buildServer({ flowgate: t.flowgate, auth });
-      await app.ready();
-      const login = await app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username: 'admin', password: ADMIN_PASSWORD },
-      });
-      token = login.json<{ accessToken: string }>().accessToken;
+      api = await startApiApp(t.flowgate);
 
       await t.flowgate.putDag(plan('report', [first]));
       const startAndSettle = async (dagId: string, until: string[]) => {
@@ -82,7 +59,7 @@ for (const dialect of DIALECTS) {
     }, 60_000);
 
     afterAll(async () => {
-      await app?.close();
+      await api?.close();
       await t?.close();
     });
 
@@ -122,11 +99,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('counts runs per day, by status, with empty days as zeros', async () => {
-      const response = await app.inject({
-        method: 'GET',
-        url: '/api/metrics/run-timeline?days=3',
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const response = await api.call('admin', 'GET', '/api/metrics/run-timeline?days=3');
       expect(response.statusCode, response.body).toBe(200);
       const { days } = response.json<{
         days: { day: string; total: number; byStatus: Record<string, number> }[];
@@ -145,11 +118,7 @@ for (const dialect of DIALECTS) {
         expect(days.slice(0, 2).map((d) => d.total)).toEqual([0, 0]);
       }
       expect(days.reduce((sum, d) => sum + d.total, 0)).toBe(4);
-      const bad = await app.inject({
-        method: 'GET',
-        url: '/api/metrics/run-timeline?days=0',
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const bad = await api.call('admin', 'GET', '/api/metrics/run-timeline?days=0');
       expect(bad.statusCode).toBe(400);
     });
 
