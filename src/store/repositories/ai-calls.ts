@@ -43,7 +43,19 @@ export interface NewAiCall {
   readonly httpStatus?: number | null;
 }
 
-export async function insertAiCall(tx: Tx, row: NewAiCall): Promise<void> {
+/** A model call's row as the planner writes it too: of no run, perhaps of a plan. */
+export type ModelCallRow = Omit<NewAiCall, 'kind' | 'workflowId' | 'nodeId'> & {
+  readonly kind: AiCallKind | 'planner_call';
+  readonly workflowId: string | null;
+  readonly nodeId: string | null;
+  readonly planId?: string | null;
+};
+
+export function insertAiCall(tx: Tx, row: NewAiCall): Promise<void> {
+  return insertModelCallRow(tx, row);
+}
+
+export async function insertModelCallRow(tx: Tx, row: ModelCallRow): Promise<void> {
   await tx
     .insertInto('agent_executions')
     .values({
@@ -52,6 +64,7 @@ export async function insertAiCall(tx: Tx, row: NewAiCall): Promise<void> {
       kind: row.kind,
       workflow_id: row.workflowId,
       node_id: row.nodeId,
+      plan_id: row.planId ?? null,
       loop_key: row.loopKey,
       step_key: row.stepKey,
       attempt: row.attempt,

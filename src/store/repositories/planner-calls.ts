@@ -4,10 +4,16 @@
  * written the moment it ends, like an AI node's, so a draft that fails half-way still shows what it spent.
  */
 import type { Tx } from '../port.js';
-import { providerAndModel, usageFigures, usageSums, type UsageFigures } from './ai-calls.js';
+import {
+  insertModelCallRow,
+  providerAndModel,
+  usageFigures,
+  usageSums,
+  type UsageFigures,
+} from './ai-calls.js';
 import { num, numOrNull } from './numbers.js';
 
-export const PLANNER_CALL_KIND = 'planner_call';
+export const PLANNER_CALL_KIND = 'planner_call' as const;
 
 export interface NewPlannerCall {
   readonly executionId: string;
@@ -36,38 +42,16 @@ export interface NewPlannerCall {
   readonly httpStatus: number | null;
 }
 
-export async function insertPlannerCall(tx: Tx, row: NewPlannerCall): Promise<void> {
-  await tx
-    .insertInto('agent_executions')
-    .values({
-      execution_id: row.executionId,
-      agent_id: `${row.provider}:${row.model}`,
-      kind: PLANNER_CALL_KIND,
-      workflow_id: null,
-      node_id: null,
-      plan_id: row.planId,
-      loop_key: row.conversationId,
-      step_key: `round:${row.round}`,
-      attempt: row.attempt,
-      status: row.status,
-      input: row.input,
-      output: row.output,
-      error: row.error,
-      started_at: row.startedAt,
-      completed_at: row.completedAt,
-      duration_ms: Math.round(row.durationMs),
-      provider: row.provider,
-      model: row.model,
-      response_model: row.responseModel,
-      input_tokens: row.inputTokens,
-      output_tokens: row.outputTokens,
-      cached_input_tokens: row.cachedInputTokens,
-      reasoning_tokens: row.reasoningTokens,
-      cost_usd: row.costUsd,
-      cost_source: row.costSource,
-      http_status: row.httpStatus,
-    })
-    .execute();
+export function insertPlannerCall(tx: Tx, row: NewPlannerCall): Promise<void> {
+  return insertModelCallRow(tx, {
+    ...row,
+    kind: PLANNER_CALL_KIND,
+    agentId: `${row.provider}:${row.model}`,
+    workflowId: null,
+    nodeId: null,
+    loopKey: row.conversationId,
+    stepKey: `round:${row.round}`,
+  });
 }
 
 export interface PlannerUsageFilter {
