@@ -32,7 +32,11 @@ export async function startApiApp(
   flowgate: Flowgate,
   users: Readonly<Record<string, 'admin' | 'user' | 'viewer'>> = {},
 ): Promise<ApiApp> {
-  const auth = new AuthService({ store: flowgate.store, clock: systemClock, jwtSecret: API_SECRET });
+  const auth = new AuthService({
+    store: flowgate.store,
+    clock: systemClock,
+    jwtSecret: API_SECRET,
+  });
   await auth.ensureAdmin({ password: ADMIN_PASSWORD });
   for (const [username, role] of Object.entries(users)) {
     await auth.createUser({ username, password: USER_PASSWORD, role });
@@ -54,7 +58,8 @@ export async function startApiApp(
       url: '/api/auth/login',
       payload: { username, password },
     });
-    if (response.statusCode !== 200) throw new Error(`${username} could not sign in: ${response.body}`);
+    if (response.statusCode !== 200)
+      throw new Error(`${username} could not sign in: ${response.body}`);
     tokens.set(username, response.json<{ accessToken: string }>().accessToken);
   }
   const token = (username: string) => {
