@@ -20,10 +20,10 @@ import { scaled, startInChunks, tool, waitForCounts, type WorkloadContext } from
 import type { BenchResult } from '../result.js';
 import { RssSampler } from '../rss.js';
 import { median, round } from '../stats.js';
-import { launchChromium } from './browser.js';
+import { launchChromium } from '../../test/ui/helpers/chromium.js';
 import { INIT_SCRIPT, WATCH_RESULT, watchRowGone, watchRunStatus } from './page-probes.js';
 import { startUiBenchServer, type UiBenchServer } from './ui-server.js';
-import { ensureWebBuilt } from './web-build.js';
+import { ensureWebBuilt } from '../../test/ui/helpers/web-build.js';
 
 const GRAPH_NODES = 500;
 const GRAPH_WIDTH = 20;
@@ -38,7 +38,8 @@ export async function uiMeasurements(ctx: WorkloadContext): Promise<BenchResult>
   const { flowgate } = ctx;
   const t0 = performance.now();
   const rss = new RssSampler();
-  const web = await ensureWebBuilt();
+  // The workload runs compiled under bench/results/.build: the package is where bench/run.ts started it.
+  const web = await ensureWebBuilt({ packageRoot: process.cwd(), waitMs: 120_000 });
 
   // ---- the database: 10,000 finished runs, one run of 500 steps, runs waiting at a gate ------------------------
   const runs = scaled(10_000, ctx.scale);

@@ -40,7 +40,7 @@ export interface UiServer {
 }
 
 export async function startUiServer(options: Omit<FlowgateOptions, 'db'> = {}): Promise<UiServer> {
-  const webRoot = await ensureWebBuilt();
+  const webRoot = (await ensureWebBuilt()).root;
   const t = await startTestFlowgate('sqlite', options);
   const auth = new AuthService({ store: t.flowgate.store, clock: systemClock, jwtSecret: SECRET });
   for (const user of USERS) {

@@ -1,12 +1,13 @@
 /**
- * Chromium for U1, launched as the browser tests launch it (test/ui/helpers/browser.ts): Debian's Chromium through
- * playwright-core, with the flags running as root in a container needs and no background traffic.
+ * Debian's Chromium driven by playwright-core, for the browser tests and the U1 benchmark alike. Missing Chromium is
+ * an error (never a skip): `.ci/run` installs it. The flags are what running as root in a container needs, and no
+ * background traffic.
  */
 import { existsSync } from 'node:fs';
 
 import { chromium, type Browser } from 'playwright-core';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
