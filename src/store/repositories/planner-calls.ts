@@ -9,38 +9,25 @@ import {
   providerAndModel,
   usageFigures,
   usageSums,
+  type NewAiCall,
   type UsageFigures,
 } from './ai-calls.js';
 import { num, numOrNull } from './numbers.js';
 
 export const PLANNER_CALL_KIND = 'planner_call' as const;
 
-export interface NewPlannerCall {
-  readonly executionId: string;
+/** A planner call's row: a model call's columns, keyed by plan, conversation and round instead of run and node. */
+export type NewPlannerCall = Omit<
+  NewAiCall,
+  'kind' | 'agentId' | 'workflowId' | 'nodeId' | 'loopKey' | 'stepKey' | 'toolCallId'
+> & {
   readonly planId: string;
   readonly conversationId: string;
-  /** 1 for the first answer, one more per repair round. */
+  /** 1 for the first answer, one more per repair round; `attempt` is the try within the round. */
   readonly round: number;
-  /** The try within the round (1, then 2 after a retried failure, ...). */
-  readonly attempt: number;
-  readonly status: 'completed' | 'failed';
-  readonly input: string | null;
-  readonly output: string | null;
-  readonly error: string | null;
-  readonly startedAt: string;
-  readonly completedAt: string;
-  readonly durationMs: number;
   readonly provider: string;
   readonly model: string;
-  readonly responseModel: string | null;
-  readonly inputTokens: number | null;
-  readonly outputTokens: number | null;
-  readonly cachedInputTokens: number | null;
-  readonly reasoningTokens: number | null;
-  readonly costUsd: number | null;
-  readonly costSource: string | null;
-  readonly httpStatus: number | null;
-}
+};
 
 export function insertPlannerCall(tx: Tx, row: NewPlannerCall): Promise<void> {
   return insertModelCallRow(tx, {
