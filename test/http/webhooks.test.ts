@@ -6,53 +6,30 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
 
-const PASSWORD = 'admin-password-1';
-
 describe('webhook API', () => {
   let t: TestFlowgate;
-  let app: FlowgateServer;
+  let api: ApiApp;
   let receiver: TestReceiver;
-  let token = '';
 
   beforeAll(async () => {
     receiver = await startReceiver();
     t = await startTestFlowgate('sqlite', {
       outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
     });
-    const auth = new AuthService({
-      store: t.flowgate.store,
-      clock: systemClock,
-      jwtSecret: 'a-test-secret-of-at-least-32-characters!',
-    });
-    await auth.ensureAdmin({ password: PASSWORD });
-    app = buildServer({ flowgate: t.flowgate, auth });
-    await app.ready();
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: PASSWORD },
-    });
-    token = login.json<{ accessToken: string }>().accessToken;
+    api = await startApiApp(t.flowgate);
   });
   afterAll(async () => {
-    await app?.close();
+    await api?.close();
     await t?.close();
     await receiver?.close();
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
-    app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}` },
-      ...(payload ? { payload } : {}),
-    });
+    api.call('admin', method, url, payload);
 
   const verified = (index: number, secret: string) => {
     const request = receiver.requests[index]!;

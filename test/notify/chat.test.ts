@@ -7,19 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AuthService } from '../../src/auth/auth-service.js';
-import { buildServer, type FlowgateServer } from '../../src/http/build-server.js';
 import { slackSignature } from '../../src/notify/chat-slack-signature.js';
 import { insertChatDestination } from '../../src/store/repositories/chat-destinations.js';
 import { listOutboxAttempts, listOutboxMessages } from '../../src/store/repositories/outbox.js';
-import { systemClock } from '../../src/shared/clock.js';
+import { startApiApp, type ApiApp } from '../helpers/api-app.js';
 import { DIALECTS } from '../helpers/dialects.js';
 import { plan, startTestFlowgate, type TestFlowgate } from '../helpers/flowgate.js';
 import { startReceiver, type TestReceiver } from '../helpers/http-receiver.js';
 
 const PUBLIC_URL = 'https://flowgate.test';
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
-const PASSWORD = 'admin-password-1';
 
 interface SlackBody {
   text: string;
@@ -33,10 +30,8 @@ interface SlackBody {
 
 describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
   let t: TestFlowgate;
-  let app: FlowgateServer;
-  let auth: AuthService;
+  let api: ApiApp;
   let receiver: TestReceiver;
-  let token = '';
   let unique = 0;
 
   beforeAll(async () => {
@@ -45,34 +40,16 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
       outbound: { allowedCidrs: ['127.0.0.1/32'], allowHttp: true },
       chat: { publicUrl: PUBLIC_URL, slackSigningSecret: SIGNING_SECRET },
     });
-    auth = new AuthService({
-      store: t.flowgate.store,
-      clock: systemClock,
-      jwtSecret: 'a-test-secret-of-at-least-32-characters!',
-    });
-    await auth.ensureAdmin({ password: PASSWORD });
-    app = buildServer({ flowgate: t.flowgate, auth });
-    await app.ready();
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: PASSWORD },
-    });
-    token = login.json<{ accessToken: string }>().accessToken;
+    api = await startApiApp(t.flowgate);
   });
   afterAll(async () => {
-    await app?.close();
+    await api?.close();
     await t?.close();
     await receiver?.close();
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}` },
-      ...(payload ? { payload } : {}),
-    });
+    api.call('admin', method, url, payload);
 
   async function raise(
     args: Record<string, unknown>,
@@ -107,7 +84,7 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-    return app.inject({
+    return api.app.inject({
       method: 'POST',
       url: '/api/integrations/slack/actions',
       headers: {
@@ -269,12 +246,12 @@ describe.each(DIALECTS)('chat notifications (%s)', (dialect) => {
   }, 30_000);
 
   it('decides from a signed Slack click as the mapped user, once', async () => {
-    const alice = await auth.createUser({
+    const alice = await api.auth.createUser({
       username: 'alice',
       password: 'alice-password-1',
       role: 'user',
     });
-    const bob = await auth.createUser({
+    const bob = await api.auth.createUser({
       username: 'bob',
       password: 'bob-password-1',
       role: 'user',
